@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "dbbench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dbbench", targets: ["dbbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System-library shims: headers and link flags only.
+        .target(name: "CLinux"),
+        // hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM rejects with a warning; the headers are
+        // on the default include path (<hiredis/hiredis.h>), so the module map alone is enough.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // The epoll task executor and sockets; knows nothing about databases.
+        .target(name: "IOLoop", dependencies: ["CLinux"]),
+
+        // Database clients over the I/O loops; know nothing about benchmarks.
+        .target(name: "Redis", dependencies: ["IOLoop", "CHiredis"]),
+
+        // Workload protocol, runner, statistics, reporter, command-line building blocks.
+        .target(name: "BenchCore", dependencies: [
+            "IOLoop",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+
+        // The workloads of each subcommand.
+        .target(name: "RedisBench", dependencies: ["BenchCore", "Redis", "IOLoop"]),
+
+        // Thin main: routes subcommands, maps errors to exit codes.
+        .executableTarget(name: "dbbench", dependencies: ["BenchCore", "RedisBench"]),
+
+        .testTarget(name: "IOLoopTests", dependencies: ["IOLoop", "TestSupport"]),
+        .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "IOLoop"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "IOLoop", "TestSupport"]),
+        .testTarget(name: "DBBenchTests", dependencies: ["TestSupport", "Redis", "IOLoop"]),
+        .target(name: "TestSupport", dependencies: ["Redis", "IOLoop"], path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,174 @@
+/// The options of one subcommand after parsing, with typed, validated accessors.
+///
+/// Precedence: a value on the command line, then the option's environment variable, then the
+/// default passed to the accessor. Error messages name the flag (or the variable) and the value.
+public struct ParsedArguments: Sendable {
+    /// "dbbench redis", the prefix of every message.
+    public let command: String
+    public let specs: [OptionSpec]
+    private let values: [String: String]
+    private let environment: [String: String]
+
+    /// Parses `arguments` (everything after the subcommand name) against `specs`.
+    /// Accepts `--name value`, `--name=value` and switches; rejects unknown, repeated and
+    /// value-less options and stray positional words.
+    public init(parsing arguments: [String], specs: [OptionSpec], command: String,
+                environment: [String: String]) throws(UsageError) {
+        self.command = command
+        self.specs = specs
+        self.environment = environment
+        var values: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                if argument == "-h" {
+                    values["help"] = ""
+                    continue
+                }
+                throw UsageError("\(command): unexpected argument '\(argument)' (options start with --; see '\(command) --help')")
+            }
+            let body = argument.dropFirst(2)
+            let name: String
+            var inlineValue: String?
+            if let equals = body.firstIndex(of: "=") {
+                name = String(body[..<equals])
+                inlineValue = String(body[body.index(after: equals)...])
+            } else {
+                name = String(body)
+            }
+            guard let spec = specs.first(where: { $0.name == name }) else {
+                var message = "\(command): unknown option '--\(name)'"
+                if let suggestion = Suggestion.closest(to: name, in: specs.map(\.name)) {
+                    message += " (did you mean '--\(suggestion)'?)"
+                }
+                throw UsageError(message)
+            }
+            guard values[name] == nil else {
+                throw UsageError("\(command): --\(name) is given more than once")
+            }
+            if spec.takesValue {
+                if inlineValue == nil {
+                    guard index < arguments.count, !arguments[index].hasPrefix("--") else {
+                        throw UsageError("\(command): \(spec.usage) needs a value")
+                    }
+                    inlineValue = arguments[index]
+                    index += 1
+                }
+                values[name] = inlineValue
+            } else {
+                if let inlineValue {
+                    throw UsageError("\(command): --\(name) takes no value, got '\(inlineValue)'")
+                }
+                values[name] = ""
+            }
+        }
+        self.values = values
+    }
+
+    public var wantsHelp: Bool { values["help"] != nil }
+
+    /// True when the switch `--name` was given.
+    public func isSet(_ name: String) -> Bool { values[name] != nil }
+
+    /// The raw value and where it came from ("--port" or "REDIS_PORT"), or `nil`.
+    public func raw(_ name: String) -> (value: String, source: String)? {
+        if let value = values[name] { return (value, "--\(name)") }
+        if let variable = spec(name).environment, let value = environment[variable], !value.isEmpty {
+            return (value, variable)
+        }
+        return nil
+    }
+
+    public func string(_ name: String, default defaultValue: String) -> String {
+        raw(name)?.value ?? defaultValue
+    }
+
+    public func optionalString(_ name: String) -> String? { raw(name)?.value }
+
+    /// A whole number within `range` (underscores allowed: `1_000_000`).
+    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+        guard let (text, source) = raw(name) else { return defaultValue }
+        guard let value = Int(text.replacingUnderscores()), range.contains(value) else {
+            throw UsageError("\(command): \(source) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    /// A duration such as `500ms`, `5s`, `2m` (a bare number means seconds), within `range`.
+    public func duration(_ name: String, default defaultValue: Duration, in range: ClosedRange<Duration>) throws(UsageError) -> Duration {
+        guard let (text, source) = raw(name) else { return defaultValue }
+        guard let value = DurationParser.parse(text), range.contains(value) else {
+            throw UsageError("\(command): \(source) must be a duration from \(DurationParser.format(range.lowerBound)) to \(DurationParser.format(range.upperBound)) such as 500ms, 5s or 2m, got '\(text)'")
+        }
+        return value
+    }
+
+    /// A comma-separated selection from `allowed`, in the order given, without repeats.
+    public func list(_ name: String, default defaultValue: [String], allowed: [String]) throws(UsageError) -> [String] {
+        guard let (text, source) = raw(name) else { return defaultValue }
+        var result: [String] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let word = item.trimmingSpaces().lowercased()
+            guard allowed.contains(word) else {
+                var message = "\(command): \(source) has unknown item '\(word)'; choose from \(allowed.joined(separator: ","))"
+                if let suggestion = Suggestion.closest(to: word, in: allowed) {
+                    message += " (did you mean '\(suggestion)'?)"
+                }
+                throw UsageError(message)
+            }
+            if !result.contains(word) { result.append(word) }
+        }
+        return result
+    }
+
+    /// One of `allowed`.
+    public func choice(_ name: String, default defaultValue: String, allowed: [String]) throws(UsageError) -> String {
+        guard let (text, source) = raw(name) else { return defaultValue }
+        guard allowed.contains(text) else {
+            throw UsageError("\(command): \(source) must be one of \(allowed.joined(separator: ", ")), got '\(text)'")
+        }
+        return text
+    }
+
+    private func spec(_ name: String) -> OptionSpec {
+        guard let spec = specs.first(where: { $0.name == name }) else {
+            preconditionFailure("option --\(name) is read but not declared")
+        }
+        return spec
+    }
+}
+
+extension StringProtocol {
+    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// Parses and prints durations written as `250ms`, `5s`, `1.5s`, `2m` or a bare number of seconds.
+public enum DurationParser {
+    public static func parse(_ text: String) -> Duration? {
+        let units: [(suffix: String, nanoseconds: Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9)]
+        var number = Substring(text)
+        var scale = 1e9
+        for unit in units where text.hasSuffix(unit.suffix) {
+            number = text.dropLast(unit.suffix.count)
+            scale = unit.nanoseconds
+            break
+        }
+        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+        let nanoseconds = value * scale
+        guard nanoseconds < 1e18 else { return nil }
+        return .nanoseconds(Int64(nanoseconds.rounded()))
+    }
+
+    public static func format(_ duration: Duration) -> String {
+        let nanoseconds = duration.nanoseconds
+        if nanoseconds % 60_000_000_000 == 0 && nanoseconds > 0 { return "\(nanoseconds / 60_000_000_000)m" }
+        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
+        return "\(nanoseconds / 1_000_000)ms"
+    }
+}

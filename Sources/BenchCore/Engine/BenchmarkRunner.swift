@@ -1,0 +1,92 @@
+import IOLoop
+
+/// Drives any `Workload`: setup on the first loop, one child task per connection on the I/O loops
+/// (each task's executor is its loop), a shared start gate, progress, then teardown and merge.
+public struct BenchmarkRunner: Sendable {
+    public let loops: IOLoopGroup
+    /// Draw a progress bar on stderr (only sensible when stderr is a terminal).
+    public let showProgress: Bool
+    public let style: TerminalStyle
+
+    public init(loops: IOLoopGroup, showProgress: Bool, style: TerminalStyle) {
+        self.loops = loops
+        self.showProgress = showProgress
+        self.style = style
+    }
+
+    /// Runs `workload` end to end. Setup failures are thrown after teardown has run; failures of
+    /// single connections or operations are counted in the result instead.
+    public func run<W: Workload>(_ workload: W) async throws -> WorkloadResult {
+        let controlLoop = loops.loops[0]
+        do {
+            try await withTaskExecutorPreference(controlLoop) {
+                try await workload.setup(on: controlLoop)
+            }
+        } catch {
+            try? await withTaskExecutorPreference(controlLoop) {
+                try await workload.teardown(on: controlLoop)
+            }
+            throw error
+        }
+
+        let recorders = loops.loops.map { _ in
+            OperationRecorder(operationNames: workload.operationNames, counterNames: workload.counterNames)
+        }
+        let connections = workload.connections
+        let shares = Self.split(workload.totalOperations, over: connections)
+        let gate = StartGate(count: connections)
+        let progress = showProgress
+            ? ProgressDisplay.start(name: workload.name, total: workload.totalOperations, recorders: recorders, style: style)
+            : nil
+
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<connections {
+                let loop = loops.loop(for: index)
+                let recorder = recorders[loop.index]
+                let operations = shares[index]
+                group.addTask(executorPreference: loop) {
+                    let context = ConnectionContext(
+                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate)
+                    do {
+                        try await workload.runConnection(context)
+                    } catch {
+                        recorder.recordError(kind: Self.kind(of: error))
+                    }
+                    await context.ready()
+                    recorder.markFinished(at: monotonicNanoseconds())
+                }
+            }
+        }
+        await progress?.stop()
+
+        let started = gate.openedAt ?? monotonicNanoseconds()
+        let finished = recorders.map(\.finishedAt).max() ?? started
+        var result = WorkloadResult(
+            name: workload.name, connections: connections, recorders: recorders,
+            wallNanoseconds: finished > started ? finished - started : 0)
+        result.notes = workload.notes(for: result)
+
+        try await withTaskExecutorPreference(controlLoop) {
+            try await workload.teardown(on: controlLoop)
+        }
+        return result
+    }
+
+    /// `total` split over `parts` as evenly as possible, the remainder going to the first parts.
+    public static func split(_ total: Int, over parts: Int) -> [Int] {
+        guard parts > 0 else { return [] }
+        let base = total / parts, remainder = total % parts
+        return (0..<parts).map { base + ($0 < remainder ? 1 : 0) }
+    }
+
+    /// The label an error is counted under.
+    static func kind(of error: any Error) -> String {
+        if let labelled = error as? any ErrorKindLabelled { return labelled.kind }
+        return String(describing: error)
+    }
+}
+
+/// An error that has a short, stable label for counting failures by kind.
+public protocol ErrorKindLabelled: Error {
+    var kind: String { get }
+}

@@ -1,0 +1,49 @@
+/// Number formatting for reports (no Foundation: it would cost startup time and memory).
+public enum Format {
+    /// 1234567 → "1,234,567".
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (offset, character) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return value < 0 ? "-" + result : result
+    }
+
+    /// `value` with exactly `digits` decimals, rounded half away from zero.
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e18 else { return String(value) }
+        let integer = UInt64(scaled)
+        let whole = integer / UInt64(scale)
+        var text = String(whole)
+        if digits > 0 {
+            var fraction = String(integer % UInt64(scale))
+            while fraction.count < digits { fraction = "0" + fraction }
+            text += "." + fraction
+        }
+        return (value < 0 && scaled > 0 ? "-" : "") + text
+    }
+
+    /// 0.4567 → "45.7%".
+    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
+
+    /// Microseconds as milliseconds with three decimals: 1234 → "1.234".
+    public static func milliseconds(_ microseconds: UInt64) -> String { fixed(Double(microseconds) / 1000, 3) }
+
+    public static func milliseconds(_ microseconds: Double) -> String { fixed(microseconds / 1000, 3) }
+
+    /// Pads on the left to `width` (right-aligns).
+    public static func left(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+
+    /// Pads on the right to `width` (left-aligns).
+    public static func right(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

@@ -1,0 +1,79 @@
+/// Counts and latencies of one kind of operation.
+public struct OperationResult: Sendable {
+    public let name: String
+    public let succeeded: Int
+    public let failed: Int
+    public let histogram: LatencyHistogram
+    public let latency: LatencySummary
+
+    public init(name: String, succeeded: Int, failed: Int, histogram: LatencyHistogram) {
+        self.name = name
+        self.succeeded = succeeded
+        self.failed = failed
+        self.histogram = histogram
+        self.latency = LatencySummary(histogram)
+    }
+
+    public var attempted: Int { succeeded + failed }
+}
+
+/// What one workload measured, merged over all loops.
+public struct WorkloadResult: Sendable {
+    public let name: String
+    public let connections: Int
+    /// One entry per operation kind (one for SET, five for MIXED).
+    public let operations: [OperationResult]
+    /// All kinds together.
+    public let total: OperationResult
+    /// Failures by kind, most frequent first.
+    public let errors: [(kind: String, count: Int)]
+    public let counters: [String: Int]
+    /// From the moment every connection was ready to the end of the last one.
+    public let wallNanoseconds: UInt64
+    /// Workload-specific lines for the report ("cache hit ratio ...").
+    public var notes: [String] = []
+
+    public var wallSeconds: Double { Double(wallNanoseconds) / 1e9 }
+
+    /// Successful operations per second of wall-clock time.
+    public var throughput: Double {
+        wallNanoseconds == 0 ? 0 : Double(total.succeeded) / wallSeconds
+    }
+
+    /// Merges the per-loop recorders of one run.
+    public init(name: String, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64) {
+        self.name = name
+        self.connections = connections
+        self.wallNanoseconds = wallNanoseconds
+        let names = recorders.first?.operationNames ?? []
+        var operations: [OperationResult] = []
+        var everything = LatencyHistogram.latency()
+        var totalSucceeded = 0, totalFailed = 0
+        for (index, operationName) in names.enumerated() {
+            var histogram = LatencyHistogram.latency()
+            var succeeded = 0, failed = 0
+            for recorder in recorders {
+                histogram.add(recorder.histograms[index])
+                succeeded += recorder.succeeded[index]
+                failed += recorder.failed[index]
+            }
+            everything.add(histogram)
+            totalSucceeded += succeeded
+            totalFailed += failed
+            operations.append(OperationResult(name: operationName, succeeded: succeeded, failed: failed, histogram: histogram))
+        }
+        self.operations = operations
+        self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)
+        var errors: [String: Int] = [:]
+        var counters: [String: Int] = [:]
+        for recorder in recorders {
+            errors.merge(recorder.errors, uniquingKeysWith: +)
+            for (index, counter) in recorder.counterNames.enumerated() {
+                counters[counter, default: 0] += recorder.counters[index]
+            }
+        }
+        self.errors = errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { (kind: $0.key, count: $0.value) }
+        self.counters = counters
+    }
+}

@@ -1,0 +1,232 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// An OS thread that waits in `epoll_wait` and runs Swift tasks: a `TaskExecutor`.
+///
+/// A task started with `executorPreference: loop` runs every job on this thread, its sockets are
+/// registered with this loop's epoll instance, and a readiness event resumes the waiting task right
+/// here, so a request and its reply never hop between threads.
+///
+/// Thread confinement: everything but `remoteJobs`, `isStopping`, `epollFD` and `wakeFD` is touched
+/// only by the loop's own thread, which is what makes `@unchecked Sendable` sound. Jobs enqueued
+/// from other threads go through the `remoteJobs` mutex and wake the loop with an eventfd write;
+/// jobs enqueued from the loop's own thread (the common case: a continuation resumed by an epoll
+/// event) are appended without a lock or a syscall.
+public final class IOLoop: TaskExecutor, @unchecked Sendable {
+    /// Position of this loop in its group, for messages and round-robin placement.
+    public let index: Int
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let remoteJobs = Mutex<[UnownedJob]>([])
+    private let isStopping = Atomic<Bool>(false)
+    private let finished = Mutex<Bool>(false)
+
+    // Loop-thread state.
+    private var readyJobs: [UnownedJob] = []
+    private var runningJobs: [UnownedJob] = []
+    private var registered: [IOHandle] = []
+    private var nextSweep: UInt64 = 0
+    /// The loop's coarse clock, refreshed once per iteration; used for I/O deadlines.
+    private(set) var coarseNow: UInt64 = clinux_coarse_ns()
+    private var thread = pthread_t()
+
+    /// How often waits are checked against their deadlines.
+    private static let sweepInterval: UInt64 = 20_000_000
+
+    public init(index: Int = 0) throws(IOError) {
+        self.index = index
+        let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw IOError(operation: "epoll_create1", errno: errno) }
+        let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            let code = errno
+            close(epollFD)
+            throw IOError(operation: "eventfd", errno: code)
+        }
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
+        var event = epoll_event()
+        event.events = CLINUX_EPOLLIN
+        event.data.u64 = 0  // 0 marks the wake-up eventfd; handles use their (non-zero) address.
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+            throw IOError(operation: "epoll_ctl", errno: errno)
+        }
+        let retained = Unmanaged.passRetained(self)
+        let result = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<IOLoop>.fromOpaque(argument!).takeRetainedValue()
+            loop.runUntilStopped()
+            return nil
+        }, retained.toOpaque())
+        guard result == 0 else {
+            retained.release()
+            throw IOError(operation: "pthread_create", errno: result)
+        }
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    /// True when called on this loop's thread.
+    @inline(__always)
+    public var inLoopThread: Bool {
+        clinux_current_loop() == Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if inLoopThread {
+            readyJobs.append(job)
+            return
+        }
+        let wasEmpty = remoteJobs.withLock { jobs in
+            jobs.append(job)
+            return jobs.count == 1
+        }
+        if wasEmpty { wake() }
+    }
+
+    /// Stops the thread once it has no runnable job left and waits for it to exit.
+    /// Call it only when no task with this loop as its executor is still running.
+    public func shutdown() {
+        let alreadyDone = finished.withLock { done in
+            defer { done = true }
+            return done
+        }
+        if alreadyDone { return }
+        isStopping.store(true, ordering: .releasing)
+        wake()
+        pthread_join(thread, nil)
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: Registration and waiting (loop thread only)
+
+    /// Registers `fd` for edge-triggered readiness; the handle owns the descriptor from now on.
+    func register(fd: Int32) throws(IOError) -> IOHandle {
+        precondition(inLoopThread, "IOHandle registered off its loop's thread")
+        let handle = IOHandle(fd: fd, loop: self)
+        var event = epoll_event()
+        event.events = CLINUX_EPOLLIN | CLINUX_EPOLLOUT | CLINUX_EPOLLRDHUP | CLINUX_EPOLLET
+        event.data.u64 = UInt64(UInt(bitPattern: Unmanaged.passUnretained(handle).toOpaque()))
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            throw IOError(operation: "epoll_ctl", errno: errno)
+        }
+        handle.registryIndex = registered.count
+        registered.append(handle)
+        return handle
+    }
+
+    func deregister(_ handle: IOHandle) {
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, handle.fd, nil)
+        let index = handle.registryIndex
+        guard index >= 0, index < registered.count, registered[index] === handle else { return }
+        let last = registered.removeLast()
+        if index < registered.count {
+            registered[index] = last
+            last.registryIndex = index
+        }
+        handle.registryIndex = -1
+    }
+
+    /// Suspends the current task until `handle` is readable (or writable), or the deadline passes.
+    func wait(for interest: IOHandle.Interest, on handle: IOHandle, timeout: UInt64) async -> IOHandle.WaitResult {
+        handle.deadline = coarseNow &+ timeout
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<IOHandle.WaitResult, Never>) in
+            switch interest {
+            case .read: handle.readWaiter = continuation
+            case .write: handle.writeWaiter = continuation
+            }
+        }
+        handle.deadline = .max
+        return result
+    }
+
+    // MARK: The loop
+
+    private func runUntilStopped() {
+        clinux_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
+        let executor = asUnownedTaskExecutor()
+        let capacity: Int32 = 512
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
+        defer { events.deallocate() }
+        nextSweep = coarseNow &+ Self.sweepInterval
+        while true {
+            let remote = remoteJobs.withLock { jobs -> [UnownedJob] in
+                if jobs.isEmpty { return [] }
+                defer { jobs.removeAll(keepingCapacity: true) }
+                return jobs
+            }
+            readyJobs.append(contentsOf: remote)
+            if !readyJobs.isEmpty {
+                swap(&readyJobs, &runningJobs)
+                for job in runningJobs { job.runSynchronously(on: executor) }
+                runningJobs.removeAll(keepingCapacity: true)
+            }
+            if readyJobs.isEmpty && isStopping.load(ordering: .acquiring)
+                && remoteJobs.withLock({ $0.isEmpty }) {
+                break
+            }
+            let timeoutMs: Int32 = readyJobs.isEmpty ? 50 : 0
+            let count = epoll_wait(epollFD, events, capacity, timeoutMs)
+            coarseNow = clinux_coarse_ns()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    dispatch(events[i])
+                }
+            }
+            if coarseNow >= nextSweep {
+                expireDeadlines()
+                nextSweep = coarseNow &+ Self.sweepInterval
+            }
+        }
+        clinux_set_current_loop(nil)
+    }
+
+    @inline(__always)
+    private func dispatch(_ event: epoll_event) {
+        let data = event.data.u64
+        if data == 0 {
+            var drained: UInt64 = 0
+            _ = read(wakeFD, &drained, 8)
+            return
+        }
+        let handle = Unmanaged<IOHandle>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!).takeUnretainedValue()
+        let flags = event.events
+        if flags & (CLINUX_EPOLLIN | CLINUX_EPOLLRDHUP | CLINUX_EPOLLHUP | CLINUX_EPOLLERR) != 0 {
+            handle.readable = true
+            if let waiter = handle.readWaiter {
+                handle.readWaiter = nil
+                waiter.resume(returning: .ready)
+            }
+        }
+        if flags & (CLINUX_EPOLLOUT | CLINUX_EPOLLHUP | CLINUX_EPOLLERR) != 0 {
+            handle.writable = true
+            if let waiter = handle.writeWaiter {
+                handle.writeWaiter = nil
+                waiter.resume(returning: .ready)
+            }
+        }
+    }
+
+    private func expireDeadlines() {
+        for handle in registered where handle.deadline <= coarseNow {
+            handle.deadline = .max
+            if let waiter = handle.readWaiter {
+                handle.readWaiter = nil
+                waiter.resume(returning: .timedOut)
+            }
+            if let waiter = handle.writeWaiter {
+                handle.writeWaiter = nil
+                waiter.resume(returning: .timedOut)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import CLinux
+import Glibc
+
+/// A resolved IPv4 or IPv6 TCP endpoint.
+public struct SocketAddress: Sendable, CustomStringConvertible {
+    /// The raw `sockaddr_in`/`sockaddr_in6` bytes.
+    let storage: [UInt8]
+    let family: Int32
+    /// "host:port" as the user wrote it, for messages.
+    public let description: String
+
+    /// Resolves `host` once (numeric addresses without a lookup). Resolution may block briefly on
+    /// DNS, so call it during setup, never per operation.
+    public static func resolve(host: String, port: Int) throws(ResolveError) -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_protocol = Int32(IPPROTO_TCP)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw ResolveError(host: host, port: port, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var result: [SocketAddress] = []
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        let label = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        while let current = node {
+            let info = current.pointee
+            if let address = info.ai_addr, info.ai_family == AF_INET || info.ai_family == AF_INET6 {
+                let bytes = [UInt8](UnsafeRawBufferPointer(start: address, count: Int(info.ai_addrlen)))
+                result.append(SocketAddress(storage: bytes, family: info.ai_family, description: label))
+            }
+            node = info.ai_next
+        }
+        guard !result.isEmpty else {
+            throw ResolveError(host: host, port: port, reason: "no IPv4 or IPv6 address")
+        }
+        return result
+    }
+}
+
+/// A host name that did not resolve.
+public struct ResolveError: Error, Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let reason: String
+    public var description: String { "cannot resolve \(host):\(port): \(reason)" }
+}

@@ -1,0 +1,118 @@
+import CLinux
+import Glibc
+
+/// A non-blocking TCP connection driven by the `IOLoop` it was opened on.
+///
+/// Thread confinement: use it only from a task whose executor preference is `loop` (it is not
+/// `Sendable`). Every call tries the syscall first and waits for readiness only after `EAGAIN`.
+public final class TCPSocket {
+    public let loop: IOLoop
+    public let address: SocketAddress
+    let handle: IOHandle
+    /// How long one read or write may wait for the socket, in nanoseconds.
+    public var timeoutNanoseconds: UInt64
+
+    private init(handle: IOHandle, address: SocketAddress, timeoutNanoseconds: UInt64) {
+        self.loop = handle.loop
+        self.handle = handle
+        self.address = address
+        self.timeoutNanoseconds = timeoutNanoseconds
+    }
+
+    deinit { handle.close() }
+
+    /// Connects to `address` on `loop` (the calling task must be running on it) with TCP_NODELAY.
+    public static func connect(
+        to address: SocketAddress, on loop: IOLoop, timeout: Duration, ioTimeout: Duration
+    ) async throws(IOError) -> TCPSocket {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw IOError(operation: "socket", errno: errno) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let handle: IOHandle
+        do {
+            handle = try loop.register(fd: fd)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        let socket = TCPSocket(handle: handle, address: address, timeoutNanoseconds: ioTimeout.nanoseconds)
+        let status = address.storage.withUnsafeBytes { raw in
+            Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+        if status != 0 {
+            let code = errno
+            guard code == EINPROGRESS else { throw IOError(operation: "connect", errno: code) }
+            if await loop.wait(for: .write, on: handle, timeout: timeout.nanoseconds) == .timedOut {
+                throw IOError(.timedOut, operation: "connect")
+            }
+            var soError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+            if soError != 0 { throw IOError(operation: "connect", errno: soError) }
+        }
+        handle.writable = true
+        return socket
+    }
+
+    /// Writes all of `bytes`, waiting for buffer space when the kernel has none.
+    public func write(_ bytes: UnsafeRawBufferPointer) async throws(IOError) {
+        var offset = 0
+        while offset < bytes.count {
+            if handle.isClosed { throw IOError(.closed, operation: "write") }
+            let sent = send(handle.fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if sent > 0 {
+                offset += sent
+                continue
+            }
+            let code = errno
+            if sent < 0 && code == EINTR { continue }
+            guard sent < 0 && (code == EAGAIN || code == EWOULDBLOCK) else {
+                throw IOError(operation: "write", errno: sent == 0 ? EPIPE : code)
+            }
+            handle.writable = false
+            if await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds) == .timedOut {
+                throw IOError(.timedOut, operation: "write")
+            }
+        }
+    }
+
+    /// Reads at least one byte into `buffer`, waiting until some arrive.
+    /// Throws `.closedByPeer` at end of stream.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws(IOError) -> Int {
+        while true {
+            if handle.isClosed { throw IOError(.closed, operation: "read") }
+            if handle.readable {
+                let count = recv(handle.fd, buffer.baseAddress!, buffer.count, 0)
+                if count > 0 {
+                    // A short read drained the receive queue: the next edge will say when more arrives.
+                    if count < buffer.count { handle.readable = false }
+                    return count
+                }
+                if count == 0 { throw IOError(.closedByPeer, operation: "read") }
+                let code = errno
+                if code == EINTR { continue }
+                guard code == EAGAIN || code == EWOULDBLOCK else { throw IOError(operation: "read", errno: code) }
+                handle.readable = false
+            }
+            if await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds) == .timedOut {
+                if handle.isClosed { throw IOError(.closed, operation: "read") }
+                throw IOError(.timedOut, operation: "read")
+            }
+        }
+    }
+
+    /// Closes the connection now (also done when the socket is released).
+    public func close() { handle.close() }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating at `UInt64.max`.
+    public var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        return whole &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}

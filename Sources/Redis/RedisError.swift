@@ -1,0 +1,43 @@
+import IOLoop
+
+/// Why a Redis connection or command failed.
+public enum RedisError: Error, Sendable, CustomStringConvertible {
+    /// The TCP connection could not be opened.
+    case connect(address: String, IOError)
+    /// The server rejected the credentials (AUTH) or requires them (NOAUTH).
+    case authentication(address: String, message: String)
+    /// Reading or writing an open connection failed.
+    case io(IOError)
+    /// An error reply to a control-plane command.
+    case server(command: String, message: String)
+    /// The byte stream was not valid RESP.
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .connect(let address, let error):
+            return "cannot connect to Redis at \(address): \(error.reason)"
+        case .authentication(let address, let message):
+            return "Redis at \(address) refused authentication: \(message)"
+        case .io(let error): return error.description
+        case .server(let command, let message): return "Redis \(command) failed: \(message)"
+        case .protocolError(let message): return "Redis protocol error: \(message)"
+        }
+    }
+
+    /// A short, stable label for counting errors by kind ("closed", "timed out", the error code of a reply).
+    public var kind: String {
+        switch self {
+        case .connect(_, let error): return "connect: \(error.reason)"
+        case .authentication: return "authentication"
+        case .io(let error): return error.reason
+        case .server(_, let message): return RedisError.errorCode(of: message)
+        case .protocolError: return "protocol error"
+        }
+    }
+
+    /// The first word of an error reply ("WRONGTYPE", "OOM", "ERR"), used as its kind.
+    public static func errorCode(of message: String) -> String {
+        message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "ERR"
+    }
+}

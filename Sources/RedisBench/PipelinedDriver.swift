@@ -1,0 +1,92 @@
+import BenchCore
+import IOLoop
+import Redis
+
+/// Produces the requests of one workload, one at a time, and interprets their replies.
+protocol RedisRequestSource {
+    /// Appends the next request to `output` and returns its operation index
+    /// (into the workload's `operationNames`).
+    mutating func appendNext(to output: inout RESPWriter) -> Int
+    /// Counts what a successful reply says beyond success (a GET hit or miss).
+    func observe(_ reply: RedisReplySummary, operation: Int, recorder: OperationRecorder)
+}
+
+extension RedisRequestSource {
+    func observe(_ reply: RedisReplySummary, operation: Int, recorder: OperationRecorder) {}
+}
+
+/// Keeps up to `pipeline` requests in flight on one connection until `operations` have been sent
+/// and answered, timing each one from just before its write to just after its reply is parsed.
+///
+/// Replies that arrived in the same read are handled together, then every freed slot is refilled
+/// with one write: with `pipeline 1` that is one `send` and one `recv` per operation.
+enum PipelinedDriver {
+    static func run<Source: RedisRequestSource>(
+        _ source: inout Source, connection: RedisConnection, operations: Int, pipeline: Int,
+        recorder: OperationRecorder
+    ) async {
+        var startedAt = [UInt64](repeating: 0, count: pipeline)
+        var operationOf = [Int](repeating: 0, count: pipeline)
+        var head = 0  // oldest request in flight
+        var inFlight = 0
+        var unsent = operations
+
+        while unsent > 0 || inFlight > 0 {
+            if unsent > 0 && inFlight < pipeline {
+                let first = inFlight
+                while inFlight < pipeline && unsent > 0 {
+                    var slot = head + inFlight
+                    if slot >= pipeline { slot -= pipeline }
+                    operationOf[slot] = source.appendNext(to: &connection.output)
+                    inFlight += 1
+                    unsent -= 1
+                }
+                let now = monotonicNanoseconds()
+                for offset in first..<inFlight {
+                    var slot = head + offset
+                    if slot >= pipeline { slot -= pipeline }
+                    startedAt[slot] = now
+                }
+                do {
+                    try await connection.flush()
+                } catch {
+                    failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
+                    return
+                }
+            }
+
+            var reply: RedisReplySummary
+            do {
+                reply = try await connection.readReplySummary()
+            } catch {
+                failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
+                return
+            }
+            let now = monotonicNanoseconds()
+            while true {
+                let operation = operationOf[head]
+                if case .error(let message) = reply {
+                    recorder.recordFailure(operation, kind: RedisError.errorCode(of: message))
+                } else {
+                    recorder.recordSuccess(operation, nanoseconds: now &- startedAt[head])
+                    source.observe(reply, operation: operation, recorder: recorder)
+                }
+                head += 1
+                if head == pipeline { head = 0 }
+                inFlight -= 1
+                guard inFlight > 0, let buffered = connection.bufferedReplySummary() else { break }
+                reply = buffered
+            }
+        }
+    }
+
+    /// The connection failed: every request still in flight counts as failed with the I/O reason.
+    private static func failInFlight(
+        count: Int, head: Int, operationOf: [Int], error: RedisError, recorder: OperationRecorder
+    ) {
+        let pipeline = operationOf.count
+        for offset in 0..<count {
+            recorder.recordFailure(operationOf[(head + offset) % pipeline], kind: error.kind)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import BenchCore
+import IOLoop
+import Redis
+
+/// What every Redis workload shares: the server endpoint, the key prefix and the key names.
+public struct RedisTarget: Sendable {
+    public let endpoint: RedisEndpoint
+    public let keyPrefix: String
+    /// `<prefix>key:` — the cache keys SET, GET and MIXED use, followed by a number.
+    let cacheKeyPrefix: [UInt8]
+    /// `<prefix>counter:`, `<prefix>list:`, `<prefix>hash:` — MIXED's 100 keys of each type.
+    let counterPrefix: [UInt8]
+    let listPrefix: [UInt8]
+    let hashPrefix: [UInt8]
+
+    public init(endpoint: RedisEndpoint, keyPrefix: String) {
+        self.endpoint = endpoint
+        self.keyPrefix = keyPrefix
+        cacheKeyPrefix = Array((keyPrefix + "key:").utf8)
+        counterPrefix = Array((keyPrefix + "counter:").utf8)
+        listPrefix = Array((keyPrefix + "list:").utf8)
+        hashPrefix = Array((keyPrefix + "hash:").utf8)
+    }
+
+    /// Opens a connection on `loop`; the calling task must run on it.
+    public func connect(on loop: IOLoop) async throws(RedisError) -> RedisConnection {
+        try await RedisConnection.connect(to: endpoint, on: loop)
+    }
+
+    /// The `SCAN MATCH` pattern for every key under the prefix, glob characters escaped.
+    public var matchPattern: String {
+        var pattern = ""
+        for character in keyPrefix {
+            if "*?[]\\".contains(character) { pattern.append("\\") }
+            pattern.append(character)
+        }
+        return pattern + "*"
+    }
+
+    /// Deletes every key under the prefix with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
+    /// returns how many were deleted.
+    @discardableResult
+    public func deleteKeys(using connection: RedisConnection) async throws(RedisError) -> Int {
+        var cursor = "0"
+        var deleted = 0
+        repeat {
+            let reply = try await connection.execute(["SCAN", cursor, "MATCH", matchPattern, "COUNT", "1000"])
+            guard case .array(let parts) = reply, parts.count == 2,
+                  let next = parts[0].string, case .array(let keys) = parts[1] else {
+                throw .protocolError("unexpected SCAN reply")
+            }
+            cursor = next
+            let names = keys.compactMap(\.string)
+            if !names.isEmpty {
+                if case .integer(let count) = try await connection.execute(["UNLINK"] + names) { deleted += count }
+            }
+        } while cursor != "0"
+        return deleted
+    }
+
+    /// Deletes the run's keys on a fresh connection: every workload's teardown.
+    func cleanUp(on loop: IOLoop) async throws {
+        do {
+            let connection = try await connect(on: loop)
+            defer { connection.close() }
+            try await deleteKeys(using: connection)
+        } catch {
+            throw RedisBenchError(error)
+        }
+    }
+
+    /// Checks that the server answers (and accepts the credentials): every workload's first step.
+    func ping(on loop: IOLoop) async throws {
+        do {
+            let connection = try await connect(on: loop)
+            defer { connection.close() }
+            try await connection.execute(["PING"])
+        } catch {
+            throw RedisBenchError(error)
+        }
+    }
+}
+
+/// A Redis failure that ends the run, with the exit code it maps to.
+public struct RedisBenchError: CommandFailure {
+    public let underlying: RedisError
+
+    public init(_ error: RedisError) { underlying = error }
+
+    public var description: String { underlying.description }
+
+    public var exitCode: Int32 {
+        switch underlying {
+        case .authentication: return ExitCode.noPermission
+        case .server(_, let message) where message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS"):
+            return ExitCode.noPermission
+        case .connect, .io, .server: return ExitCode.unavailable
+        case .protocolError: return ExitCode.software
+        }
+    }
+}
+
+extension RedisError: ErrorKindLabelled {}

@@ -1,0 +1,92 @@
+import BenchCore
+import Glibc
+import RedisBench
+
+/// The version `dbbench --version` prints.
+let version = "0.1.0"
+
+/// Every subcommand, in the order `dbbench --help` lists them.
+let subcommands: [any Subcommand.Type] = [RedisCommand.self, TimescaleCommand.self]
+
+let topLevelHelp = """
+    dbbench \(version) — load tests for TimescaleDB/PostgreSQL and Redis with honest numbers.
+
+    Usage: dbbench <command> [options]
+
+    Commands:
+    \(subcommands.map { "  " + Format.right($0.name, 12) + $0.summary }.joined(separator: "\n"))
+
+    Options:
+      --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
+      --version    Print the version
+
+    Results go to stdout, progress and errors to stderr. Exit codes: 0 done, 64 bad input,
+    69 server unreachable or failing, 77 authentication refused, 70 internal error.
+    """
+
+/// Routes `arguments` and returns the exit code; every error becomes one line on stderr.
+func route(_ arguments: [String]) async -> Int32 {
+    guard let first = arguments.first else {
+        print(topLevelHelp)
+        return ExitCode.usage
+    }
+    switch first {
+    case "--help", "-h":
+        print(topLevelHelp)
+        return ExitCode.success
+    case "--version", "-V", "version":
+        print("dbbench \(version)")
+        return ExitCode.success
+    case "help":
+        guard arguments.count > 1 else {
+            print(topLevelHelp)
+            return ExitCode.success
+        }
+        guard let command = subcommands.first(where: { $0.name == arguments[1] }) else {
+            return fail(unknownCommand(arguments[1]), code: ExitCode.usage)
+        }
+        print(command.helpText, terminator: "")
+        return ExitCode.success
+    default:
+        break
+    }
+    guard let command = subcommands.first(where: { $0.name == first }) else {
+        return fail(unknownCommand(first), code: ExitCode.usage)
+    }
+    let environment = processEnvironment()
+    do {
+        let parsed = try ParsedArguments(
+            parsing: Array(arguments.dropFirst()), specs: command.options,
+            command: "dbbench \(command.name)", environment: environment)
+        if parsed.wantsHelp {
+            print(command.helpText, terminator: "")
+            return ExitCode.success
+        }
+        return try await command.run(parsed, environment: environment)
+    } catch let error as UsageError {
+        return fail(error.message, code: ExitCode.usage)
+    } catch let error as any CommandFailure {
+        return fail("dbbench \(command.name): \(error.description)", code: error.exitCode)
+    } catch {
+        return fail("dbbench \(command.name): \(error)", code: ExitCode.software)
+    }
+}
+
+func unknownCommand(_ word: String) -> String {
+    var message = "dbbench: unknown command '\(word)'"
+    if word.hasPrefix("-") { message = "dbbench: unknown option '\(word)'" }
+    if let suggestion = Suggestion.closest(to: word, in: subcommands.map { $0.name }) {
+        message += " (did you mean '\(suggestion)'?)"
+    }
+    return message + "; see 'dbbench --help'"
+}
+
+func fail(_ message: String, code: Int32) -> Int32 {
+    writeStandardError(message + "\n")
+    return code
+}
+
+signal(SIGPIPE, SIG_IGN)
+let code = await route(Array(CommandLine.arguments.dropFirst()))
+fflush(nil)
+exit(code)

@@ -1,0 +1,119 @@
+import IOLoop
+import Synchronization
+import Testing
+@testable import BenchCore
+
+/// A workload with no server: each connection records `operations` fake 1 ms operations and logs
+/// where and when it ran, so the runner's scheduling can be checked.
+private struct SyntheticWorkload: Workload {
+    final class Log: Sendable {
+        struct Entry { var index: Int; var loop: Int; var onLoopThread: Bool; var share: Int; var readyAt: UInt64; var firstOperationAt: UInt64 }
+        let entries = Mutex<[Entry]>([])
+        let events = Mutex<[String]>([])
+    }
+
+    let connections: Int
+    let totalOperations: Int
+    var failSetup = false
+    var failingConnection: Int?
+    let log = Log()
+    var name: String { "SYNTHETIC" }
+    var operationNames: [String] { ["op"] }
+
+    func setup(on loop: IOLoop) async throws {
+        log.events.withLock { $0.append("setup on loop \(loop.index): \(loop.inLoopThread)") }
+        if failSetup { throw UsageError("setup failed") }
+    }
+
+    func runConnection(_ context: ConnectionContext) async throws {
+        await Task.yield()
+        if context.index == failingConnection { throw UsageError("refused") }
+        let readyAt = monotonicNanoseconds()
+        await context.ready()
+        let first = monotonicNanoseconds()
+        for _ in 0..<context.operations { context.recorder.recordSuccess(0, nanoseconds: 1_000_000) }
+        let entry = Log.Entry(index: context.index, loop: context.loop.index, onLoopThread: context.loop.inLoopThread,
+                              share: context.operations, readyAt: readyAt, firstOperationAt: first)
+        log.entries.withLock { $0.append(entry) }
+    }
+
+    func teardown(on loop: IOLoop) async throws {
+        log.events.withLock { $0.append("teardown") }
+    }
+}
+
+@Suite("Runner and scheduling")
+struct RunnerTests {
+    @Test(arguments: [(10, 3), (7, 7), (1, 5), (100, 1)])
+    func splitIsEvenAndComplete(total: Int, parts: Int) {
+        let shares = BenchmarkRunner.split(total, over: parts)
+        #expect(shares.count == parts)
+        #expect(shares.reduce(0, +) == total)
+        #expect(shares.max()! - shares.min()! <= 1)
+    }
+
+    @Test func everyConnectionRunsOnItsLoopAndStartsTogether() async throws {
+        let loops = try IOLoopGroup(count: 2)
+        defer { loops.shutdown() }
+        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        let workload = SyntheticWorkload(connections: 6, totalOperations: 1003)
+        let result = try await runner.run(workload)
+
+        #expect(result.total.succeeded == 1003)
+        #expect(result.total.histogram.totalCount == 1003)
+        #expect(result.connections == 6)
+        let entries = workload.log.entries.withLock { $0 }.sorted { $0.index < $1.index }
+        #expect(entries.count == 6)
+        #expect(entries.allSatisfy { $0.onLoopThread })
+        #expect(entries.map(\.loop) == [0, 1, 0, 1, 0, 1])
+        #expect(entries.map(\.share) == [168, 167, 167, 167, 167, 167])
+        // No connection starts its measured work before the last one is ready.
+        let lastReady = entries.map(\.readyAt).max()!
+        #expect(entries.allSatisfy { $0.firstOperationAt >= lastReady })
+        #expect(workload.log.events.withLock { $0 } == ["setup on loop 0: true", "teardown"])
+    }
+
+    @Test func failedConnectionsAreCountedNotHidden() async throws {
+        let loops = try IOLoopGroup(count: 2)
+        defer { loops.shutdown() }
+        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
+        workload.failingConnection = 2
+        let result = try await runner.run(workload)
+        #expect(result.total.succeeded == 30)
+        #expect(result.errors.count == 1)
+        #expect(result.errors.first?.count == 1)
+        #expect(result.errors.first?.kind.contains("refused") == true)
+    }
+
+    @Test func failedSetupStillTearsDownAndThrows() async throws {
+        let loops = try IOLoopGroup(count: 1)
+        defer { loops.shutdown() }
+        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        var workload = SyntheticWorkload(connections: 2, totalOperations: 2)
+        workload.failSetup = true
+        await #expect(throws: UsageError.self) { try await runner.run(workload) }
+        #expect(workload.log.events.withLock { $0 } == ["setup on loop 0: true", "teardown"])
+        #expect(workload.log.entries.withLock { $0 }.isEmpty)
+    }
+
+    @Test func gateOpensWhenTheLastArrives() async {
+        let gate = StartGate(count: 3)
+        #expect(gate.openedAt == nil)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 { group.addTask { await gate.arrive() } }
+        }
+        #expect(gate.openedAt != nil)
+    }
+
+    @Test func randomIsDeterministicAndInRange() {
+        var a = FastRandom(seed: 42), b = FastRandom(seed: 42)
+        let drawsA = (0..<1000).map { _ in a.below(10) }
+        let drawsB = (0..<1000).map { _ in b.below(10) }
+        #expect(drawsA == drawsB)
+        #expect(drawsA.allSatisfy { (0..<10).contains($0) })
+        #expect(Set(drawsA).count == 10)
+        var c = FastRandom(seed: 7)
+        #expect((0..<1000).allSatisfy { _ in (10...20).contains(c.within(10...20)) })
+    }
+}

@@ -1,0 +1,99 @@
+import Testing
+@testable import BenchCore
+
+@Suite("Statistics")
+struct StatisticsTests {
+    @Test func percentilesOfKnownLatencies() {
+        var histogram = LatencyHistogram.latency()
+        for micros in 1...1000 { histogram.recordNanoseconds(UInt64(micros) * 1000) }
+        let summary = LatencySummary(histogram)
+        #expect(summary.count == 1000)
+        #expect(summary.p50 == 500)
+        #expect(summary.p90 == 900)
+        #expect(summary.p99 == 990)
+        #expect(summary.p999 == 999)
+        #expect(summary.max == 1000)
+        #expect(abs(summary.mean - 500.5) < 1)
+    }
+
+    @Test func nanosecondsRoundToMicrosecondsAndClamp() {
+        var histogram = LatencyHistogram.latency()
+        histogram.recordNanoseconds(0)           // below 1 µs → 1 µs
+        histogram.recordNanoseconds(1_499)       // → 1 µs
+        histogram.recordNanoseconds(1_500)       // → 2 µs
+        histogram.recordNanoseconds(120_000_000_000)  // 120 s → clamped to 60 s
+        #expect(histogram.totalCount == 4)
+        #expect(histogram.countForValue(1) == 2)
+        #expect(histogram.countForValue(2) == 1)
+        #expect(histogram.valuesAreEquivalent(histogram.max, 60_000_000))
+    }
+
+    @Test func emptySummaryIsZero() {
+        let summary = LatencySummary(.latency())
+        #expect(summary.count == 0 && summary.p99 == 0 && summary.mean == 0)
+    }
+
+    @Test func resultMergesRecordersOfAllLoops() {
+        let first = OperationRecorder(operationNames: ["SET", "GET"], counterNames: ["hits"])
+        let second = OperationRecorder(operationNames: ["SET", "GET"], counterNames: ["hits"])
+        for _ in 0..<300 { first.recordSuccess(0, nanoseconds: 100_000) }
+        for _ in 0..<100 { second.recordSuccess(1, nanoseconds: 300_000) }
+        first.recordFailure(0, kind: "WRONGTYPE")
+        second.recordFailure(1, kind: "WRONGTYPE")
+        second.recordFailure(1, kind: "timed out")
+        second.recordError(kind: "connect: Connection refused")
+        first.add(counter: 0, 7)
+        second.add(counter: 0, 3)
+
+        let result = WorkloadResult(name: "MIXED", connections: 4, recorders: [first, second], wallNanoseconds: 2_000_000_000)
+        #expect(result.operations.map(\.succeeded) == [300, 100])
+        #expect(result.operations.map(\.failed) == [1, 2])
+        #expect(result.total.succeeded == 400)
+        #expect(result.total.attempted == 403)
+        #expect(result.total.histogram.totalCount == 400)
+        #expect(result.throughput == 200)  // 400 successes over 2 s of wall time
+        #expect(result.counters["hits"] == 10)
+        #expect(result.errors.first?.kind == "WRONGTYPE")
+        #expect(result.errors.first?.count == 2)
+        #expect(result.errors.map(\.kind).sorted() == ["WRONGTYPE", "connect: Connection refused", "timed out"])
+        #expect(first.completed.load(ordering: .relaxed) == 301)
+    }
+
+    @Test func throughputIsZeroWithoutWallTime() {
+        let recorder = OperationRecorder(operationNames: ["X"])
+        recorder.recordSuccess(0, nanoseconds: 1)
+        #expect(WorkloadResult(name: "X", connections: 1, recorders: [recorder], wallNanoseconds: 0).throughput == 0)
+    }
+
+    @Test(arguments: [
+        (150_000.0, Rating.excellent), (100_000, .excellent), (99_999, .good), (50_000, .good), (49_999, .needsImprovement),
+    ])
+    func throughputRatings(value: Double, expected: Rating) {
+        #expect(RatingThresholds(excellent: 100_000, good: 50_000, higherIsBetter: true).rate(value) == expected)
+    }
+
+    @Test(arguments: [(99.0, Rating.excellent), (100, .good), (199, .good), (200, .needsImprovement)])
+    func latencyRatings(value: Double, expected: Rating) {
+        #expect(RatingThresholds(excellent: 100, good: 200, higherIsBetter: false).rate(value) == expected)
+    }
+}
+
+@Suite("Formatting")
+struct FormatTests {
+    @Test func grouping() {
+        #expect(Format.grouped(0) == "0")
+        #expect(Format.grouped(999) == "999")
+        #expect(Format.grouped(1000) == "1,000")
+        #expect(Format.grouped(1_234_567) == "1,234,567")
+        #expect(Format.grouped(-45_000) == "-45,000")
+    }
+
+    @Test func fixedDecimals() {
+        #expect(Format.fixed(1.23456, 2) == "1.23")
+        #expect(Format.fixed(0.0005, 3) == "0.001")
+        #expect(Format.fixed(2, 3) == "2.000")
+        #expect(Format.fixed(-1.5, 1) == "-1.5")
+        #expect(Format.milliseconds(UInt64(1234)) == "1.234")
+        #expect(Format.percent(0.5) == "50.0%")
+    }
+}

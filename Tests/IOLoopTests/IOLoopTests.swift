@@ -1,0 +1,122 @@
+import Glibc
+import Testing
+import TestSupport
+@testable import IOLoop
+
+@Suite("I/O loop")
+struct IOLoopTests {
+    @Test func tasksRunOnTheLoopThread() async throws {
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let onLoop = await Task(executorPreference: loop) { loop.inLoopThread }.value
+        #expect(onLoop)
+        #expect(!loop.inLoopThread)
+    }
+
+    @Test func manyTasksAndSuspensionsStayOnTheLoop() async throws {
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<200 {
+                group.addTask(executorPreference: loop) {
+                    var ok = loop.inLoopThread
+                    for _ in 0..<10 {
+                        await Task.yield()
+                        ok = ok && loop.inLoopThread
+                    }
+                    return ok
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 200)
+        #expect(results.allSatisfy { $0 })
+    }
+
+    @Test func connectToClosedPortIsRefused() async throws {
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let address = try SocketAddress.resolve(host: "127.0.0.1", port: TestServices.closedPort())[0]
+        let error = await Task(executorPreference: loop) { () -> IOError? in
+            do {
+                _ = try await TCPSocket.connect(to: address, on: loop, timeout: .seconds(2), ioTimeout: .seconds(2))
+                return nil
+            } catch let error as IOError {
+                return error
+            } catch {
+                return nil
+            }
+        }.value
+        #expect(error?.kind == .system)
+        #expect(error?.errno == ECONNREFUSED)
+        #expect(error?.description == "connect: Connection refused")
+    }
+
+    @Test func exchangesBytesAndTimesOutWhenThePeerIsSilent() async throws {
+        let listener = try Listener()
+        defer { close(listener.fd) }
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let address = try SocketAddress.resolve(host: "127.0.0.1", port: listener.port)[0]
+        let outcome = await Task(executorPreference: loop) { () -> (String, IOError.Kind?, Double) in
+            do {
+                let socket = try await TCPSocket.connect(to: address, on: loop, timeout: .seconds(2), ioTimeout: .milliseconds(200))
+                let message = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 1)
+                defer { message.deallocate() }
+                message.copyBytes(from: Array("ping".utf8))
+                try await socket.write(UnsafeRawBufferPointer(message))
+                let peer = listener.acceptEcho()
+                defer { close(peer) }
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+                defer { buffer.deallocate() }
+                let count = try await socket.read(into: buffer)
+                let echoed = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
+                let started = monotonicNanoseconds()
+                do {
+                    _ = try await socket.read(into: buffer)
+                    return (echoed, nil, 0)
+                } catch let error as IOError {
+                    return (echoed, error.kind, Double(monotonicNanoseconds() - started) / 1e9)
+                }
+            } catch {
+                return ("failed: \(error)", nil, 0)
+            }
+        }.value
+        #expect(outcome.0 == "ping")
+        #expect(outcome.1 == IOError.Kind.timedOut)
+        #expect(outcome.2 >= 0.15 && outcome.2 < 2)
+    }
+
+    @Test func durationsConvertToNanoseconds() {
+        #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
+        #expect(Duration.seconds(-1).nanoseconds == 0)
+    }
+}
+
+/// A blocking listening socket on 127.0.0.1 that accepts one peer and echoes what it sent once.
+private struct Listener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = self.fd
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Accepts the pending connection, echoes what it has sent, and returns the peer's descriptor.
+    func acceptEcho() -> Int32 {
+        let peer = accept(fd, nil, nil)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = recv(peer, &buffer, 64, 0)
+        if count > 0 { _ = send(peer, buffer, count, 0) }
+        return peer
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// The throwaway servers `make test` starts (scripts/services.sh writes their addresses to
+/// `.services/env`; `DBBENCH_SERVICES_ENV` may point elsewhere).
+public enum TestServices {
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// KEY=VALUE pairs of the services file, or empty when the servers are not up.
+    public static let environment: [String: String] = {
+        let path = ProcessInfo.processInfo.environment["DBBENCH_SERVICES_ENV"]
+            ?? packageRoot.appendingPathComponent(".services/env").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            result[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        return result
+    }()
+
+    public static var redisPort: Int? { environment["REDIS_PORT"].flatMap(Int.init) }
+    public static var hasRedis: Bool { redisPort != nil }
+    public static var hasPostgres: Bool { environment["DB_PORT"] != nil }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
+    public static func closedPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// What a finished child process printed and returned.
+public struct CommandResult: Sendable {
+    public let exitCode: Int32
+    public let stdout: String
+    public let stderr: String
+    /// Seconds from launch to exit.
+    public let seconds: Double
+}
+
+public enum CommandRunner {
+    /// The debug binary `swift build` produced (or `DBBENCH_BIN`).
+    public static var dbbenchPath: String {
+        ProcessInfo.processInfo.environment["DBBENCH_BIN"]
+            ?? TestServices.packageRoot.appendingPathComponent(".build/debug/dbbench").path
+    }
+
+    /// Runs dbbench with `arguments`; `environment` entries are added to a clean environment
+    /// (PATH and HOME only, so the caller's REDIS_* and DB_* variables do not leak in).
+    public static func dbbench(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
+        try run(dbbenchPath, arguments, environment: environment, timeout: timeout)
+    }
+
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        base["HOME"] = ProcessInfo.processInfo.environment["HOME"]
+        process.environment = base.merging(environment) { $1 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        while process.isRunning {
+            if Date().timeIntervalSince(started) > timeout {
+                process.terminate()
+                process.waitUntilExit()
+                throw CommandTimedOut(command: ([executable] + arguments).joined(separator: " "), seconds: timeout)
+            }
+            usleep(10_000)
+        }
+        try out.close()
+        try err.close()
+        return CommandResult(
+            exitCode: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+            seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `redis-cli` against the test server: an independent client to check the server's state.
+    public static func redisCLI(_ arguments: [String]) throws -> String {
+        guard let port = TestServices.redisPort else { throw ServicesNotRunning() }
+        let result = try run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + arguments, timeout: 30)
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+public struct CommandTimedOut: Error, CustomStringConvertible {
+    public let command: String
+    public let seconds: Double
+    public var description: String { "\(command) did not finish within \(seconds) s" }
+}
+
+public struct ServicesNotRunning: Error, CustomStringConvertible {
+    public var description: String { "test servers are not running: use 'make test' or 'make services-up'" }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `make demo`: every benchmark with modest settings against the servers in the environment
+# (scripts/with-services.sh starts throwaway ones and exports their addresses).
+set -euo pipefail
+bin="${1:-.build/release/dbbench}"
+echo "== dbbench redis (REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT)"
+"$bin" redis --connections 50 --num-operations 100000

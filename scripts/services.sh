@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL and Redis servers for tests and the demo.
+#
+#   scripts/services.sh up      start both on 127.0.0.1, on free ports, in a temporary directory
+#   scripts/services.sh down    stop them and delete the directory
+#   scripts/services.sh status  print the environment file
+#
+# `up` writes .services/env (REDIS_HOST, REDIS_PORT, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
+# DB_NAME, ...) which the tests, the demo and `make bench-*` read. As root, PostgreSQL runs as the
+# `postgres` user; as a normal user, as that user. Nothing listens beyond loopback.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+state="$root/.services"
+envfile="$state/env"
+pgbin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+db_password="dbbench-test-password"
+
+log() { echo "services: $*" >&2; }
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 30000 ))
+    if port_is_free "$port"; then echo "$port"; return 0; fi
+  done
+  log "no free port found"; return 1
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+up() {
+  if [ -f "$envfile" ]; then
+    log "already up ($envfile); run '$0 down' first"; cat "$envfile"; return 0
+  fi
+  command -v redis-server >/dev/null || { log "redis-server is missing: run 'make deps'"; return 1; }
+  [ -x "$pgbin/initdb" ] || { log "PostgreSQL server binaries are missing: run 'make deps'"; return 1; }
+  mkdir -p "$state"
+  local dir; dir="$(mktemp -d /tmp/dbbench-services.XXXXXX)"
+  chmod 755 "$dir"
+  echo "$dir" > "$state/dir"
+
+  local redis_port; redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$redis_port" ping >/dev/null || { log "redis did not start:"; tail "$dir/redis.log" >&2; return 1; }
+
+  local pg_port; pg_port="$(free_port)"
+  mkdir -p "$dir/pg" "$dir/pgsocket"
+  printf '%s\n' "$db_password" > "$dir/pwfile"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/pg" "$dir/pgsocket" "$dir/pwfile"; fi
+  as_postgres "$pgbin/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 \
+    || { log "initdb failed:"; tail "$dir/initdb.log" >&2; return 1; }
+  as_postgres "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w -t 60 \
+    -o "-p $pg_port -k $dir/pgsocket -c listen_addresses=127.0.0.1 -c max_connections=250 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { log "postgres did not start:"; tail "$dir/pg/server.log" >&2; return 1; }
+  as_postgres "$pgbin/psql" -h "$dir/pgsocket" -p "$pg_port" -U postgres -q -c "CREATE DATABASE analytics" >/dev/null
+
+  cat > "$envfile.tmp" <<EOF
+REDIS_HOST=127.0.0.1
+REDIS_PORT=$redis_port
+DB_HOST=127.0.0.1
+DB_PORT=$pg_port
+DB_USER=postgres
+DB_PASSWORD=$db_password
+DB_NAME=analytics
+PG_SOCKET_DIR=$dir/pgsocket
+SERVICES_DIR=$dir
+EOF
+  mv "$envfile.tmp" "$envfile"
+  log "redis on 127.0.0.1:$redis_port, postgres on 127.0.0.1:$pg_port ($dir)"
+}
+
+down() {
+  [ -f "$state/dir" ] || { log "nothing to stop"; return 0; }
+  local dir; dir="$(cat "$state/dir")"
+  if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+  if [ -f "$dir/pg/postmaster.pid" ]; then
+    as_postgres "$pgbin/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  for _ in $(seq 1 50); do [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$dir" "$state"
+  log "stopped"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) [ -f "$envfile" ] && cat "$envfile" || { log "not running"; exit 1; } ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 64 ;;
+esac

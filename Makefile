@@ -29,7 +29,7 @@ debug: deps
 ## test: unit and integration tests against throwaway local PostgreSQL and Redis
 test: deps
 	$(SWIFT) build --build-tests
-	$(WITH_SERVICES) $(SWIFT) test --skip-build
+	$(WITH_SERVICES) $(SWIFT) test --skip-build --no-parallel
 
 ## demo: build, start throwaway servers, run every benchmark with modest settings, stop the servers
 demo: build

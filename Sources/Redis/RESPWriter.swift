@@ -115,15 +115,51 @@ public struct RESPWriter: ~Copyable {
         return length
     }
 
+    /// Appends the decimal digits of `value`, written backwards into a stack buffer (no division loop
+    /// to find the width first).
     mutating func appendDecimal(_ value: Int) {
-        if value < 0 { appendByte(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var divisor: UInt = 1
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            appendByte(UInt8(ascii: "0") + UInt8(magnitude / divisor))
-            magnitude %= divisor
-            divisor /= 10
+        if value >= 0 && value < 10 {
+            appendByte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
+            return
         }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var magnitude = value.magnitude
+            var position = buffer.count
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            append(UnsafeRawBufferPointer(rebasing: buffer[position...]))
+        }
+    }
+
+    /// Appends bytes that are already RESP (a constant command head such as `*5\r\n$3\r\nSET\r\n`).
+    public mutating func raw(_ encoded: [UInt8]) {
+        encoded.withUnsafeBytes { append($0) }
+    }
+}
+
+/// Constant pieces of requests, encoded once.
+public enum RESPEncoded {
+    /// The encoding of a command's fixed words: `*count` then each word as a bulk string. Append the
+    /// variable arguments after it with `RESPWriter.bulk`.
+    public static func head(count: Int, _ words: [String]) -> [UInt8] {
+        var writer = RESPWriter(capacity: 64)
+        writer.arrayHeader(count)
+        for word in words { writer.bulk(word) }
+        return Array(writer.bytes)
+    }
+
+    /// Bulk strings for trailing constant arguments (`EX 300`).
+    public static func arguments(_ words: [String]) -> [UInt8] {
+        var writer = RESPWriter(capacity: 64)
+        for word in words { writer.bulk(word) }
+        return Array(writer.bytes)
     }
 }

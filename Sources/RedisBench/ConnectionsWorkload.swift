@@ -14,6 +14,7 @@ struct ConnectionsWorkload: Workload {
     var name: String { "CONNECTIONS" }
     var operationNames: [String] { ["connect", "PING"] }
     var totalOperations: Int { connections }
+    var preStartOperationNames: Set<String> { ["connect"] }
 
     func setup(on loop: IOLoop) async throws { try await target.ping(on: loop) }
 

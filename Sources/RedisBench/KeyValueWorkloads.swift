@@ -9,6 +9,8 @@ struct KeyValueSettings: Sendable {
     let operations: Int
     let cacheKeys: Int
     let pipeline: Int
+    /// How SET (and MIXED's SET) requests are encoded: key prefix, value sizes, TTL.
+    let set: SetEncoding
 }
 
 /// A workload whose connections each drive a `RedisRequestSource` through `PipelinedDriver`.
@@ -44,7 +46,7 @@ struct SetWorkload: PipelinedRedisWorkload {
     var operationNames: [String] { ["SET"] }
 
     func makeSource(_ random: FastRandom) -> SetRequests {
-        SetRequests(keyPrefix: settings.target.cacheKeyPrefix, cacheKeys: settings.cacheKeys, random: random)
+        SetRequests(encoding: settings.set, cacheKeys: settings.cacheKeys, random: random)
     }
 }
 
@@ -66,17 +68,13 @@ struct GetWorkload: PipelinedRedisWorkload {
             let connection = try await settings.target.connect(on: loop)
             defer { connection.close() }
             var random = FastRandom(seed: 0xCAC4E)
+            let populate = SetEncoding(keyPrefix: settings.target.cacheKeyPrefix, values: settings.set.values, ttl: 600)
             let batch = 1000
             var next = 0
             while next < settings.cacheKeys {
                 let end = min(settings.cacheKeys, next + batch)
                 for key in next..<end {
-                    connection.output.arrayHeader(5)
-                    connection.output.bulk("SET")
-                    connection.output.bulk(prefix: settings.target.cacheKeyPrefix, decimal: key)
-                    ValuePool.append(to: &connection.output, random: &random)
-                    connection.output.bulk("EX")
-                    connection.output.bulk("600")
+                    populate.append(key: key, to: &connection.output, random: &random)
                 }
                 try await connection.flush()
                 for _ in next..<end {
@@ -111,6 +109,6 @@ struct MixedWorkload: PipelinedRedisWorkload {
     var operationNames: [String] { MixedRequests.operationNames }
 
     func makeSource(_ random: FastRandom) -> MixedRequests {
-        MixedRequests(target: settings.target, cacheKeys: settings.cacheKeys, random: random)
+        MixedRequests(target: settings.target, set: settings.set, cacheKeys: settings.cacheKeys, random: random)
     }
 }

@@ -43,11 +43,14 @@ public enum RedisCommand: Subcommand {
             settings: [
                 "\(options.connections) connections", "\(options.threads) threads",
                 "pipeline \(options.pipeline)", "\(Format.grouped(options.operations)) operations per workload",
-                "\(Format.grouped(options.cacheKeys)) cache keys", "closed loop",
+                "\(Format.grouped(options.cacheKeys)) cache keys",
+                "values \(options.valueSize.count == 1 ? "\(options.valueSize.lowerBound)" : "\(options.valueSize.lowerBound)-\(options.valueSize.upperBound)") B",
+                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", "closed loop",
             ])
         let settings = KeyValueSettings(
             target: target, connections: options.connections, operations: options.operations,
-            cacheKeys: options.cacheKeys, pipeline: options.pipeline)
+            cacheKeys: options.cacheKeys, pipeline: options.pipeline,
+            set: SetEncoding(keyPrefix: target.cacheKeyPrefix, values: ValueSource(sizes: options.valueSize), ttl: options.ttl))
         for test in options.tests {
             let result: WorkloadResult
             switch test {
@@ -98,7 +101,7 @@ enum RedisAssessment {
         var assessments: [Assessment] = []
         for result in results where result.name != "CONNECTIONS" {
             assessments.append(Assessment(
-                metric: "\(result.name) throughput", value: "\(Format.grouped(Int(result.throughput))) ops/s",
+                metric: "\(result.name) throughput", value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
                 rating: throughput.rate(result.throughput)))
             if result.name == "GET" {
                 let ratio = GetWorkload.hitRatio(of: result).ratio

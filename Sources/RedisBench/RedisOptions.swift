@@ -20,6 +20,10 @@ public struct RedisOptions: Sendable {
     public var pipeline: Int
     public var tests: [RedisTest]
     public var keyPrefix: String
+    /// Sizes of the values SET, LPUSH and HSET write, in bytes.
+    public var valueSize: ClosedRange<Int>
+    /// Expiry of the keys SET writes, in seconds; 0 writes them without one.
+    public var ttl: Int
     public var threads: Int
     public var connectTimeout: Duration
     public var ioTimeout: Duration
@@ -47,6 +51,10 @@ public struct RedisOptions: Sendable {
                    help: "Workloads to run, comma-separated"),
         OptionSpec("key-prefix", placeholder: "PREFIX", default: "dbbench:",
                    help: "Every key the run creates starts with this; teardown deletes keys under it"),
+        OptionSpec("value-size", placeholder: "N|MIN-MAX", default: "10-20",
+                   help: "Bytes per value written, fixed or drawn uniformly from a range"),
+        OptionSpec("ttl", placeholder: "SECONDS", default: "300",
+                   help: "Expiry of the keys SET writes (SET ... EX); 0 for none"),
         .threads,
         .connectTimeout,
         .ioTimeout,
@@ -67,6 +75,8 @@ public struct RedisOptions: Sendable {
         tests = try arguments.list("tests", default: RedisTest.allCases.map(\.rawValue),
                                    allowed: RedisTest.allCases.map(\.rawValue)).compactMap(RedisTest.init(rawValue:))
         keyPrefix = arguments.string("key-prefix", default: "dbbench:")
+        valueSize = try arguments.range("value-size", default: 10...20, in: 1...1_048_576)
+        ttl = try arguments.integer("ttl", default: 300, in: 0...100_000_000)
         threads = try arguments.integer("threads", default: IOLoopGroup.processorCount, in: 1...256)
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))

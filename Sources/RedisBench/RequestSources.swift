@@ -1,33 +1,60 @@
 import BenchCore
 import Redis
 
-/// Random values of 10 to 20 bytes, sliced from a fixed pool so that no value is allocated.
-enum ValuePool {
-    static let bytes: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_0123456789abcdef".utf8)
+/// Values of `--value-size` bytes, sliced from a pool of random printable bytes so that no value is
+/// allocated per request.
+struct ValueSource: Sendable {
+    let sizes: ClosedRange<Int>
+    private let pool: [UInt8]
+
+    init(sizes: ClosedRange<Int>) {
+        self.sizes = sizes
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_".utf8)
+        var random = FastRandom(seed: 0x7A1_0E5)
+        pool = (0..<(sizes.upperBound + 256)).map { _ in alphabet[random.below(alphabet.count)] }
+    }
 
     @inline(__always)
-    static func append(to output: inout RESPWriter, random: inout FastRandom) {
-        let length = random.within(10...20)
-        let offset = random.below(bytes.count - length)
-        bytes.withUnsafeBytes { pool in
+    func append(to output: inout RESPWriter, random: inout FastRandom) {
+        let length = sizes.count == 1 ? sizes.lowerBound : random.within(sizes)
+        let offset = random.below(pool.count - length)
+        pool.withUnsafeBytes { pool in
             output.bulk(UnsafeRawBufferPointer(rebasing: pool[offset..<(offset + length)]))
         }
     }
 }
 
-/// `SET <prefix>key:<n> <value> EX 300` over `cacheKeys` keys.
-struct SetRequests: RedisRequestSource {
+/// Encodes `SET <prefix>key:<n> <value> [EX ttl]`, shared by SET and MIXED.
+struct SetEncoding: Sendable {
     let keyPrefix: [UInt8]
+    let values: ValueSource
+    private let head: [UInt8]
+    private let expiry: [UInt8]
+
+    init(keyPrefix: [UInt8], values: ValueSource, ttl: Int) {
+        self.keyPrefix = keyPrefix
+        self.values = values
+        head = RESPEncoded.head(count: ttl > 0 ? 5 : 3, ["SET"])
+        expiry = ttl > 0 ? RESPEncoded.arguments(["EX", String(ttl)]) : []
+    }
+
+    @inline(__always)
+    func append(key: Int, to output: inout RESPWriter, random: inout FastRandom) {
+        output.raw(head)
+        output.bulk(prefix: keyPrefix, decimal: key)
+        values.append(to: &output, random: &random)
+        output.raw(expiry)
+    }
+}
+
+/// `SET <prefix>key:<n> <value> EX <ttl>` over `cacheKeys` keys.
+struct SetRequests: RedisRequestSource {
+    let encoding: SetEncoding
     let cacheKeys: Int
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> Int {
-        output.arrayHeader(5)
-        output.bulk("SET")
-        output.bulk(prefix: keyPrefix, decimal: random.below(cacheKeys))
-        ValuePool.append(to: &output, random: &random)
-        output.bulk("EX")
-        output.bulk("300")
+        encoding.append(key: random.below(cacheKeys), to: &output, random: &random)
         return 0
     }
 }
@@ -35,14 +62,14 @@ struct SetRequests: RedisRequestSource {
 /// `GET <prefix>key:<n>` over `keyRange` keys, counting hits (a value) and misses (nil).
 struct GetRequests: RedisRequestSource {
     static let hits = 0, misses = 1
+    static let head = RESPEncoded.head(count: 2, ["GET"])
 
     let keyPrefix: [UInt8]
     let keyRange: Int
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> Int {
-        output.arrayHeader(2)
-        output.bulk("GET")
+        output.raw(Self.head)
         output.bulk(prefix: keyPrefix, decimal: random.below(keyRange))
         return 0
     }
@@ -53,12 +80,17 @@ struct GetRequests: RedisRequestSource {
 }
 
 /// 20% each of SET and GET over the cache keys, INCR over 100 counters, LPUSH over 100 lists and
-/// HSET over 100 hashes.
+/// HSET over 100 hashes (10 fields each).
 struct MixedRequests: RedisRequestSource {
     static let operationNames = ["SET", "GET", "INCR", "LPUSH", "HSET"]
     static let structureKeys = 100
+    static let incrHead = RESPEncoded.head(count: 2, ["INCR"])
+    static let lpushHead = RESPEncoded.head(count: 3, ["LPUSH"])
+    static let hsetHead = RESPEncoded.head(count: 4, ["HSET"])
+    static let fieldPrefix = Array("field:".utf8)
 
     let target: RedisTarget
+    let set: SetEncoding
     let cacheKeys: Int
     var random: FastRandom
 
@@ -66,31 +98,22 @@ struct MixedRequests: RedisRequestSource {
         let operation = random.below(5)
         switch operation {
         case 0:
-            output.arrayHeader(5)
-            output.bulk("SET")
-            output.bulk(prefix: target.cacheKeyPrefix, decimal: random.below(cacheKeys))
-            ValuePool.append(to: &output, random: &random)
-            output.bulk("EX")
-            output.bulk("300")
+            set.append(key: random.below(cacheKeys), to: &output, random: &random)
         case 1:
-            output.arrayHeader(2)
-            output.bulk("GET")
+            output.raw(GetRequests.head)
             output.bulk(prefix: target.cacheKeyPrefix, decimal: random.below(cacheKeys))
         case 2:
-            output.arrayHeader(2)
-            output.bulk("INCR")
+            output.raw(Self.incrHead)
             output.bulk(prefix: target.counterPrefix, decimal: random.below(Self.structureKeys))
         case 3:
-            output.arrayHeader(3)
-            output.bulk("LPUSH")
+            output.raw(Self.lpushHead)
             output.bulk(prefix: target.listPrefix, decimal: random.below(Self.structureKeys))
-            ValuePool.append(to: &output, random: &random)
+            set.values.append(to: &output, random: &random)
         default:
-            output.arrayHeader(4)
-            output.bulk("HSET")
+            output.raw(Self.hsetHead)
             output.bulk(prefix: target.hashPrefix, decimal: random.below(Self.structureKeys))
-            output.bulk(prefix: Array("field:".utf8), decimal: random.below(10))
-            ValuePool.append(to: &output, random: &random)
+            output.bulk(prefix: Self.fieldPrefix, decimal: random.below(10))
+            set.values.append(to: &output, random: &random)
         }
         return operation
     }

@@ -8,6 +8,7 @@ struct ParsedArgumentsTests {
         OptionSpec("port", placeholder: "PORT", default: "6379", environment: "REDIS_PORT", help: "port"),
         OptionSpec("tests", placeholder: "LIST", help: "tests"),
         OptionSpec("timeout", placeholder: "DURATION", help: "timeout"),
+        OptionSpec("value-size", placeholder: "N|MIN-MAX", help: "sizes"),
         .flag("keep-data", help: "keep"),
         .help,
     ]
@@ -80,6 +81,15 @@ struct ParsedArgumentsTests {
     @Test func listKeepsOrderAndDropsRepeats() throws {
         let parsed = try parse(["--tests", "get, set,get"])
         #expect(try parsed.list("tests", default: [], allowed: ["set", "get"]) == ["get", "set"])
+    }
+
+    @Test func rangesAcceptOneNumberOrMinMax() throws {
+        #expect(try parse(["--value-size", "7"]).range("value-size", default: 1...2, in: 1...100) == 7...7)
+        #expect(try parse(["--value-size", "10-20"]).range("value-size", default: 1...2, in: 1...100) == 10...20)
+        #expect(try parse([]).range("value-size", default: 1...2, in: 1...100) == 1...2)
+        for bad in ["20-10", "0", "5-", "a-b", "1-2-3", "101"] {
+            #expect(throws: UsageError.self) { try parse(["--value-size", bad]).range("value-size", default: 1...2, in: 1...100) }
+        }
     }
 
     @Test func helpIsRecognised() throws {

@@ -59,6 +59,18 @@ struct StatisticsTests {
         #expect(first.completed.load(ordering: .relaxed) == 301)
     }
 
+    @Test func preStartOperationsStayOutOfTheTotals() {
+        let recorder = OperationRecorder(operationNames: ["connect", "PING"])
+        for _ in 0..<5 { recorder.recordSuccess(0, nanoseconds: 50_000) }
+        for _ in 0..<5 { recorder.recordSuccess(1, nanoseconds: 10_000) }
+        let result = WorkloadResult(name: "CONNECTIONS", connections: 5, recorders: [recorder],
+                                    wallNanoseconds: 1_000_000_000, preStartOperationNames: ["connect"])
+        #expect(result.total.succeeded == 5)
+        #expect(result.total.latency.max == 10)
+        #expect(result.operations[0].isPreStart && !result.operations[1].isPreStart)
+        #expect(result.throughput == 5)
+    }
+
     @Test func throughputIsZeroWithoutWallTime() {
         let recorder = OperationRecorder(operationNames: ["X"])
         recorder.recordSuccess(0, nanoseconds: 1)

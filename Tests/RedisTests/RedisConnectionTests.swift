@@ -1,1 +1,102 @@
+import IOLoop
 import Testing
+import TestSupport
+@testable import Redis
+
+/// Runs `body` as a task on a fresh I/O loop, as the benchmark's connection tasks run.
+func onLoop<T: Sendable>(_ body: @escaping @Sendable (IOLoop) async throws -> T) async throws -> T {
+    let loop = try IOLoop()
+    defer { loop.shutdown() }
+    return try await Task(executorPreference: loop) { try await body(loop) }.value
+}
+
+func testEndpoint(port: Int? = TestServices.redisPort, password: String? = nil) throws -> RedisEndpoint {
+    let address = try SocketAddress.resolve(host: "127.0.0.1", port: port ?? 6379)[0]
+    return RedisEndpoint(address: address, password: password, connectTimeout: .seconds(2), ioTimeout: .seconds(5))
+}
+
+@Suite("Redis connection (real server)", .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'"))
+struct RedisConnectionTests {
+    @Test func decodesEveryReplyKind() async throws {
+        let replies = try await onLoop { loop in
+            let connection = try await RedisConnection.connect(to: try testEndpoint(), on: loop)
+            defer { connection.close() }
+            var replies: [RedisReply] = []
+            replies.append(try await connection.send(["PING"]))
+            replies.append(try await connection.send(["SET", "client-test:a", "hello", "EX", "60"]))
+            replies.append(try await connection.send(["GET", "client-test:a"]))
+            replies.append(try await connection.send(["GET", "client-test:missing"]))
+            replies.append(try await connection.send(["DEL", "client-test:a"]))
+            replies.append(try await connection.send(["NOSUCHCOMMAND"]))
+            replies.append(try await connection.send(["RPUSH", "client-test:l", "x", "y"]))
+            replies.append(try await connection.send(["LRANGE", "client-test:l", "0", "-1"]))
+            replies.append(try await connection.send(["DEL", "client-test:l"]))
+            return replies
+        }
+        #expect(replies[0] == .status("PONG"))
+        #expect(replies[1] == .status("OK"))
+        #expect(replies[2].string == "hello")
+        #expect(replies[3] == .null)
+        #expect(replies[4] == .integer(1))
+        guard case .error(let message) = replies[5] else {
+            Issue.record("expected an error reply, got \(replies[5])")
+            return
+        }
+        #expect(RedisError.errorCode(of: message) == "ERR")
+        #expect(replies[6] == .integer(2))
+        #expect(replies[7] == .array([.bulk(Array("x".utf8)), .bulk(Array("y".utf8))]))
+    }
+
+    @Test func pipelinedRepliesArriveInOrder() async throws {
+        let values = try await onLoop { loop in
+            let connection = try await RedisConnection.connect(to: try testEndpoint(), on: loop)
+            defer { connection.close() }
+            _ = try await connection.send(["DEL", "client-test:counter"])
+            for _ in 0..<500 { connection.output.command(["INCR", "client-test:counter"]) }
+            try await connection.flush()
+            var values: [Int] = []
+            while values.count < 500 {
+                guard case .integer(let value) = try await connection.readReplySummary() else { break }
+                values.append(value)
+                while let buffered = connection.bufferedReplySummary() {
+                    guard case .integer(let value) = buffered else { break }
+                    values.append(value)
+                }
+            }
+            _ = try await connection.send(["DEL", "client-test:counter"])
+            return values
+        }
+        #expect(values == Array(1...500))
+    }
+
+    @Test func closedPortFailsWithTheAddress() async throws {
+        let port = TestServices.closedPort()
+        let error = try await onLoop { loop -> RedisError? in
+            do {
+                _ = try await RedisConnection.connect(to: try testEndpoint(port: port), on: loop)
+                return nil
+            } catch let error as RedisError {
+                return error
+            }
+        }
+        #expect(error?.description == "cannot connect to Redis at 127.0.0.1:\(port): Connection refused")
+    }
+
+    @Test func authenticationFailureIsReportedWithoutThePassword() async throws {
+        let error = try await onLoop { loop -> RedisError? in
+            do {
+                _ = try await RedisConnection.connect(to: try testEndpoint(password: "not-the-password"), on: loop)
+                return nil
+            } catch let error as RedisError {
+                return error
+            }
+        }
+        guard case .authentication(let address, let message) = error else {
+            Issue.record("expected an authentication error, got \(String(describing: error))")
+            return
+        }
+        #expect(address == "127.0.0.1:\(TestServices.redisPort!)")
+        #expect(!message.contains("not-the-password"))
+        #expect(!(error?.description.contains("not-the-password") ?? true))
+    }
+}

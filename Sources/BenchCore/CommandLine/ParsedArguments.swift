@@ -96,6 +96,22 @@ public struct ParsedArguments: Sendable {
         return value
     }
 
+    /// A whole number `N` or a range `MIN-MAX`, both ends within `bounds`.
+    public func range(_ name: String, default defaultValue: ClosedRange<Int>, in bounds: ClosedRange<Int>) throws(UsageError) -> ClosedRange<Int> {
+        guard let (text, source) = raw(name) else { return defaultValue }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.replacingUnderscores()) }
+        let low: Int?, high: Int?
+        switch parts.count {
+        case 1: (low, high) = (parts[0], parts[0])
+        case 2: (low, high) = (parts[0], parts[1])
+        default: (low, high) = (nil, nil)
+        }
+        guard let low, let high, low <= high, bounds.contains(low), bounds.contains(high) else {
+            throw UsageError("\(command): \(source) must be a number or MIN-MAX range within \(bounds.lowerBound)-\(bounds.upperBound), got '\(text)'")
+        }
+        return low...high
+    }
+
     /// A duration such as `500ms`, `5s`, `2m` (a bare number means seconds), within `range`.
     public func duration(_ name: String, default defaultValue: Duration, in range: ClosedRange<Duration>) throws(UsageError) -> Duration {
         guard let (text, source) = raw(name) else { return defaultValue }

@@ -63,7 +63,8 @@ public struct BenchmarkRunner: Sendable {
         let finished = recorders.map(\.finishedAt).max() ?? started
         var result = WorkloadResult(
             name: workload.name, connections: connections, recorders: recorders,
-            wallNanoseconds: finished > started ? finished - started : 0)
+            wallNanoseconds: finished > started ? finished - started : 0,
+            preStartOperationNames: workload.preStartOperationNames)
         result.notes = workload.notes(for: result)
 
         try await withTaskExecutorPreference(controlLoop) {

@@ -12,6 +12,9 @@ public protocol Workload: Sendable {
     var operationNames: [String] { get }
     /// Extra counters the workload keeps (["hits", "misses"]).
     var counterNames: [String] { get }
+    /// Operations timed before the measured interval starts (opening connections): reported with
+    /// their latencies but left out of the totals and the throughput.
+    var preStartOperationNames: Set<String> { get }
     var connections: Int { get }
     /// Operations over all connections; the runner splits them as evenly as possible.
     var totalOperations: Int { get }
@@ -28,6 +31,7 @@ public protocol Workload: Sendable {
 
 extension Workload {
     public var counterNames: [String] { [] }
+    public var preStartOperationNames: Set<String> { [] }
     public func setup(on loop: IOLoop) async throws {}
     public func teardown(on loop: IOLoop) async throws {}
     public func notes(for result: WorkloadResult) -> [String] { [] }

@@ -36,12 +36,13 @@ public struct TextReporter: Sendable {
             lines.append(row(result.total, label: result.name, wall: result.wallSeconds, throughput: result.throughput, bold: true))
             if result.operations.count > 1 {
                 for operation in result.operations {
-                    let rate = result.wallSeconds > 0 ? Double(operation.succeeded) / result.wallSeconds : 0
+                    let rate: Double? = operation.isPreStart || result.wallSeconds == 0
+                        ? nil : Double(operation.succeeded) / result.wallSeconds
                     lines.append(row(operation, label: "  " + operation.name, wall: nil, throughput: rate, bold: false))
                 }
             }
         }
-        lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time"))
+        lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"))
         for result in report.results where !result.notes.isEmpty || !result.errors.isEmpty {
             lines.append("")
             lines.append(style.bold(result.name))
@@ -79,7 +80,7 @@ public struct TextReporter: Sendable {
         return style.dim(text)
     }
 
-    private func row(_ operation: OperationResult, label: String, wall: Double?, throughput: Double, bold: Bool) -> String {
+    private func row(_ operation: OperationResult, label: String, wall: Double?, throughput: Double?, bold: Bool) -> String {
         let latency = operation.latency
         let hasLatency = latency.count > 0
         let cells: [String] = [
@@ -87,7 +88,7 @@ public struct TextReporter: Sendable {
             Format.grouped(operation.succeeded),
             Format.grouped(operation.failed),
             wall.map { Format.fixed($0, 3) } ?? "",
-            Format.grouped(Int(throughput.rounded())),
+            throughput.map { Format.grouped(Int($0.rounded())) } ?? "-",
             hasLatency ? Format.milliseconds(latency.mean) : "-",
             hasLatency ? Format.milliseconds(latency.p50) : "-",
             hasLatency ? Format.milliseconds(latency.p90) : "-",

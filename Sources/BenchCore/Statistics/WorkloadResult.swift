@@ -5,9 +5,12 @@ public struct OperationResult: Sendable {
     public let failed: Int
     public let histogram: LatencyHistogram
     public let latency: LatencySummary
+    /// Timed before the measured interval (e.g. connecting): not part of totals or throughput.
+    public let isPreStart: Bool
 
-    public init(name: String, succeeded: Int, failed: Int, histogram: LatencyHistogram) {
+    public init(name: String, succeeded: Int, failed: Int, histogram: LatencyHistogram, isPreStart: Bool = false) {
         self.name = name
+        self.isPreStart = isPreStart
         self.succeeded = succeeded
         self.failed = failed
         self.histogram = histogram
@@ -23,7 +26,7 @@ public struct WorkloadResult: Sendable {
     public let connections: Int
     /// One entry per operation kind (one for SET, five for MIXED).
     public let operations: [OperationResult]
-    /// All kinds together.
+    /// All kinds together, except those timed before the measured interval.
     public let total: OperationResult
     /// Failures by kind, most frequent first.
     public let errors: [(kind: String, count: Int)]
@@ -41,7 +44,8 @@ public struct WorkloadResult: Sendable {
     }
 
     /// Merges the per-loop recorders of one run.
-    public init(name: String, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64) {
+    public init(name: String, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64,
+                preStartOperationNames: Set<String> = []) {
         self.name = name
         self.connections = connections
         self.wallNanoseconds = wallNanoseconds
@@ -57,10 +61,14 @@ public struct WorkloadResult: Sendable {
                 succeeded += recorder.succeeded[index]
                 failed += recorder.failed[index]
             }
-            everything.add(histogram)
-            totalSucceeded += succeeded
-            totalFailed += failed
-            operations.append(OperationResult(name: operationName, succeeded: succeeded, failed: failed, histogram: histogram))
+            let isPreStart = preStartOperationNames.contains(operationName)
+            if !isPreStart {
+                everything.add(histogram)
+                totalSucceeded += succeeded
+                totalFailed += failed
+            }
+            operations.append(OperationResult(
+                name: operationName, succeeded: succeeded, failed: failed, histogram: histogram, isPreStart: isPreStart))
         }
         self.operations = operations
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)

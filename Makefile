@@ -39,7 +39,7 @@ demo: build
 bench-redis: build
 	$(RELEASE) redis $(ARGS)
 
-## bench-timescale: dbbench timescale against DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD
+## bench-timescale: dbbench timescale against DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (default 127.0.0.1:5432/analytics)
 bench-timescale: build
 	$(RELEASE) timescale $(ARGS)
 

@@ -30,16 +30,20 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
+        .target(name: "Postgres", dependencies: ["IOLoop", "CLibpq"]),
+
         // The workloads of each subcommand.
         .target(name: "RedisBench", dependencies: ["BenchCore", "Redis", "IOLoop"]),
+        .target(name: "TimescaleBench", dependencies: ["BenchCore", "Postgres", "IOLoop"]),
 
         // Thin main: routes subcommands, maps errors to exit codes.
-        .executableTarget(name: "dbbench", dependencies: ["BenchCore", "RedisBench"]),
+        .executableTarget(name: "dbbench", dependencies: ["BenchCore", "RedisBench", "TimescaleBench"]),
 
         .testTarget(name: "IOLoopTests", dependencies: ["IOLoop", "TestSupport"]),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "IOLoop"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "IOLoop", "TestSupport"]),
-        .testTarget(name: "DBBenchTests", dependencies: ["TestSupport", "Redis", "IOLoop"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IOLoop", "TestSupport", "TimescaleBench"]),
+        .testTarget(name: "DBBenchTests", dependencies: ["TestSupport", "BenchCore"]),
         .target(name: "TestSupport", dependencies: ["Redis", "IOLoop"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -5,3 +5,6 @@ set -euo pipefail
 bin="${1:-.build/release/dbbench}"
 echo "== dbbench redis (REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT)"
 "$bin" redis --connections 50 --num-operations 100000
+echo
+echo "== dbbench timescale (DB_HOST=$DB_HOST DB_PORT=$DB_PORT DB_NAME=$DB_NAME)"
+"$bin" timescale --connections 50 --inserts-per-connection 2000 --num-queries 200

@@ -11,6 +11,8 @@ final class IOHandle {
 
     let fd: Int32
     unowned let loop: IOLoop
+    /// False for descriptors a C library owns (libpq): `close()` then only stops watching.
+    let ownsDescriptor: Bool
     var readable = false
     var writable = false
     var readWaiter: UnsafeContinuation<WaitResult, Never>?
@@ -20,17 +22,18 @@ final class IOHandle {
     var registryIndex = -1
     private(set) var isClosed = false
 
-    init(fd: Int32, loop: IOLoop) {
+    init(fd: Int32, loop: IOLoop, ownsDescriptor: Bool) {
         self.fd = fd
         self.loop = loop
+        self.ownsDescriptor = ownsDescriptor
     }
 
-    /// Deregisters and closes the descriptor; a pending wait is resumed as timed out.
+    /// Deregisters (and, when owned, closes) the descriptor; a pending wait is resumed as timed out.
     func close() {
         guard !isClosed else { return }
         isClosed = true
         loop.deregister(self)
-        _ = Glibc.close(fd)
+        if ownsDescriptor { _ = Glibc.close(fd) }
         if let waiter = readWaiter {
             readWaiter = nil
             waiter.resume(returning: .timedOut)

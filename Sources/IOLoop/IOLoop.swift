@@ -109,10 +109,10 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
     // MARK: Registration and waiting (loop thread only)
 
-    /// Registers `fd` for edge-triggered readiness; the handle owns the descriptor from now on.
-    func register(fd: Int32) throws(IOError) -> IOHandle {
+    /// Registers `fd` for edge-triggered readiness; with `owning`, the handle closes it at the end.
+    func register(fd: Int32, owning: Bool = true) throws(IOError) -> IOHandle {
         precondition(inLoopThread, "IOHandle registered off its loop's thread")
-        let handle = IOHandle(fd: fd, loop: self)
+        let handle = IOHandle(fd: fd, loop: self, ownsDescriptor: owning)
         var event = epoll_event()
         event.events = CLINUX_EPOLLIN | CLINUX_EPOLLOUT | CLINUX_EPOLLRDHUP | CLINUX_EPOLLET
         event.data.u64 = UInt64(UInt(bitPattern: Unmanaged.passUnretained(handle).toOpaque()))

@@ -9,6 +9,21 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     /// "host:port" as the user wrote it, for messages.
     public let description: String
 
+    /// The numeric address ("127.0.0.1", "::1"), e.g. for libpq's `hostaddr`.
+    public var numericHost: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        storage.withUnsafeBytes { raw in
+            if family == AF_INET6 {
+                let address = raw.load(as: sockaddr_in6.self)
+                withUnsafePointer(to: address.sin6_addr) { _ = inet_ntop(AF_INET6, $0, &text, socklen_t(text.count)) }
+            } else {
+                let address = raw.load(as: sockaddr_in.self)
+                withUnsafePointer(to: address.sin_addr) { _ = inet_ntop(AF_INET, $0, &text, socklen_t(text.count)) }
+            }
+        }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Resolves `host` once (numeric addresses without a lookup). Resolution may block briefly on
     /// DNS, so call it during setup, never per operation.
     public static func resolve(host: String, port: Int) throws(ResolveError) -> [SocketAddress] {

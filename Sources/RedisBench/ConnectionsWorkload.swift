@@ -45,7 +45,7 @@ struct ConnectionsWorkload: Workload {
         }
     }
 
-    func notes(for result: WorkloadResult) -> [String] {
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let opened = result.operations[Self.connect].succeeded
         let answered = result.operations[Self.ping].succeeded
         return ["\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "

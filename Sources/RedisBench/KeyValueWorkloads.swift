@@ -95,7 +95,7 @@ struct GetWorkload: PipelinedRedisWorkload {
         return (hits, misses, hits + misses > 0 ? Double(hits) / Double(hits + misses) : 0)
     }
 
-    func notes(for result: WorkloadResult) -> [String] {
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let (hits, misses, ratio) = Self.hitRatio(of: result)
         return ["cache hit ratio \(Format.percent(ratio)) (\(Format.grouped(hits)) hits, \(Format.grouped(misses)) misses; "
                 + "\(Format.grouped(settings.cacheKeys)) keys pre-populated, reads over \(Format.grouped(keyRange)))"]

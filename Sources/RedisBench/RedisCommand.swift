@@ -85,12 +85,6 @@ public enum RedisCommand: Subcommand {
     }
 }
 
-/// A server that cannot be used at all (unresolvable host, ...): exit 69.
-struct UnavailableError: CommandFailure {
-    let description: String
-    var exitCode: Int32 { ExitCode.unavailable }
-}
-
 /// The old script's verdicts: throughput ≥100k ops/s EXCELLENT, ≥50k GOOD; GET hit ratio ≥90%
 /// EXCELLENT, ≥70% GOOD.
 enum RedisAssessment {

@@ -1,6 +1,7 @@
 import BenchCore
 import Glibc
 import RedisBench
+import TimescaleBench
 
 /// The version `dbbench --version` prints.
 let version = "0.1.0"
@@ -20,7 +21,7 @@ let topLevelHelp = """
       --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
       --version    Print the version
 
-    Results go to stdout, progress and errors to stderr. Exit codes: 0 done, 64 bad input,
+    Results go to stdout, progress, notices and errors to stderr. Exit codes: 0 done, 64 bad input,
     69 server unreachable or failing, 77 authentication refused, 70 internal error.
     """
 

@@ -117,3 +117,33 @@ public struct CommandTimedOut: Error, CustomStringConvertible {
 public struct ServicesNotRunning: Error, CustomStringConvertible {
     public var description: String { "test servers are not running: use 'make test' or 'make services-up'" }
 }
+
+extension TestServices {
+    public static var postgresPort: Int? { environment["DB_PORT"].flatMap(Int.init) }
+    public static var postgresPassword: String { environment["DB_PASSWORD"] ?? "" }
+
+    /// The environment `dbbench timescale` needs to reach the test server.
+    public static var postgresEnvironment: [String: String] {
+        ["DB_HOST": "127.0.0.1", "DB_PORT": environment["DB_PORT"] ?? "5432", "DB_USER": environment["DB_USER"] ?? "postgres",
+         "DB_PASSWORD": postgresPassword, "DB_NAME": environment["DB_NAME"] ?? "analytics"]
+    }
+}
+
+extension CommandRunner {
+    /// `psql` against the test database: an independent client to check the server's state.
+    /// Returns the unaligned, tuples-only output.
+    public static func psql(_ sql: String) throws -> String {
+        guard let port = TestServices.postgresPort else { throw ServicesNotRunning() }
+        let result = try run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "analytics",
+                                               "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                             environment: ["PGPASSWORD": TestServices.postgresPassword], timeout: 60)
+        guard result.exitCode == 0 else { throw PsqlFailed(sql: sql, message: result.stderr) }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+public struct PsqlFailed: Error, CustomStringConvertible {
+    public let sql: String
+    public let message: String
+    public var description: String { "psql failed for \(sql): \(message)" }
+}

@@ -148,6 +148,12 @@ public struct ParsedArguments: Sendable {
         return text
     }
 
+    /// One of `allowed`, or `nil` when not given.
+    public func optionalChoice(_ name: String, allowed: [String]) throws(UsageError) -> String? {
+        guard raw(name) != nil else { return nil }
+        return try choice(name, default: "", allowed: allowed)
+    }
+
     private func spec(_ name: String) -> OptionSpec {
         guard let spec = specs.first(where: { $0.name == name }) else {
             preconditionFailure("option --\(name) is read but not declared")

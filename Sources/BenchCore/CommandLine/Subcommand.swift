@@ -59,6 +59,14 @@ public protocol CommandFailure: Error, CustomStringConvertible {
     var exitCode: Int32 { get }
 }
 
+/// A server that cannot be used at all (unresolvable host, ...): exit 69.
+public struct UnavailableError: CommandFailure {
+    public let description: String
+    public var exitCode: Int32 { ExitCode.unavailable }
+
+    public init(description: String) { self.description = description }
+}
+
 /// The process environment as a dictionary.
 public func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]

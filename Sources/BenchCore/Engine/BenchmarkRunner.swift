@@ -65,11 +65,18 @@ public struct BenchmarkRunner: Sendable {
             name: workload.name, connections: connections, recorders: recorders,
             wallNanoseconds: finished > started ? finished - started : 0,
             preStartOperationNames: workload.preStartOperationNames)
-        result.notes = workload.notes(for: result)
-
+        let measured = result
+        let notes: Result<[String], any Error> = await withTaskExecutorPreference(controlLoop) {
+            do {
+                return .success(try await workload.notes(for: measured, on: controlLoop))
+            } catch {
+                return .failure(error)
+            }
+        }
         try await withTaskExecutorPreference(controlLoop) {
             try await workload.teardown(on: controlLoop)
         }
+        result.notes = try notes.get()
         return result
     }
 

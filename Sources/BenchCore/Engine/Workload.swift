@@ -25,8 +25,9 @@ public protocol Workload: Sendable {
     func runConnection(_ context: ConnectionContext) async throws
     /// Removes what this workload created (unmeasured). Runs on `loop`, also after a failed run.
     func teardown(on loop: IOLoop) async throws
-    /// Lines the report prints under the workload's results.
-    func notes(for result: WorkloadResult) -> [String]
+    /// Lines the report prints under the workload's results. Runs on `loop` after the measured
+    /// run and before teardown, so it may check the server's state (rows actually inserted).
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String]
 }
 
 extension Workload {
@@ -34,7 +35,7 @@ extension Workload {
     public var preStartOperationNames: Set<String> { [] }
     public func setup(on loop: IOLoop) async throws {}
     public func teardown(on loop: IOLoop) async throws {}
-    public func notes(for result: WorkloadResult) -> [String] { [] }
+    public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] { [] }
 }
 
 /// What one connection task gets from the runner.

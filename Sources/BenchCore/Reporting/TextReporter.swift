@@ -21,27 +21,22 @@ public struct TextReporter: Sendable {
 
     public init(style: TerminalStyle) { self.style = style }
 
-    private static let columns: [(title: String, width: Int)] = [
-        ("workload", 13), ("attempted", 11), ("ok", 11), ("errors", 8), ("wall s", 8), ("ops/s", 11),
-        ("mean", 8), ("p50", 8), ("p90", 8), ("p95", 8), ("p99", 8), ("p99.9", 8), ("max", 9),
-    ]
+    private static let headers = ["workload", "attempted", "ok", "errors", "wall s", "ops/s",
+                                  "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
+
+    /// One table line before padding: its cells, whether it is a workload's total, whether it has errors.
+    private struct Line {
+        var cells: [String]
+        var isTotal: Bool
+        var hasErrors: Bool
+    }
 
     public func render(_ report: BenchmarkReport) -> String {
         var lines: [String] = []
         lines.append(style.bold(report.title))
         if !report.settings.isEmpty { lines.append(style.dim(report.settings.joined(separator: " · "))) }
         lines.append("")
-        lines.append(header())
-        for result in report.results {
-            lines.append(row(result.total, label: result.name, wall: result.wallSeconds, throughput: result.throughput, bold: true))
-            if result.operations.count > 1 {
-                for operation in result.operations {
-                    let rate: Double? = operation.isPreStart || result.wallSeconds == 0
-                        ? nil : Double(operation.succeeded) / result.wallSeconds
-                    lines.append(row(operation, label: "  " + operation.name, wall: nil, throughput: rate, bold: false))
-                }
-            }
-        }
+        lines.append(contentsOf: table(report.results))
         lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"))
         for result in report.results where !result.notes.isEmpty || !result.errors.isEmpty {
             lines.append("")
@@ -72,36 +67,55 @@ public struct TextReporter: Sendable {
         }
     }
 
-    private func header() -> String {
-        var text = ""
-        for (index, column) in Self.columns.enumerated() {
-            text += index == 0 ? Format.right(column.title, column.width) : Format.left(column.title, column.width)
+    /// The results table: every column as wide as its widest cell, numbers right-aligned.
+    private func table(_ results: [WorkloadResult]) -> [String] {
+        var rows: [Line] = []
+        for result in results {
+            rows.append(line(result.total, label: result.name, wall: result.wallSeconds, throughput: result.throughput, isTotal: true))
+            guard result.operations.count > 1 else { continue }
+            for operation in result.operations {
+                let rate: Double? = operation.isPreStart || result.wallSeconds == 0
+                    ? nil : Double(operation.succeeded) / result.wallSeconds
+                rows.append(line(operation, label: "  " + operation.name, wall: nil, throughput: rate, isTotal: false))
+            }
         }
-        return style.dim(text)
+        var widths = Self.headers.map(\.count)
+        for row in rows {
+            for (index, cell) in row.cells.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func render(_ cells: [String], emphasise: (Int, String) -> String) -> String {
+            var text = ""
+            for (index, cell) in cells.enumerated() {
+                let padded = index == 0 ? Format.right(cell, widths[0]) : Format.left(cell, widths[index] + 2)
+                text += emphasise(index, padded)
+            }
+            return text
+        }
+        var output = [style.dim(render(Self.headers) { $1 })]
+        for row in rows {
+            output.append(render(row.cells) { index, text in
+                if index == 0 && row.isTotal { return style.bold(text) }
+                if index == 3 && row.hasErrors { return style.red(text) }
+                return text
+            })
+        }
+        return output
     }
 
-    private func row(_ operation: OperationResult, label: String, wall: Double?, throughput: Double?, bold: Bool) -> String {
+    private func line(_ operation: OperationResult, label: String, wall: Double?, throughput: Double?, isTotal: Bool) -> Line {
         let latency = operation.latency
-        let hasLatency = latency.count > 0
-        let cells: [String] = [
+        let latencyCells = latency.count == 0
+            ? Array(repeating: "-", count: 7)
+            : [Format.milliseconds(latency.mean)] + [latency.p50, latency.p90, latency.p95, latency.p99, latency.p999, latency.max]
+                .map { Format.milliseconds($0) }
+        let cells = [
+            label,
             Format.grouped(operation.attempted),
             Format.grouped(operation.succeeded),
             Format.grouped(operation.failed),
             wall.map { Format.fixed($0, 3) } ?? "",
             throughput.map { Format.grouped(Int($0.rounded())) } ?? "-",
-            hasLatency ? Format.milliseconds(latency.mean) : "-",
-            hasLatency ? Format.milliseconds(latency.p50) : "-",
-            hasLatency ? Format.milliseconds(latency.p90) : "-",
-            hasLatency ? Format.milliseconds(latency.p95) : "-",
-            hasLatency ? Format.milliseconds(latency.p99) : "-",
-            hasLatency ? Format.milliseconds(latency.p999) : "-",
-            hasLatency ? Format.milliseconds(latency.max) : "-",
-        ]
-        var text = Format.right(bold ? style.bold(label) : label, Self.columns[0].width + (bold && style.enabled ? 8 : 0))
-        for (index, cell) in cells.enumerated() {
-            let cell = (index == 2 && operation.failed > 0) ? style.red(Format.left(cell, Self.columns[index + 1].width)) : Format.left(cell, Self.columns[index + 1].width)
-            text += cell
-        }
-        return text
+        ] + latencyCells
+        return Line(cells: cells, isTotal: isTotal, hasErrors: operation.failed > 0)
     }
 }

@@ -15,7 +15,7 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Failures by kind: error replies by their code, I/O failures by reason, connect failures.
     public private(set) var errors: [String: Int] = [:]
     public private(set) var counters: [Int]
-    /// Operations finished (succeeded or failed) so far, for progress.
+    /// Work finished so far (operations, or rows for batched writes), for progress.
     public let completed = Atomic<Int>(0)
     /// When the last connection task on this loop finished (monotonic nanoseconds).
     public private(set) var finishedAt: UInt64 = 0
@@ -29,19 +29,20 @@ public final class OperationRecorder: @unchecked Sendable {
         counters = Array(repeating: 0, count: counterNames.count)
     }
 
-    /// A successful operation `operation` (index into `operationNames`) that took `nanoseconds`.
+    /// A successful operation `operation` (index into `operationNames`) that took `nanoseconds`;
+    /// `work` is what it adds to progress (the rows of a batch; 1 for a single operation).
     @inline(__always)
-    public func recordSuccess(_ operation: Int, nanoseconds: UInt64) {
+    public func recordSuccess(_ operation: Int, nanoseconds: UInt64, work: Int = 1) {
         histograms[operation].recordNanoseconds(nanoseconds)
         succeeded[operation] &+= 1
-        completed.wrappingAdd(1, ordering: .relaxed)
+        completed.wrappingAdd(work, ordering: .relaxed)
     }
 
     /// A failed operation, counted under `kind`.
-    public func recordFailure(_ operation: Int, kind: String) {
+    public func recordFailure(_ operation: Int, kind: String, work: Int = 1) {
         failed[operation] &+= 1
         errors[kind, default: 0] += 1
-        completed.wrappingAdd(1, ordering: .relaxed)
+        completed.wrappingAdd(work, ordering: .relaxed)
     }
 
     /// A failure that is not one operation (a connection that could not be opened).

@@ -1,0 +1,45 @@
+/// A descriptor that a C library owns and does its own I/O on (libpq's socket), watched by an
+/// `IOLoop` so that a task can wait for it without blocking a thread.
+///
+/// Edge-triggered: `waitUntilReadable` returns at once when an edge arrived since the last call,
+/// and consumes it. The caller must then read until the library has drained the socket (libpq's
+/// `PQconsumeInput` reads until a short read), or the next edge may never come.
+///
+/// Thread confinement: use it only from a task running on `loop`. It never closes the descriptor.
+public final class WatchedDescriptor {
+    public let loop: IOLoop
+    private let handle: IOHandle
+
+    /// Starts watching `fd`; the calling task must run on `loop`.
+    public init(fd: Int32, on loop: IOLoop) throws(IOError) {
+        self.loop = loop
+        handle = try loop.register(fd: fd, owning: false)
+    }
+
+    deinit { handle.close() }
+
+    public var fd: Int32 { handle.fd }
+
+    /// Waits for data (or end of stream, or an error) on the descriptor.
+    public func waitUntilReadable(timeout: Duration) async throws(IOError) {
+        if !handle.readable {
+            if await loop.wait(for: .read, on: handle, timeout: timeout.nanoseconds) == .timedOut {
+                throw IOError(.timedOut, operation: "read")
+            }
+        }
+        handle.readable = false
+    }
+
+    /// Waits until the descriptor can take more bytes.
+    public func waitUntilWritable(timeout: Duration) async throws(IOError) {
+        if !handle.writable {
+            if await loop.wait(for: .write, on: handle, timeout: timeout.nanoseconds) == .timedOut {
+                throw IOError(.timedOut, operation: "write")
+            }
+        }
+        handle.writable = false
+    }
+
+    /// Stops watching (the owner closes the descriptor itself).
+    public func stopWatching() { handle.close() }
+}

@@ -1,0 +1,293 @@
+import CLibpq
+import Glibc
+import IOLoop
+
+/// What one command produced: how many rows it returned or affected, or the server's error.
+public enum PostgresOutcome: Sendable, Equatable {
+    case ok(rows: Int)
+    case failed(PostgresServerError)
+}
+
+/// One non-blocking libpq connection on an `IOLoop`.
+///
+/// Every command is sent with libpq's asynchronous API (`PQsend*`, `PQflush`), and the task waits
+/// for the socket on its loop (`PQconsumeInput`, `PQisBusy`, `PQgetResult`), so no thread ever blocks
+/// in libpq. Server errors of benchmark commands come back as `PostgresOutcome.failed`; broken
+/// connections are thrown.
+///
+/// Thread confinement: use it only from a task running on its loop (it is not `Sendable`).
+public final class PostgresConnection {
+    public let endpoint: PostgresEndpoint
+    private let connection: OpaquePointer
+    private let watcher: WatchedDescriptor
+    private var pointerScratch: [UnsafePointer<CChar>?] = []
+    private var lengthScratch: [Int32] = []
+    private var formatScratch: [Int32] = []
+
+    private init(connection: OpaquePointer, watcher: WatchedDescriptor, endpoint: PostgresEndpoint) {
+        self.connection = connection
+        self.watcher = watcher
+        self.endpoint = endpoint
+    }
+
+    deinit {
+        watcher.stopWatching()
+        PQfinish(connection)
+    }
+
+    /// Connects on `loop` (the calling task must run on it) with `PQconnectStartParams` and
+    /// `PQconnectPoll`, waiting for the socket between steps.
+    public static func connect(to endpoint: PostgresEndpoint, on loop: IOLoop) async throws(PostgresError) -> PostgresConnection {
+        let parameters = endpoint.libpqParameters
+        let keywords = parameters.map { strdup($0.0) }, values = parameters.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keywordPointers = keywords.map { UnsafePointer<CChar>($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer<CChar>($0) } + [nil]
+        guard let connection = PQconnectStartParams(&keywordPointers, &valuePointers, 0) else {
+            throw .connect(endpoint: endpoint.description, message: "out of memory")
+        }
+        let deadline = monotonicNanoseconds() &+ endpoint.connectTimeout.nanoseconds
+        var status = PGRES_POLLING_WRITING
+        if PQstatus(connection) == CONNECTION_BAD { status = PGRES_POLLING_FAILED }
+        while status != PGRES_POLLING_OK {
+            if status == PGRES_POLLING_FAILED {
+                let error = PostgresError.connectFailure(endpoint: endpoint.description, libpqMessage: errorMessage(connection))
+                PQfinish(connection)
+                throw error
+            }
+            let now = monotonicNanoseconds()
+            do throws(IOError) {
+                guard now < deadline else { throw IOError(.timedOut, operation: "connect") }
+                // libpq may switch sockets between steps (another address), so watch the current one.
+                let step = try WatchedDescriptor(fd: PQsocket(connection), on: loop)
+                defer { step.stopWatching() }
+                let remaining = Duration.nanoseconds(Int64(deadline - now))
+                if status == PGRES_POLLING_READING {
+                    try await step.waitUntilReadable(timeout: remaining)
+                } else {
+                    try await step.waitUntilWritable(timeout: remaining)
+                }
+            } catch {
+                PQfinish(connection)
+                let reason = error.kind == .timedOut ? "timed out after \(endpoint.connectTimeout)" : error.reason
+                throw .connect(endpoint: endpoint.description, message: reason)
+            }
+            status = PQconnectPoll(connection)
+        }
+        guard PQsetnonblocking(connection, 1) == 0 else {
+            PQfinish(connection)
+            throw .unexpected("cannot make the libpq connection non-blocking")
+        }
+        do {
+            let watcher = try WatchedDescriptor(fd: PQsocket(connection), on: loop)
+            return PostgresConnection(connection: connection, watcher: watcher, endpoint: endpoint)
+        } catch {
+            PQfinish(connection)
+            throw .connectionLost(error.description)
+        }
+    }
+
+    // MARK: Control plane (text results, server errors thrown)
+
+    /// Runs `sql` (with text `$n` parameters) and returns every row as text; throws server errors.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> [[String?]] {
+        let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        let sent = PQsendQueryParams(connection, sql, Int32(parameters.count), nil, &pointers, nil, nil, 0)
+        try await afterSend(sent)
+        var rows: [[String?]] = []
+        var failure: PostgresServerError?
+        while let result = try await nextResult() {
+            defer { PQclear(result) }
+            if let error = Self.serverError(result) {
+                failure = failure ?? error
+                continue
+            }
+            for row in 0..<PQntuples(result) {
+                rows.append((0..<PQnfields(result)).map { column in
+                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                })
+            }
+        }
+        if let failure { throw .server(failure) }
+        return rows
+    }
+
+    /// Prepares `sql` as statement `name` (parameter types inferred by the server).
+    public func prepare(_ name: String, _ sql: String) async throws(PostgresError) {
+        try await afterSend(PQsendPrepare(connection, name, sql, 0, nil))
+        if case .failed(let error) = try await collectOutcome() { throw .server(error) }
+    }
+
+    // MARK: Benchmark commands (server errors returned)
+
+    /// Executes prepared statement `name` with no parameters or text parameters.
+    public func executePrepared(_ name: String, textParameters: [String] = []) async throws(PostgresError) -> PostgresOutcome {
+        let cStrings = textParameters.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        try await afterSend(PQsendQueryPrepared(connection, name, Int32(cStrings.count), &pointers, nil, nil, 0))
+        return try await collectOutcome()
+    }
+
+    /// Executes prepared statement `name` with every field of `rows` as one binary parameter, in
+    /// order (a multi-row INSERT of `rows.rowCount` rows).
+    public func executePrepared(_ name: String, binaryRows rows: borrowing BinaryRows) async throws(PostgresError) -> PostgresOutcome {
+        let fields = rows.fields
+        let sent: Int32 = rows.bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            pointerScratch.removeAll(keepingCapacity: true)
+            lengthScratch.removeAll(keepingCapacity: true)
+            for field in fields {
+                pointerScratch.append(field.length < 0 ? nil : base + field.offset)
+                lengthScratch.append(max(0, field.length))
+            }
+            if formatScratch.count != fields.count { formatScratch = Array(repeating: 1, count: fields.count) }
+            return PQsendQueryPrepared(connection, name, Int32(fields.count), pointerScratch, lengthScratch, formatScratch, 0)
+        }
+        try await afterSend(sent)
+        return try await collectOutcome()
+    }
+
+    /// Runs `copyStatement` (`COPY ... FROM STDIN (FORMAT binary)`) and streams `data` to it.
+    public func copyIn(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> PostgresOutcome {
+        try await afterSend(PQsendQuery(connection, copyStatement))
+        guard let start = try await nextResult() else { throw .unexpected("COPY returned no result") }
+        let status = PQresultStatus(start)
+        let startError = Self.serverError(start)
+        PQclear(start)
+        guard status == PGRES_COPY_IN else {
+            while let extra = try await nextResult() { PQclear(extra) }
+            return .failed(startError ?? PostgresServerError(sqlState: "XX000", message: "COPY did not start"))
+        }
+        var offset = 0
+        while offset < data.count {
+            let chunk = min(data.count - offset, 256 * 1024)
+            let result = data.withUnsafeBytes { raw in
+                PQputCopyData(connection, raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(chunk))
+            }
+            if result == 1 {
+                offset += chunk
+            } else if result == 0 {
+                try await flushOutput()
+            } else {
+                throw .connectionLost(Self.errorMessage(connection))
+            }
+        }
+        while true {
+            let result = PQputCopyEnd(connection, nil)
+            if result == 1 { break }
+            if result < 0 { throw .connectionLost(Self.errorMessage(connection)) }
+            try await flushOutput()
+        }
+        try await flushOutput()
+        return try await collectOutcome()
+    }
+
+    /// Runs prepared statement `name` `count` times in libpq pipeline mode: all are sent, then one
+    /// sync, then the results are read in order. `onResult` is called with each outcome as it arrives.
+    public func pipelinePrepared(_ name: String, count: Int, onResult: (PostgresOutcome) -> Void) async throws(PostgresError) {
+        guard PQenterPipelineMode(connection) == 1 else { throw .unexpected("cannot enter pipeline mode") }
+        for _ in 0..<count {
+            guard PQsendQueryPrepared(connection, name, 0, nil, nil, nil, 0) == 1 else {
+                throw .connectionLost(Self.errorMessage(connection))
+            }
+        }
+        guard PQpipelineSync(connection) == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
+        try await flushOutput()
+        var delivered = 0
+        while delivered < count {
+            onResult(try await collectOutcome())
+            delivered += 1
+        }
+        // The sync point's own result.
+        guard let sync = try await nextResult() else { throw .unexpected("pipeline ended without its sync result") }
+        PQclear(sync)
+        guard PQexitPipelineMode(connection) == 1 else { throw .unexpected("cannot leave pipeline mode") }
+    }
+
+    /// Closes the connection (also done when it is released).
+    public func close() {
+        watcher.stopWatching()
+    }
+
+    /// A server setting (`SHOW name`), e.g. `max_connections`.
+    public func setting(_ name: String) async throws(PostgresError) -> String {
+        guard let value = try await query("SELECT current_setting($1)", [name]).first?.first ?? nil else {
+            throw .unexpected("no value for setting \(name)")
+        }
+        return value
+    }
+
+    // MARK: Asynchronous machinery
+
+    private func afterSend(_ sent: Int32) async throws(PostgresError) {
+        guard sent == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
+        try await flushOutput()
+    }
+
+    /// Sends libpq's output buffer, waiting for socket space when needed.
+    private func flushOutput() async throws(PostgresError) {
+        while true {
+            let result = PQflush(connection)
+            if result == 0 { return }
+            if result < 0 { throw .connectionLost(Self.errorMessage(connection)) }
+            // Drain input too, so that a server blocked on writing to us can make progress.
+            guard PQconsumeInput(connection) == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
+            do {
+                try await watcher.waitUntilWritable(timeout: endpoint.ioTimeout)
+            } catch {
+                throw error.postgresError
+            }
+        }
+    }
+
+    /// The next result of the current command, or `nil` when it has none left.
+    private func nextResult() async throws(PostgresError) -> OpaquePointer? {
+        while PQisBusy(connection) == 1 {
+            do {
+                try await watcher.waitUntilReadable(timeout: endpoint.ioTimeout)
+            } catch {
+                throw error.postgresError
+            }
+            guard PQconsumeInput(connection) == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
+        }
+        return PQgetResult(connection)
+    }
+
+    /// Reads every result of the current command and sums the rows; the first error wins.
+    /// In pipeline mode, reads the results of one command only.
+    private func collectOutcome() async throws(PostgresError) -> PostgresOutcome {
+        var rows = 0
+        var failure: PostgresServerError?
+        while let result = try await nextResult() {
+            defer { PQclear(result) }
+            if let error = Self.serverError(result) {
+                failure = failure ?? error
+            } else if PQresultStatus(result) == PGRES_TUPLES_OK {
+                rows += Int(PQntuples(result))
+            } else if let tuples = PQcmdTuples(result), tuples.pointee != 0 {
+                rows += Int(String(cString: tuples)) ?? 0
+            }
+        }
+        return failure.map { .failed($0) } ?? .ok(rows: rows)
+    }
+
+    private static func serverError(_ result: OpaquePointer) -> PostgresServerError? {
+        let status = PQresultStatus(result)
+        guard status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR else { return nil }
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
+        let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            ?? String(cString: PQresultErrorMessage(result)).trimmingWhitespace()
+        return PostgresServerError(sqlState: state, message: message)
+    }
+
+    static func errorMessage(_ connection: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(connection)).trimmingWhitespace()
+    }
+}

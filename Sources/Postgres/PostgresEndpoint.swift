@@ -1,0 +1,49 @@
+import IOLoop
+
+/// Where and how to connect to PostgreSQL.
+public struct PostgresEndpoint: Sendable {
+    /// The host as the user gave it (for messages, TLS and .pgpass).
+    public var host: String
+    /// The resolved address, passed to libpq as `hostaddr` so that no connection does its own DNS lookup.
+    public var address: SocketAddress?
+    public var port: Int
+    public var database: String
+    public var user: String?
+    /// `nil` lets libpq use PGPASSWORD or ~/.pgpass. Never printed.
+    public var password: String?
+    /// libpq's `sslmode` (disable, prefer, require, ...); `nil` keeps libpq's default.
+    public var sslMode: String?
+    public var connectTimeout: Duration
+    /// How long one command may wait for its result.
+    public var ioTimeout: Duration
+
+    public init(host: String, address: SocketAddress? = nil, port: Int, database: String, user: String? = nil,
+                password: String? = nil, sslMode: String? = nil,
+                connectTimeout: Duration = .seconds(5), ioTimeout: Duration = .seconds(60)) {
+        self.host = host
+        self.address = address
+        self.port = port
+        self.database = database
+        self.user = user
+        self.password = password
+        self.sslMode = sslMode
+        self.connectTimeout = connectTimeout
+        self.ioTimeout = ioTimeout
+    }
+
+    /// "host:port/database", for messages.
+    public var description: String {
+        (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
+    }
+
+    /// Keyword/value pairs for `PQconnectStartParams`.
+    var libpqParameters: [(String, String)] {
+        var parameters: [(String, String)] = [("host", host), ("port", String(port)), ("dbname", database),
+                                               ("application_name", "dbbench"), ("client_encoding", "UTF8")]
+        if let address { parameters.append(("hostaddr", address.numericHost)) }
+        if let user { parameters.append(("user", user)) }
+        if let password { parameters.append(("password", password)) }
+        if let sslMode { parameters.append(("sslmode", sslMode)) }
+        return parameters
+    }
+}

@@ -1,0 +1,92 @@
+import BenchCore
+import IOLoop
+import Postgres
+
+/// Each connection inserts its rows in batches of `--batch-size`: one binary COPY or one prepared
+/// multi-row INSERT per batch. Latency is per batch; throughput is rows over wall time, and the rows
+/// in the table afterwards are counted and compared with the rows reported.
+struct InsertWorkload: Workload {
+    static let rowsCounter = 0
+
+    let table: MetricsTable
+    let connections: Int
+    let rowsPerConnection: Int
+    let batchSize: Int
+    let method: InsertMethod
+    var name: String { "INSERT" }
+    var operationNames: [String] { ["batch"] }
+    var counterNames: [String] { ["rows"] }
+    var totalOperations: Int { connections * rowsPerConnection }
+
+    var copyStatement: String { "COPY \(table.name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
+
+    /// `INSERT INTO t (...) VALUES ($1, ..., $15), ($16, ...)` for `rows` rows.
+    func insertStatement(rows: Int) -> String {
+        var values: [String] = []
+        values.reserveCapacity(rows)
+        for row in 0..<rows {
+            let first = row * MetricRow.columnCount
+            values.append("(" + (1...MetricRow.columnCount).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
+        }
+        return "INSERT INTO \(table.name) (\(MetricRow.columns)) VALUES " + values.joined(separator: ", ")
+    }
+
+    func runConnection(_ context: ConnectionContext) async throws {
+        let connection = try await table.connect(on: context.loop)
+        defer { connection.close() }
+        let fullBatch = min(batchSize, max(1, context.operations))
+        let lastBatch = context.operations % fullBatch
+        if method == .insert {
+            try await connection.prepare("insert_batch", insertStatement(rows: fullBatch))
+            if lastBatch > 0 { try await connection.prepare("insert_rest", insertStatement(rows: lastBatch)) }
+        }
+        let generator = MetricRow(runID: table.runID)
+        var random = context.makeRandom(salt: 0x1A5E_47)
+        var rows = BinaryRows(capacity: fullBatch * 200 + 64)
+        let recorder = context.recorder
+        await context.ready()
+
+        var remaining = context.operations
+        while remaining > 0 {
+            let count = min(fullBatch, remaining)
+            remaining -= count
+            rows.removeAll()
+            if method == .copy { rows.beginCopy() }
+            generator.append(count, to: &rows, random: &random)
+            if method == .copy { rows.endCopy() }
+            let started = monotonicNanoseconds()
+            let outcome: PostgresOutcome
+            do {
+                outcome = method == .copy
+                    ? try await connection.copyIn(copyStatement, data: rows.bytes)
+                    : try await connection.executePrepared(count == fullBatch ? "insert_batch" : "insert_rest", binaryRows: rows)
+            } catch {
+                recorder.recordFailure(0, kind: error.kind, work: count)
+                return
+            }
+            switch outcome {
+            case .ok(let inserted):
+                recorder.recordSuccess(0, nanoseconds: monotonicNanoseconds() &- started, work: count)
+                recorder.add(counter: Self.rowsCounter, inserted)
+            case .failed(let error):
+                recorder.recordFailure(0, kind: "\(error.sqlState) \(error.message)", work: count)
+            }
+        }
+    }
+
+    /// Rows per second, and the rows found in the table with this run's id.
+    static func rowsPerSecond(_ result: WorkloadResult) -> Double {
+        result.wallSeconds > 0 ? Double(result.counters["rows"] ?? 0) / result.wallSeconds : 0
+    }
+
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
+        let reported = result.counters["rows"] ?? 0
+        let found = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
+        let verdict = found == reported ? "matches" : "MISMATCH: \(Format.grouped(found - reported)) rows differ"
+        return [
+            "\(Format.grouped(reported)) rows inserted by \(method == .copy ? "binary COPY" : "multi-row INSERT") in batches of "
+                + "\(batchSize): \(Format.grouped(Int(Self.rowsPerSecond(result).rounded()))) rows/s",
+            "\(Format.grouped(found)) rows of this run found in \(table.name) (\(verdict))",
+        ]
+    }
+}

@@ -1,0 +1,81 @@
+import BenchCore
+import IOLoop
+import Postgres
+
+/// Runs `--num-queries` prepared analytics queries over the connections, each one drawn at random
+/// from `--queries`; latency per query, queries per second over wall time.
+struct QueryWorkload: Workload {
+    static let rowsCounter = 0
+    /// With fewer rows than this in the last hour, setup first inserts `seedRows` (unmeasured).
+    static let minimumRecentRows = 10_000
+    static let seedRows = 100_000
+
+    let table: MetricsTable
+    let connections: Int
+    let totalOperations: Int
+    let queries: [AnalyticsQuery]
+    var name: String { "QUERY" }
+    var operationNames: [String] { queries.map(\.kind.rawValue) }
+    var counterNames: [String] { ["rows"] }
+
+    /// Makes sure the last hour holds data to aggregate.
+    func setup(on loop: IOLoop) async throws {
+        try await failingRun { () async throws(PostgresError) in
+            let connection = try await table.connect(on: loop)
+            defer { connection.close() }
+            let recent = try await connection.query(
+                "SELECT count(*) FROM \(table.name) WHERE time > now() - interval '1 hour'").first?.first ?? nil
+            guard (recent.flatMap { Int($0) } ?? 0) < Self.minimumRecentRows else { return }
+            let generator = MetricRow(runID: table.runID)
+            var random = FastRandom(seed: 0x5EED)
+            var rows = BinaryRows(capacity: 5_000 * 200)
+            let copy = "COPY \(table.name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)"
+            for _ in 0..<(Self.seedRows / 5_000) {
+                rows.removeAll()
+                rows.beginCopy()
+                generator.append(5_000, to: &rows, random: &random)
+                rows.endCopy()
+                if case .failed(let error) = try await connection.copyIn(copy, data: rows.bytes) { throw .server(error) }
+            }
+            try await connection.query("ANALYZE \(table.name)")
+        }
+    }
+
+    func runConnection(_ context: ConnectionContext) async throws {
+        let connection = try await table.connect(on: context.loop)
+        defer { connection.close() }
+        for (index, query) in queries.enumerated() {
+            try await connection.prepare("q\(index)", query.sql)
+        }
+        let names = queries.indices.map { "q\($0)" }
+        let users = MetricRow.users.map { [String(decoding: $0, as: UTF8.self)] }
+        var random = context.makeRandom(salt: 0x0E41)
+        let recorder = context.recorder
+        await context.ready()
+
+        for _ in 0..<context.operations {
+            let index = random.below(queries.count)
+            let parameters = queries[index].takesUser ? users[random.below(users.count)] : []
+            let started = monotonicNanoseconds()
+            let outcome: PostgresOutcome
+            do {
+                outcome = try await connection.executePrepared(names[index], textParameters: parameters)
+            } catch {
+                recorder.recordFailure(index, kind: error.kind)
+                return
+            }
+            switch outcome {
+            case .ok(let rows):
+                recorder.recordSuccess(index, nanoseconds: monotonicNanoseconds() &- started)
+                recorder.add(counter: Self.rowsCounter, rows)
+            case .failed(let error):
+                recorder.recordFailure(index, kind: "\(error.sqlState) \(error.message)")
+            }
+        }
+    }
+
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
+        ["\(Format.grouped(result.counters["rows"] ?? 0)) rows returned in total; P95 over all queries "
+            + "\(Format.milliseconds(result.total.latency.p95)) ms"]
+    }
+}

@@ -124,7 +124,7 @@ enum TimescaleAssessment {
                 let p95 = Double(result.total.latency.p95) / 1000
                 return Assessment(metric: "QUERY latency P95", value: "\(Format.fixed(p95, 1)) ms", rating: queryP95.rate(p95))
             default:
-                let held = result.operations[ConnectionsWorkload.connect].succeeded
+                let held = result.operations[0].succeeded  // "connect"
                 return Assessment(metric: "concurrent connections", value: Format.grouped(held),
                                   rating: concurrency.rate(Double(held)))
             }

@@ -137,6 +137,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     }
 
     /// Suspends the current task until `handle` is readable (or writable), or the deadline passes.
+    nonisolated(nonsending)
     func wait(for interest: IOHandle.Interest, on handle: IOHandle, timeout: UInt64) async -> IOHandle.WaitResult {
         handle.deadline = coarseNow &+ timeout
         let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<IOHandle.WaitResult, Never>) in

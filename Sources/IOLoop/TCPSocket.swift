@@ -56,6 +56,7 @@ public final class TCPSocket {
     }
 
     /// Writes all of `bytes`, waiting for buffer space when the kernel has none.
+    nonisolated(nonsending)
     public func write(_ bytes: UnsafeRawBufferPointer) async throws(IOError) {
         var offset = 0
         while offset < bytes.count {
@@ -79,6 +80,7 @@ public final class TCPSocket {
 
     /// Reads at least one byte into `buffer`, waiting until some arrive.
     /// Throws `.closedByPeer` at end of stream.
+    nonisolated(nonsending)
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws(IOError) -> Int {
         while true {
             if handle.isClosed { throw IOError(.closed, operation: "read") }

@@ -21,6 +21,7 @@ public final class WatchedDescriptor {
     public var fd: Int32 { handle.fd }
 
     /// Waits for data (or end of stream, or an error) on the descriptor.
+    nonisolated(nonsending)
     public func waitUntilReadable(timeout: Duration) async throws(IOError) {
         if !handle.readable {
             if await loop.wait(for: .read, on: handle, timeout: timeout.nanoseconds) == .timedOut {
@@ -31,6 +32,7 @@ public final class WatchedDescriptor {
     }
 
     /// Waits until the descriptor can take more bytes.
+    nonisolated(nonsending)
     public func waitUntilWritable(timeout: Duration) async throws(IOError) {
         if !handle.writable {
             if await loop.wait(for: .write, on: handle, timeout: timeout.nanoseconds) == .timedOut {

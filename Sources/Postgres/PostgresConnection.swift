@@ -94,6 +94,7 @@ public final class PostgresConnection {
 
     /// Runs `sql` (with text `$n` parameters) and returns every row as text; throws server errors.
     @discardableResult
+    nonisolated(nonsending)
     public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> [[String?]] {
         let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { cStrings.forEach { free($0) } }
@@ -119,6 +120,7 @@ public final class PostgresConnection {
     }
 
     /// Prepares `sql` as statement `name` (parameter types inferred by the server).
+    nonisolated(nonsending)
     public func prepare(_ name: String, _ sql: String) async throws(PostgresError) {
         try await afterSend(PQsendPrepare(connection, name, sql, 0, nil))
         if case .failed(let error) = try await collectOutcome() { throw .server(error) }
@@ -126,17 +128,29 @@ public final class PostgresConnection {
 
     // MARK: Benchmark commands (server errors returned)
 
-    /// Executes prepared statement `name` with no parameters or text parameters.
-    public func executePrepared(_ name: String, textParameters: [String] = []) async throws(PostgresError) -> PostgresOutcome {
-        let cStrings = textParameters.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
-        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
-        try await afterSend(PQsendQueryPrepared(connection, name, Int32(cStrings.count), &pointers, nil, nil, 0))
+    /// Executes prepared statement `name` without parameters.
+    nonisolated(nonsending)
+    public func executePrepared(_ name: String) async throws(PostgresError) -> PostgresOutcome {
+        try await afterSend(PQsendQueryPrepared(connection, name, 0, nil, nil, nil, 0))
+        return try await collectOutcome()
+    }
+
+    /// Executes prepared statement `name` with text parameters.
+    nonisolated(nonsending)
+    public func executePrepared(_ name: String, parameters: borrowing TextParameters) async throws(PostgresError) -> PostgresOutcome {
+        let starts = parameters.starts
+        let sent: Int32 = parameters.storage.withUnsafeBufferPointer { buffer in
+            pointerScratch.removeAll(keepingCapacity: true)
+            for start in starts { pointerScratch.append(buffer.baseAddress! + start) }
+            return PQsendQueryPrepared(connection, name, Int32(starts.count), pointerScratch, nil, nil, 0)
+        }
+        try await afterSend(sent)
         return try await collectOutcome()
     }
 
     /// Executes prepared statement `name` with every field of `rows` as one binary parameter, in
     /// order (a multi-row INSERT of `rows.rowCount` rows).
+    nonisolated(nonsending)
     public func executePrepared(_ name: String, binaryRows rows: borrowing BinaryRows) async throws(PostgresError) -> PostgresOutcome {
         let fields = rows.fields
         let sent: Int32 = rows.bytes.withUnsafeBufferPointer { buffer in
@@ -155,6 +169,7 @@ public final class PostgresConnection {
     }
 
     /// Runs `copyStatement` (`COPY ... FROM STDIN (FORMAT binary)`) and streams `data` to it.
+    nonisolated(nonsending)
     public func copyIn(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> PostgresOutcome {
         try await afterSend(PQsendQuery(connection, copyStatement))
         guard let start = try await nextResult() else { throw .unexpected("COPY returned no result") }
@@ -191,6 +206,7 @@ public final class PostgresConnection {
 
     /// Runs prepared statement `name` `count` times in libpq pipeline mode: all are sent, then one
     /// sync, then the results are read in order. `onResult` is called with each outcome as it arrives.
+    nonisolated(nonsending)
     public func pipelinePrepared(_ name: String, count: Int, onResult: (PostgresOutcome) -> Void) async throws(PostgresError) {
         guard PQenterPipelineMode(connection) == 1 else { throw .unexpected("cannot enter pipeline mode") }
         for _ in 0..<count {
@@ -217,6 +233,7 @@ public final class PostgresConnection {
     }
 
     /// A server setting (`SHOW name`), e.g. `max_connections`.
+    nonisolated(nonsending)
     public func setting(_ name: String) async throws(PostgresError) -> String {
         guard let value = try await query("SELECT current_setting($1)", [name]).first?.first ?? nil else {
             throw .unexpected("no value for setting \(name)")
@@ -226,12 +243,14 @@ public final class PostgresConnection {
 
     // MARK: Asynchronous machinery
 
+    nonisolated(nonsending)
     private func afterSend(_ sent: Int32) async throws(PostgresError) {
         guard sent == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
         try await flushOutput()
     }
 
     /// Sends libpq's output buffer, waiting for socket space when needed.
+    nonisolated(nonsending)
     private func flushOutput() async throws(PostgresError) {
         while true {
             let result = PQflush(connection)
@@ -248,6 +267,7 @@ public final class PostgresConnection {
     }
 
     /// The next result of the current command, or `nil` when it has none left.
+    nonisolated(nonsending)
     private func nextResult() async throws(PostgresError) -> OpaquePointer? {
         while PQisBusy(connection) == 1 {
             do {
@@ -262,6 +282,7 @@ public final class PostgresConnection {
 
     /// Reads every result of the current command and sums the rows; the first error wins.
     /// In pipeline mode, reads the results of one command only.
+    nonisolated(nonsending)
     private func collectOutcome() async throws(PostgresError) -> PostgresOutcome {
         var rows = 0
         var failure: PostgresServerError?

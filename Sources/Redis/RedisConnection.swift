@@ -63,6 +63,7 @@ public final class RedisConnection {
         return connection
     }
 
+    nonisolated(nonsending)
     private func handshake() async throws(RedisError) {
         var expected = 0
         if let password = endpoint.password, !password.isEmpty {
@@ -85,6 +86,7 @@ public final class RedisConnection {
     }
 
     /// Sends everything in `output`.
+    nonisolated(nonsending)
     public func flush() async throws(RedisError) {
         guard !output.isEmpty else { return }
         do {
@@ -96,11 +98,13 @@ public final class RedisConnection {
     }
 
     /// The next reply, decoded in full.
+    nonisolated(nonsending)
     public func readReply() async throws(RedisError) -> RedisReply {
         try await nextReply { RedisReply($0) }
     }
 
     /// The next reply's kind, without copying its payload: the hot-path read.
+    nonisolated(nonsending)
     public func readReplySummary() async throws(RedisError) -> RedisReplySummary {
         try await nextReply { RedisReplySummary($0) }
     }
@@ -115,6 +119,7 @@ public final class RedisConnection {
     }
 
     /// Sends one command and returns its reply; error replies are returned, not thrown.
+    nonisolated(nonsending)
     public func send(_ arguments: [String]) async throws(RedisError) -> RedisReply {
         output.command(arguments)
         try await flush()
@@ -123,6 +128,7 @@ public final class RedisConnection {
 
     /// Sends one command and throws `.server` on an error reply.
     @discardableResult
+    nonisolated(nonsending)
     public func execute(_ arguments: [String]) async throws(RedisError) -> RedisReply {
         let reply = try await send(arguments)
         if case .error(let message) = reply {
@@ -134,6 +140,7 @@ public final class RedisConnection {
     /// Closes the socket; later calls fail with a closed-connection error.
     public func close() { socket.close() }
 
+    nonisolated(nonsending)
     private func nextReply<T>(_ transform: (UnsafePointer<redisReply>) -> T) async throws(RedisError) -> T {
         while true {
             var raw: UnsafeMutableRawPointer?

@@ -21,6 +21,7 @@ extension RedisRequestSource {
 /// Replies that arrived in the same read are handled together, then every freed slot is refilled
 /// with one write: with `pipeline 1` that is one `send` and one `recv` per operation.
 enum PipelinedDriver {
+    nonisolated(nonsending)
     static func run<Source: RedisRequestSource>(
         _ source: inout Source, connection: RedisConnection, operations: Int, pipeline: Int,
         recorder: OperationRecorder

@@ -12,6 +12,8 @@ struct MetricsTable: Sendable {
         var timescaleVersion: String?
         /// True when timescaledb can be installed but is not (a notice says how).
         var timescaleAvailable = false
+        /// False when only `--tests sql`/`connections` ran: the table was neither created nor used.
+        var usesTable = false
         var createdSchema = false
         var createdTable = false
         var maxConnections = 0
@@ -28,8 +30,9 @@ struct MetricsTable: Sendable {
         try await PostgresConnection.connect(to: endpoint, on: loop)
     }
 
-    /// Creates what is missing (schema, table, hypertable, five indexes) and reports what it did.
-    func prepare(on loop: IOLoop) async throws(PostgresError) -> Preparation {
+    /// Reads the server's settings and, with `createTable`, creates what is missing (schema, table,
+    /// hypertable, five indexes); reports what it found and did.
+    func prepare(createTable: Bool, on loop: IOLoop) async throws(PostgresError) -> Preparation {
         let connection = try await connect(on: loop)
         defer { connection.close() }
         var preparation = Preparation()
@@ -42,6 +45,8 @@ struct MetricsTable: Sendable {
             preparation.timescaleAvailable = !(try await connection.query(
                 "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").isEmpty)
         }
+        guard createTable else { return preparation }
+        preparation.usesTable = true
         let schemaExists = !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
         if !schemaExists {
             try await connection.query("CREATE SCHEMA \(schema)")
@@ -80,6 +85,7 @@ struct MetricsTable: Sendable {
     /// Removes what this run created: the table and schema when it created them, otherwise only
     /// the rows carrying its run id. Returns a line for the report.
     func cleanUp(_ preparation: Preparation, keepData: Bool, on loop: IOLoop) async throws(PostgresError) -> String {
+        guard preparation.usesTable else { return "nothing to clean up: no benchmark table was used" }
         if keepData {
             return "kept \(name) (--keep-data); rows of this run have metadata->>'run_id' = '\(runID)'"
         }

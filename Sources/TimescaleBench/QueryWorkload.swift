@@ -2,24 +2,28 @@ import BenchCore
 import IOLoop
 import Postgres
 
-/// Runs `--num-queries` prepared analytics queries over the connections, each one drawn at random
-/// from `--queries`; latency per query, queries per second over wall time.
+/// Runs `--num-queries` prepared statements over the connections, each one drawn at random from
+/// `queries` with freshly drawn parameters; latency per query, queries per second over wall time.
+/// QUERY runs the analytics queries on the benchmark table; SQL runs the statement of `--sql`.
 struct QueryWorkload: Workload {
     static let rowsCounter = 0
     /// With fewer rows than this in the last hour, setup first inserts `seedRows` (unmeasured).
     static let minimumRecentRows = 10_000
     static let seedRows = 100_000
 
-    let table: MetricsTable
+    let name: String
+    let endpoint: PostgresEndpoint
     let connections: Int
     let totalOperations: Int
-    let queries: [AnalyticsQuery]
-    var name: String { "QUERY" }
-    var operationNames: [String] { queries.map(\.kind.rawValue) }
+    let queries: [BenchQuery]
+    /// The benchmark table to fill with recent rows first, for QUERY; `nil` for SQL.
+    let seeding: MetricsTable?
+    var operationNames: [String] { queries.map(\.name) }
     var counterNames: [String] { ["rows"] }
 
-    /// Makes sure the last hour holds data to aggregate.
+    /// Makes sure the last hour of the benchmark table holds data to aggregate.
     func setup(on loop: IOLoop) async throws {
+        guard let table = seeding else { return }
         try await failingRun { () async throws(PostgresError) in
             let connection = try await table.connect(on: loop)
             defer { connection.close() }
@@ -42,24 +46,30 @@ struct QueryWorkload: Workload {
     }
 
     func runConnection(_ context: ConnectionContext) async throws {
-        let connection = try await table.connect(on: context.loop)
+        let connection = try await PostgresConnection.connect(to: endpoint, on: context.loop)
         defer { connection.close() }
         for (index, query) in queries.enumerated() {
             try await connection.prepare("q\(index)", query.sql)
         }
         let names = queries.indices.map { "q\($0)" }
-        let users = MetricRow.users.map { [String(decoding: $0, as: UTF8.self)] }
         var random = context.makeRandom(salt: 0x0E41)
+        var parameters = TextParameters()
         let recorder = context.recorder
         await context.ready()
 
         for _ in 0..<context.operations {
-            let index = random.below(queries.count)
-            let parameters = queries[index].takesUser ? users[random.below(users.count)] : []
+            let index = queries.count == 1 ? 0 : random.below(queries.count)
+            parameters.removeAll()
+            for parameter in queries[index].parameters {
+                switch parameter {
+                case .oneOf(let values): parameters.append(values[random.below(values.count)])
+                case .integer(let range): parameters.append(random.within(range))
+                }
+            }
             let started = monotonicNanoseconds()
             let outcome: PostgresOutcome
             do {
-                outcome = try await connection.executePrepared(names[index], textParameters: parameters)
+                outcome = try await connection.executePrepared(names[index], parameters: parameters)
             } catch {
                 recorder.recordFailure(index, kind: error.kind)
                 return

@@ -42,9 +42,11 @@ public enum TimescaleCommand: Subcommand {
         let runner = BenchmarkRunner(loops: loops, showProgress: standardErrorIsTerminal, style: style)
 
         let preparation = try await withTaskExecutorPreference(control) {
-            try await failingRun { () async throws(PostgresError) in try await table.prepare(on: control) }
+            try await failingRun { () async throws(PostgresError) in
+                try await table.prepare(createTable: options.tests.contains(.insert) || options.tests.contains(.query), on: control)
+            }
         }
-        if preparation.timescaleVersion == nil {
+        if preparation.timescaleVersion == nil && preparation.usesTable {
             let hint = preparation.timescaleAvailable
                 ? " (it is available: CREATE EXTENSION timescaledb in \(options.database) to benchmark hypertables)" : ""
             writeStandardError("dbbench timescale: notice: timescaledb is not installed in \(options.database); "
@@ -54,14 +56,7 @@ public enum TimescaleCommand: Subcommand {
         var report = BenchmarkReport(
             title: "dbbench timescale → \(endpoint.description) (PostgreSQL \(preparation.serverVersion)"
                 + (preparation.timescaleVersion.map { ", TimescaleDB \($0))" } ?? ", no TimescaleDB)"),
-            settings: [
-                "\(options.connections) connections", "\(options.threads) threads",
-                "\(Format.grouped(options.insertsPerConnection)) rows per connection",
-                "batches of \(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")",
-                "\(Format.grouped(options.queryCount)) queries",
-                "table \(table.name)" + (preparation.timescaleVersion != nil ? " (hypertable)" : " (plain table)"),
-                "closed loop",
-            ])
+            settings: settings(options, table: table, preparation: preparation))
         let timescale = preparation.timescaleVersion != nil
         var failure: (any Error)?
         do {
@@ -74,8 +69,12 @@ public enum TimescaleCommand: Subcommand {
                         batchSize: options.batchSize, method: options.insertMethod))
                 case .query:
                     result = try await runner.run(QueryWorkload(
-                        table: table, connections: options.connections, totalOperations: options.queryCount,
-                        queries: options.queries.map { AnalyticsQuery($0, table: table.name, timescale: timescale) }))
+                        name: "QUERY", endpoint: endpoint, connections: options.connections, totalOperations: options.queryCount,
+                        queries: options.queries.map { $0.query(table: table.name, timescale: timescale) }, seeding: table))
+                case .sql:
+                    result = try await runner.run(QueryWorkload(
+                        name: "SQL", endpoint: endpoint, connections: options.connections, totalOperations: options.queryCount,
+                        queries: options.customQuery.map { [$0] } ?? [], seeding: nil))
                 case .connections:
                     result = try await runner.run(ConnectionsWorkload(
                         table: table, connections: options.connections, maxConnections: preparation.maxConnections,
@@ -106,6 +105,28 @@ public enum TimescaleCommand: Subcommand {
     }
 }
 
+extension TimescaleCommand {
+    /// The settings line under the title: only what shapes the workloads that run.
+    static func settings(_ options: TimescaleOptions, table: MetricsTable, preparation: MetricsTable.Preparation) -> [String] {
+        var settings = ["\(options.connections) connections", "\(options.threads) threads"]
+        if options.tests.contains(.insert) {
+            settings.append("\(Format.grouped(options.insertsPerConnection)) rows per connection in batches of "
+                            + "\(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")")
+        }
+        if options.tests.contains(.query) || options.tests.contains(.sql) {
+            settings.append("\(Format.grouped(options.queryCount)) queries")
+        }
+        if preparation.usesTable {
+            settings.append("table \(table.name)" + (preparation.timescaleVersion != nil ? " (hypertable)" : " (plain table)"))
+        }
+        if let custom = options.customQuery {
+            settings.append("statement: \(custom.sql)")
+        }
+        settings.append("closed loop")
+        return settings
+    }
+}
+
 /// The old script's verdicts: inserts ≥100k rows/s EXCELLENT, ≥50k GOOD; query P95 <100 ms
 /// EXCELLENT, <200 ms GOOD; connections held ≥1000 EXCELLENT, ≥500 GOOD.
 enum TimescaleAssessment {
@@ -120,9 +141,9 @@ enum TimescaleAssessment {
                 let rate = InsertWorkload.rowsPerSecond(result)
                 return Assessment(metric: "INSERT throughput", value: "\(Format.grouped(Int(rate.rounded()))) rows/s",
                                   rating: insertRate.rate(rate))
-            case "QUERY":
+            case "QUERY", "SQL":
                 let p95 = Double(result.total.latency.p95) / 1000
-                return Assessment(metric: "QUERY latency P95", value: "\(Format.fixed(p95, 1)) ms", rating: queryP95.rate(p95))
+                return Assessment(metric: "\(result.name) latency P95", value: "\(Format.fixed(p95, 1)) ms", rating: queryP95.rate(p95))
             default:
                 let held = result.operations[0].succeeded  // "connect"
                 return Assessment(metric: "concurrent connections", value: Format.grouped(held),

@@ -4,6 +4,11 @@ import IOLoop
 /// The workloads `dbbench timescale --tests` can select, in the order they run.
 public enum TimescaleTest: String, CaseIterable, Sendable {
     case insert, query, connections
+    /// The statement of `--sql`; needs no benchmark table.
+    case sql
+
+    /// What `--tests` runs when not given.
+    static let defaults: [TimescaleTest] = [.insert, .query, .connections]
 }
 
 /// How the INSERT workload writes its batches.
@@ -26,7 +31,9 @@ public struct TimescaleOptions: Sendable {
     public var insertsPerConnection: Int
     public var batchSize: Int
     public var queryCount: Int
-    public var queries: [AnalyticsQuery.Kind]
+    public var queries: [AnalyticsQuery]
+    /// `--sql` with its `--sql-args`, for `--tests sql`.
+    public var customQuery: BenchQuery?
     public var insertMethod: InsertMethod
     public var tests: [TimescaleTest]
     public var schema: String
@@ -53,11 +60,16 @@ public struct TimescaleOptions: Sendable {
         OptionSpec("batch-size", placeholder: "N", default: "100", help: "Rows per INSERT statement or COPY"),
         OptionSpec("num-queries", placeholder: "N", default: "1000",
                    help: "Queries in total, split evenly over the connections"),
-        OptionSpec("queries", placeholder: "LIST", default: AnalyticsQuery.Kind.allCases.map(\.rawValue).joined(separator: ","),
+        OptionSpec("queries", placeholder: "LIST", default: AnalyticsQuery.allCases.map(\.rawValue).joined(separator: ","),
                    help: "Queries the QUERY workload runs, each drawn at random per execution"),
         OptionSpec("insert-method", placeholder: "copy|insert", default: "copy",
                    help: "Binary COPY per batch, or a prepared multi-row INSERT per batch"),
-        OptionSpec("tests", placeholder: "LIST", default: "insert,query,connections", help: "Workloads to run, comma-separated"),
+        OptionSpec("tests", placeholder: "LIST", default: "insert,query,connections",
+                   help: "Workloads to run, comma-separated: insert, query, connections, sql"),
+        OptionSpec("sql", placeholder: "STATEMENT",
+                   help: "A statement of your own for --tests sql, prepared once per connection, with $1, $2, ... parameters"),
+        OptionSpec("sql-args", placeholder: "RANGES",
+                   help: "Per parameter of --sql, a range MIN-MAX; each execution draws a random integer from it"),
         OptionSpec("schema", placeholder: "NAME", default: "dbbench",
                    help: "Schema of the benchmark table; dropped afterwards if this run created it"),
         .flag("keep-data", help: "Keep the schema, table and rows after the run"),
@@ -80,11 +92,12 @@ public struct TimescaleOptions: Sendable {
         insertsPerConnection = try arguments.integer("inserts-per-connection", default: 1000, in: 1...100_000_000)
         batchSize = try arguments.integer("batch-size", default: 100, in: 1...1_000_000)
         queryCount = try arguments.integer("num-queries", default: 1000, in: 1...100_000_000)
-        queries = try arguments.list("queries", default: AnalyticsQuery.Kind.allCases.map(\.rawValue),
-                                     allowed: AnalyticsQuery.Kind.allCases.map(\.rawValue)).compactMap(AnalyticsQuery.Kind.init(rawValue:))
+        queries = try arguments.list("queries", default: AnalyticsQuery.allCases.map(\.rawValue),
+                                     allowed: AnalyticsQuery.allCases.map(\.rawValue)).compactMap(AnalyticsQuery.init(rawValue:))
         insertMethod = InsertMethod(rawValue: try arguments.choice("insert-method", default: "copy", allowed: InsertMethod.allCases.map(\.rawValue))) ?? .copy
-        tests = try arguments.list("tests", default: TimescaleTest.allCases.map(\.rawValue),
+        tests = try arguments.list("tests", default: TimescaleTest.defaults.map(\.rawValue),
                                    allowed: TimescaleTest.allCases.map(\.rawValue)).compactMap(TimescaleTest.init(rawValue:))
+        customQuery = try Self.customQuery(arguments)
         schema = arguments.string("schema", default: "dbbench")
         keepData = arguments.isSet("keep-data")
         threads = try arguments.integer("threads", default: IOLoopGroup.processorCount, in: 1...256)
@@ -93,7 +106,12 @@ public struct TimescaleOptions: Sendable {
 
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
-        if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from insert,query,connections") }
+        if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from insert,query,connections,sql") }
+        if tests.contains(.sql) != (customQuery != nil) {
+            throw UsageError(customQuery == nil
+                ? "\(command): --tests sql needs --sql 'STATEMENT'"
+                : "\(command): --sql is only used by --tests sql; add sql to --tests")
+        }
         if queries.isEmpty { throw UsageError("\(command): --queries selects no query") }
         guard Self.isPlainIdentifier(schema) else {
             throw UsageError("\(command): --schema must be a plain identifier (lower-case letters, digits and _, up to 63 characters, not starting with a digit), got '\(schema)'")
@@ -105,9 +123,27 @@ public struct TimescaleOptions: Sendable {
         if insertMethod == .insert && batchSize > Self.maximumInsertBatch && tests.contains(.insert) {
             throw UsageError("\(command): --batch-size \(batchSize) is too large for --insert-method insert (at most \(Self.maximumInsertBatch) rows of \(MetricRow.columnCount) parameters); use --insert-method copy")
         }
-        if tests.contains(.query) && queryCount < connections {
+        if (tests.contains(.query) || tests.contains(.sql)) && queryCount < connections {
             throw UsageError("\(command): --num-queries (\(queryCount)) is smaller than --connections (\(connections)); every connection needs at least one query")
         }
+    }
+
+    /// `--sql` and `--sql-args`: one integer range per `$n` parameter.
+    static func customQuery(_ arguments: ParsedArguments) throws(UsageError) -> BenchQuery? {
+        let ranges = arguments.optionalString("sql-args")
+        guard let sql = arguments.optionalString("sql") else {
+            if ranges != nil { throw UsageError("\(arguments.command): --sql-args needs --sql") }
+            return nil
+        }
+        var parameters: [BenchQuery.Parameter] = []
+        for item in (ranges ?? "").split(separator: ",") {
+            let bounds = item.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingSpaces()) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high else {
+                throw UsageError("\(arguments.command): --sql-args must be comma-separated MIN-MAX ranges of whole numbers, got '\(ranges ?? "")'")
+            }
+            parameters.append(.integer(low...high))
+        }
+        return BenchQuery(name: "sql", sql: sql, parameters: parameters)
     }
 
     /// Lower-case letters, digits and underscores, not starting with a digit: needs no quoting.

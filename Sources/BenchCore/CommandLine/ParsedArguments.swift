@@ -165,7 +165,8 @@ public struct ParsedArguments: Sendable {
 extension StringProtocol {
     func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
 
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces.
+    public func trimmingSpaces() -> String {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }

@@ -19,9 +19,10 @@ deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## build: the release binary (.build/release/dbbench)
+## build: the release binary (.build/release/dbbench); the Swift runtime is linked statically, which
+## makes start-up faster and resident memory smaller (only the parts used are paged in)
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 debug: deps
 	$(SWIFT) build

@@ -13,13 +13,22 @@ public struct BinaryRows: ~Copyable {
     public static let postgresEpochOffsetMicroseconds: Int64 = 946_684_800_000_000
 
     public private(set) var bytes: [UInt8] = []
-    /// Start of each field's data and its length (-1 for NULL), in order.
+    /// Start of each field's data and its length (-1 for NULL), in order; kept only when
+    /// `tracksFields` (the rows become INSERT parameters), since COPY does not need it.
     public private(set) var fields: [(offset: Int, length: Int32)] = []
+    public let tracksFields: Bool
     public private(set) var rowCount = 0
     private var lengthPosition = 0
 
-    public init(capacity: Int = 64 * 1024) {
+    public init(capacity: Int = 64 * 1024, tracksFields: Bool = true) {
+        self.tracksFields = tracksFields
         bytes.reserveCapacity(capacity)
+    }
+
+    /// Drops the bytes written so far but keeps the row count (streaming COPY data in pieces).
+    public mutating func removeBytes() {
+        bytes.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
     }
 
     public mutating func removeAll() {
@@ -42,7 +51,7 @@ public struct BinaryRows: ~Copyable {
 
     public mutating func null() {
         appendBigEndian(Int32(-1))
-        fields.append((bytes.count, -1))
+        if tracksFields { fields.append((bytes.count, -1)) }
     }
 
     public mutating func int32(_ value: Int32) {
@@ -119,7 +128,7 @@ public struct BinaryRows: ~Copyable {
     private mutating func beginField() {
         lengthPosition = bytes.count
         appendBigEndian(Int32(0))
-        fields.append((bytes.count, 0))
+        if tracksFields { fields.append((bytes.count, 0)) }
     }
 
     private mutating func endField() {
@@ -127,7 +136,7 @@ public struct BinaryRows: ~Copyable {
         withUnsafeBytes(of: length.bigEndian) { raw in
             for (offset, byte) in raw.enumerated() { bytes[lengthPosition + offset] = byte }
         }
-        fields[fields.count - 1].length = length
+        if tracksFields { fields[fields.count - 1].length = length }
     }
 
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {

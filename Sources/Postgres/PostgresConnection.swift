@@ -168,9 +168,17 @@ public final class PostgresConnection {
         return try await collectOutcome()
     }
 
-    /// Runs `copyStatement` (`COPY ... FROM STDIN (FORMAT binary)`) and streams `data` to it.
+    /// Runs `copyStatement` (`COPY ... FROM STDIN (FORMAT binary)`) and sends all of `data`.
     nonisolated(nonsending)
     public func copyIn(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> PostgresOutcome {
+        if let refused = try await beginCopy(copyStatement) { return refused }
+        try await putCopyData(data)
+        return try await endCopy()
+    }
+
+    /// Starts `COPY ... FROM STDIN`: `nil` when the server is ready for data, or its refusal.
+    nonisolated(nonsending)
+    public func beginCopy(_ copyStatement: String) async throws(PostgresError) -> PostgresOutcome? {
         try await afterSend(PQsendQuery(connection, copyStatement))
         guard let start = try await nextResult() else { throw .unexpected("COPY returned no result") }
         let status = PQresultStatus(start)
@@ -180,6 +188,13 @@ public final class PostgresConnection {
             while let extra = try await nextResult() { PQclear(extra) }
             return .failed(startError ?? PostgresServerError(sqlState: "XX000", message: "COPY did not start"))
         }
+        return nil
+    }
+
+    /// Queues COPY data. libpq sends its buffer whenever the data would not fit, so with pieces of a
+    /// few kilobytes neither buffer grows, however large the batch.
+    nonisolated(nonsending)
+    public func putCopyData(_ data: [UInt8]) async throws(PostgresError) {
         var offset = 0
         while offset < data.count {
             let chunk = min(data.count - offset, 256 * 1024)
@@ -194,6 +209,11 @@ public final class PostgresConnection {
                 throw .connectionLost(Self.errorMessage(connection))
             }
         }
+    }
+
+    /// Ends the COPY and returns how many rows it stored (or the server's error).
+    nonisolated(nonsending)
+    public func endCopy() async throws(PostgresError) -> PostgresOutcome {
         while true {
             let result = PQputCopyEnd(connection, nil)
             if result == 1 { break }

@@ -42,7 +42,10 @@ struct InsertWorkload: Workload {
         }
         let generator = MetricRow(runID: table.runID)
         var random = context.makeRandom(salt: 0x1A5E_47)
-        var rows = BinaryRows(capacity: fullBatch * 200 + 64)
+        // COPY streams each batch in pieces of about 4 KB; INSERT needs the whole batch as parameters.
+        var rows = method == .copy
+            ? BinaryRows(capacity: Self.copyPiece + 1024, tracksFields: false)
+            : BinaryRows(capacity: fullBatch * 256 + 64)
         let recorder = context.recorder
         await context.ready()
 
@@ -50,16 +53,16 @@ struct InsertWorkload: Workload {
         while remaining > 0 {
             let count = min(fullBatch, remaining)
             remaining -= count
-            rows.removeAll()
-            if method == .copy { rows.beginCopy() }
-            generator.append(count, to: &rows, random: &random)
-            if method == .copy { rows.endCopy() }
             let started = monotonicNanoseconds()
             let outcome: PostgresOutcome
             do {
-                outcome = method == .copy
-                    ? try await connection.copyIn(copyStatement, data: rows.bytes)
-                    : try await connection.executePrepared(count == fullBatch ? "insert_batch" : "insert_rest", binaryRows: rows)
+                if method == .copy {
+                    outcome = try await copy(count, over: connection, rows: &rows, generator: generator, random: &random)
+                } else {
+                    rows.removeAll()
+                    generator.append(count, to: &rows, random: &random)
+                    outcome = try await connection.executePrepared(count == fullBatch ? "insert_batch" : "insert_rest", binaryRows: rows)
+                }
             } catch {
                 recorder.recordFailure(0, kind: error.kind, work: count)
                 return
@@ -72,6 +75,28 @@ struct InsertWorkload: Workload {
                 recorder.recordFailure(0, kind: "\(error.sqlState) \(error.message)", work: count)
             }
         }
+    }
+
+    /// COPY data is handed to libpq in pieces of about this many bytes.
+    static let copyPiece = 4096
+
+    /// One batch as one COPY, generated and sent piece by piece.
+    private func copy(
+        _ count: Int, over connection: PostgresConnection, rows: inout BinaryRows, generator: MetricRow, random: inout FastRandom
+    ) async throws(PostgresError) -> PostgresOutcome {
+        if let refused = try await connection.beginCopy(copyStatement) { return refused }
+        rows.removeAll()
+        rows.beginCopy()
+        for _ in 0..<count {
+            generator.append(1, to: &rows, random: &random)
+            if rows.bytes.count >= Self.copyPiece {
+                try await connection.putCopyData(rows.bytes)
+                rows.removeBytes()
+            }
+        }
+        rows.endCopy()
+        try await connection.putCopyData(rows.bytes)
+        return try await connection.endCopy()
     }
 
     /// Rows per second, and the rows found in the table with this run's id.

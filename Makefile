@@ -1,12 +1,12 @@
 # dbbench — see README.md. Every target that needs servers starts throwaway ones on loopback.
 
 SWIFT     ?= swift
-PACKAGES  := libpq-dev libhiredis-dev pkg-config postgresql redis-server redis-tools
+PACKAGES  := libpq-dev libhiredis-dev pkg-config postgresql redis-server redis-tools time
 RELEASE   := .build/release/dbbench
 SERVICES  := scripts/services.sh
 WITH_SERVICES := scripts/with-services.sh
 
-.PHONY: all build debug test demo bench-redis bench-timescale services-up services-down deps clean
+.PHONY: all build debug test demo compare bench-redis bench-timescale services-up services-down deps clean
 
 all: build
 
@@ -35,6 +35,10 @@ test: deps
 ## demo: build, start throwaway servers, run every benchmark with modest settings, stop the servers
 demo: build
 	$(WITH_SERVICES) scripts/demo.sh $(RELEASE)
+
+## compare: dbbench against redis-benchmark, pgbench and psql \copy, alternating rounds (Docs/performance.md)
+compare: build
+	$(WITH_SERVICES) Benchmarks/compare.sh
 
 ## bench-redis: dbbench redis against REDIS_HOST/REDIS_PORT (default 127.0.0.1:6379); ARGS adds flags
 bench-redis: build

@@ -93,6 +93,23 @@ struct TimescaleCommandTests {
         #expect(try !schemaExists(schema))
     }
 
+    @Test func customStatementRunsWithRandomParametersAndTouchesNothing() throws {
+        let schema = "dbbench_test_sql"
+        let result = try timescale(["--tests", "sql", "--sql", "SELECT g FROM generate_series($1::int, $2::int) AS g",
+                                    "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300"], schema: schema)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let row = try #require(resultRows(result.stdout)["SQL"])
+        #expect(number(row[1]) == 300)
+        #expect(number(row[2]) == 0)
+        // Each execution returns 3 to 5 rows.
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows returned in total") })
+        let rows = try #require(number(String(line.split(separator: " ")[0])))
+        #expect(rows >= 900 && rows <= 1500)
+        #expect(result.stdout.contains("cleanup: nothing to clean up"))
+        #expect(try !schemaExists(schema))
+        #expect(!result.stderr.contains("timescaledb"))
+    }
+
     @Test func connectionsAboveMaxConnectionsAreReportedAsPartialSuccess() throws {
         let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
         let wanted = maxConnections + 50
@@ -135,6 +152,9 @@ struct TimescaleCommandTests {
         (["--sslmode", "maybe"], "--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"),
         (["--conections", "5"], "unknown option '--conections' (did you mean '--connections'?)"),
         (["--keep-data=yes"], "--keep-data takes no value"),
+        (["--tests", "sql"], "--tests sql needs --sql 'STATEMENT'"),
+        (["--sql", "SELECT 1"], "--sql is only used by --tests sql"),
+        (["--tests", "sql", "--sql", "SELECT $1", "--sql-args", "5-1"], "--sql-args must be comma-separated MIN-MAX ranges"),
     ])
     func badInputExits64(arguments: [String], expected: String) throws {
         let result = try CommandRunner.dbbench(["timescale"] + arguments, environment: TestServices.postgresEnvironment)

@@ -18,8 +18,6 @@ struct InsertWorkload: Workload {
     var counterNames: [String] { ["rows"] }
     var totalOperations: Int { connections * rowsPerConnection }
 
-    var copyStatement: String { "COPY \(table.name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
-
     /// `INSERT INTO t (...) VALUES ($1, ..., $15), ($16, ...)` for `rows` rows.
     func insertStatement(rows: Int) -> String {
         var values: [String] = []
@@ -84,7 +82,7 @@ struct InsertWorkload: Workload {
     private func copy(
         _ count: Int, over connection: PostgresConnection, rows: inout BinaryRows, generator: MetricRow, random: inout FastRandom
     ) async throws(PostgresError) -> PostgresOutcome {
-        if let refused = try await connection.beginCopy(copyStatement) { return refused }
+        if let refused = try await connection.beginCopy(table.copyStatement) { return refused }
         rows.removeAll()
         rows.beginCopy()
         for _ in 0..<count {

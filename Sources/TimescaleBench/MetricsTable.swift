@@ -25,6 +25,8 @@ struct MetricsTable: Sendable {
     /// Random hex id stored in every row's metadata.
     let runID: String
     var name: String { "\(schema).llm_usage_metrics" }
+    /// Binary COPY of every column, as `MetricRow` encodes rows.
+    var copyStatement: String { "COPY \(name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
 
     func connect(on loop: IOLoop) async throws(PostgresError) -> PostgresConnection {
         try await PostgresConnection.connect(to: endpoint, on: loop)

@@ -33,13 +33,12 @@ struct QueryWorkload: Workload {
             let generator = MetricRow(runID: table.runID)
             var random = FastRandom(seed: 0x5EED)
             var rows = BinaryRows(capacity: 5_000 * 200)
-            let copy = "COPY \(table.name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)"
             for _ in 0..<(Self.seedRows / 5_000) {
                 rows.removeAll()
                 rows.beginCopy()
                 generator.append(5_000, to: &rows, random: &random)
                 rows.endCopy()
-                if case .failed(let error) = try await connection.copyIn(copy, data: rows.bytes) { throw .server(error) }
+                if case .failed(let error) = try await connection.copyIn(table.copyStatement, data: rows.bytes) { throw .server(error) }
             }
             try await connection.query("ANALYZE \(table.name)")
         }

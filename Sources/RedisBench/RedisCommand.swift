@@ -63,8 +63,9 @@ public enum RedisCommand: Subcommand {
             report.results.append(result)
         }
         report.assessments = RedisAssessment.assess(report.results)
+        let code = report.check(options.thresholds)
         print(TextReporter(style: style).render(report), terminator: "")
-        return ExitCode.success
+        return code
     }
 
     /// Connects once (which checks reachability and credentials) and reads `redis_version`.

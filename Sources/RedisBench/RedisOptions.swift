@@ -27,6 +27,7 @@ public struct RedisOptions: Sendable {
     public var threads: Int
     public var connectTimeout: Duration
     public var ioTimeout: Duration
+    public var thresholds: [Threshold]
 
     public static let specs: [OptionSpec] = [
         OptionSpec("host", placeholder: "HOST", default: "127.0.0.1", environment: "REDIS_HOST",
@@ -58,6 +59,7 @@ public struct RedisOptions: Sendable {
         .threads,
         .connectTimeout,
         .ioTimeout,
+        .assert,
         .help,
     ]
 
@@ -81,6 +83,10 @@ public struct RedisOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))
 
+        thresholds = []
+        for expression in arguments.all("assert") {
+            thresholds.append(try Threshold(parsing: expression, workloads: RedisTest.allCases.map(\.rawValue), command: command))
+        }
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections") }
         if keyPrefix.isEmpty {

@@ -99,9 +99,10 @@ public enum TimescaleCommand: Subcommand {
         if let failure { throw failure }
 
         report.assessments = TimescaleAssessment.assess(report.results)
+        let code = report.check(options.thresholds)
         print(TextReporter(style: style).render(report), terminator: "")
         print(style.dim("cleanup: \(cleanupNote)"))
-        return ExitCode.success
+        return code
     }
 }
 

@@ -41,6 +41,7 @@ public struct TimescaleOptions: Sendable {
     public var threads: Int
     public var connectTimeout: Duration
     public var ioTimeout: Duration
+    public var thresholds: [Threshold]
 
     /// Parameters of one INSERT statement are limited to 65535, and each row takes 15.
     static let maximumInsertBatch = 65_535 / MetricRow.columnCount
@@ -77,6 +78,7 @@ public struct TimescaleOptions: Sendable {
         .connectTimeout,
         OptionSpec("timeout", placeholder: "DURATION", default: "60s",
                    help: "How long one statement may wait for its result before it counts as an error"),
+        .assert,
         .help,
     ]
 
@@ -104,6 +106,10 @@ public struct TimescaleOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(60), in: .milliseconds(1)...(.seconds(3600)))
 
+        thresholds = []
+        for expression in arguments.all("assert") {
+            thresholds.append(try Threshold(parsing: expression, workloads: TimescaleTest.allCases.map(\.rawValue), command: command))
+        }
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
         if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from insert,query,connections,sql") }

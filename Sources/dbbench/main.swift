@@ -21,8 +21,8 @@ let topLevelHelp = """
       --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
       --version    Print the version
 
-    Results go to stdout, progress, notices and errors to stderr. Exit codes: 0 done, 64 bad input,
-    69 server unreachable or failing, 77 authentication refused, 70 internal error.
+    Results go to stdout, progress, notices and errors to stderr. Exit codes: 0 done, 1 an --assert
+    failed, 64 bad input, 69 server unreachable or failing, 77 authentication refused, 70 internal error.
     """
 
 /// Routes `arguments` and returns the exit code; every error becomes one line on stderr.

@@ -138,6 +138,21 @@ struct RedisCommandTests {
         #expect(wrongEnvironment.stderr.contains("127.0.0.1:\(closed)"))
     }
 
+    @Test func thresholdsSetTheExitCode() throws {
+        let passing = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set,get", "--connections", "4", "--num-operations", "2000",
+             "--assert", "errors==0", "--assert", "ops>=1", "--assert", "get.p99<30s"], prefix: "dbbench-test-assert:"))
+        #expect(passing.exitCode == 0, "\(passing.stderr)")
+        #expect(passing.stdout.contains("all 5 passed"))
+        let failing = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set", "--connections", "4", "--num-operations", "2000",
+             "--assert", "errors==0", "--assert", "set.p50<1us"], prefix: "dbbench-test-assert:"))
+        #expect(failing.exitCode == 1)
+        #expect(failing.stdout.contains("PASS  errors==0"))
+        #expect(failing.stdout.contains("FAIL  set.p50<1us  SET p50 = "))
+        #expect(try keys(matching: "dbbench-test-assert:*").isEmpty)
+    }
+
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {
         let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
         _ = try CommandRunner.redisCLI(["CONFIG", "SET", "requirepass", secret])

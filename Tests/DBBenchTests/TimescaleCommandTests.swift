@@ -96,7 +96,8 @@ struct TimescaleCommandTests {
     @Test func customStatementRunsWithRandomParametersAndTouchesNothing() throws {
         let schema = "dbbench_test_sql"
         let result = try timescale(["--tests", "sql", "--sql", "SELECT g FROM generate_series($1::int, $2::int) AS g",
-                                    "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300"], schema: schema)
+                                    "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300",
+                                    "--assert", "sql.errors==0", "--assert", "sql.rows>=1"], schema: schema)
         #expect(result.exitCode == 0, "\(result.stderr)")
         let row = try #require(resultRows(result.stdout)["SQL"])
         #expect(number(row[1]) == 300)
@@ -106,6 +107,7 @@ struct TimescaleCommandTests {
         let rows = try #require(number(String(line.split(separator: " ")[0])))
         #expect(rows >= 900 && rows <= 1500)
         #expect(result.stdout.contains("cleanup: nothing to clean up"))
+        #expect(result.stdout.contains("all 2 passed"))
         #expect(try !schemaExists(schema))
         #expect(!result.stderr.contains("timescaledb"))
     }
@@ -153,6 +155,7 @@ struct TimescaleCommandTests {
         (["--conections", "5"], "unknown option '--conections' (did you mean '--connections'?)"),
         (["--keep-data=yes"], "--keep-data takes no value"),
         (["--tests", "sql"], "--tests sql needs --sql 'STATEMENT'"),
+        (["--assert", "redis.p99<5"], "--assert 'redis.p99<5': unknown workload 'redis'"),
         (["--sql", "SELECT 1"], "--sql is only used by --tests sql"),
         (["--tests", "sql", "--sql", "SELECT $1", "--sql-args", "5-1"], "--sql-args must be comma-separated MIN-MAX ranges"),
     ])

@@ -9,10 +9,13 @@ public struct OptionSpec: Sendable {
     /// The default as shown in help, or `nil` when there is none to show.
     public let defaultValue: String?
     public let environment: String?
+    /// May be given several times (`--assert`); every value is kept.
+    public let repeatable: Bool
 
     public init(_ name: String, placeholder: String? = nil, default defaultValue: String? = nil,
-                environment: String? = nil, help: String) {
+                environment: String? = nil, repeatable: Bool = false, help: String) {
         self.name = name
+        self.repeatable = repeatable
         self.placeholder = placeholder
         self.help = help
         self.defaultValue = defaultValue
@@ -43,6 +46,10 @@ extension OptionSpec {
     public static let ioTimeout = OptionSpec(
         "timeout", placeholder: "DURATION", default: "30s",
         help: "How long one request may wait for its reply before it counts as an error")
+    /// `--assert`, shared by every subcommand.
+    public static let assert = OptionSpec(
+        "assert", placeholder: "EXPR", repeatable: true,
+        help: "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 when one fails")
     /// `--help`, accepted everywhere.
     public static let help = OptionSpec.flag("help", help: "Show this help")
 }

@@ -6,7 +6,7 @@ public struct ParsedArguments: Sendable {
     /// "dbbench redis", the prefix of every message.
     public let command: String
     public let specs: [OptionSpec]
-    private let values: [String: String]
+    private let values: [String: [String]]
     private let environment: [String: String]
 
     /// Parses `arguments` (everything after the subcommand name) against `specs`.
@@ -17,14 +17,14 @@ public struct ParsedArguments: Sendable {
         self.command = command
         self.specs = specs
         self.environment = environment
-        var values: [String: String] = [:]
+        var values: [String: [String]] = [:]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
             guard argument.hasPrefix("--"), argument.count > 2 else {
                 if argument == "-h" {
-                    values["help"] = ""
+                    values["help"] = [""]
                     continue
                 }
                 throw UsageError("\(command): unexpected argument '\(argument)' (options start with --; see '\(command) --help')")
@@ -45,7 +45,7 @@ public struct ParsedArguments: Sendable {
                 }
                 throw UsageError(message)
             }
-            guard values[name] == nil else {
+            guard values[name] == nil || spec.repeatable else {
                 throw UsageError("\(command): --\(name) is given more than once")
             }
             if spec.takesValue {
@@ -56,12 +56,12 @@ public struct ParsedArguments: Sendable {
                     inlineValue = arguments[index]
                     index += 1
                 }
-                values[name] = inlineValue
+                values[name, default: []].append(inlineValue ?? "")
             } else {
                 if let inlineValue {
                     throw UsageError("\(command): --\(name) takes no value, got '\(inlineValue)'")
                 }
-                values[name] = ""
+                values[name] = [""]
             }
         }
         self.values = values
@@ -74,12 +74,15 @@ public struct ParsedArguments: Sendable {
 
     /// The raw value and where it came from ("--port" or "REDIS_PORT"), or `nil`.
     public func raw(_ name: String) -> (value: String, source: String)? {
-        if let value = values[name] { return (value, "--\(name)") }
+        if let value = values[name]?.last { return (value, "--\(name)") }
         if let variable = spec(name).environment, let value = environment[variable], !value.isEmpty {
             return (value, variable)
         }
         return nil
     }
+
+    /// Every value of a repeatable option, in the order given.
+    public func all(_ name: String) -> [String] { values[name] ?? [] }
 
     public func string(_ name: String, default defaultValue: String) -> String {
         raw(name)?.value ?? defaultValue

@@ -6,12 +6,21 @@ public struct BenchmarkReport: Sendable {
     public var settings: [String]
     public var results: [WorkloadResult]
     public var assessments: [Assessment]
+    /// The `--assert` results; any failure makes the exit code 1.
+    public var thresholds: [ThresholdOutcome] = []
 
     public init(title: String, settings: [String], results: [WorkloadResult] = [], assessments: [Assessment] = []) {
         self.title = title
         self.settings = settings
         self.results = results
         self.assessments = assessments
+    }
+
+    /// Checks `thresholds` against the results and keeps the outcomes; returns the exit code:
+    /// 0 when all hold (or there are none), 1 when any fails.
+    public mutating func check(_ thresholds: [Threshold]) -> Int32 {
+        self.thresholds = ThresholdOutcome.evaluate(thresholds, results: results)
+        return self.thresholds.allSatisfy(\.passed) ? ExitCode.success : ExitCode.thresholdFailed
     }
 }
 
@@ -55,6 +64,18 @@ public struct TextReporter: Sendable {
                 lines.append("  " + Format.right(assessment.metric, metricWidth) + "  "
                              + Format.left(assessment.value, valueWidth) + "  " + colour(assessment.rating))
             }
+        }
+        if !report.thresholds.isEmpty {
+            lines.append("")
+            lines.append(style.bold("Thresholds"))
+            let width = report.thresholds.map(\.threshold.text.count).max() ?? 0
+            for outcome in report.thresholds {
+                let verdict = outcome.passed ? style.green("PASS") : style.red("FAIL")
+                lines.append("  \(verdict)  " + Format.right(outcome.threshold.text, width) + "  " + outcome.detail)
+            }
+            let failed = report.thresholds.filter { !$0.passed }.count
+            lines.append(failed == 0 ? "  all \(report.thresholds.count) passed"
+                                     : style.red("  \(failed) of \(report.thresholds.count) failed: exit code 1"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,0 +1,141 @@
+/// One `--assert` expression: `[workload.]metric OP value`, e.g. `p99<5ms`, `ops>=50000`,
+/// `errors==0`, `set.p99.9<=2ms`. Latencies take `us`, `ms` (the default) or `s`.
+public struct Threshold: Sendable, Equatable {
+    public enum Metric: String, CaseIterable, Sendable {
+        case mean, p50, p90, p95, p99, p999 = "p99.9", max
+        /// Successful operations per second of wall time.
+        case ops
+        /// Rows per second (rows inserted, or returned by queries).
+        case rows
+        /// Failures of every kind, counted.
+        case errors
+
+        var isLatency: Bool { ![.ops, .rows, .errors].contains(self) }
+    }
+
+    public enum Comparison: String, CaseIterable, Sendable {
+        case lessOrEqual = "<=", greaterOrEqual = ">=", equal = "==", less = "<", greater = ">"
+
+        func holds(_ value: Double, _ limit: Double) -> Bool {
+            switch self {
+            case .less: return value < limit
+            case .lessOrEqual: return value <= limit
+            case .greater: return value > limit
+            case .greaterOrEqual: return value >= limit
+            case .equal: return value == limit
+            }
+        }
+    }
+
+    /// The expression as written.
+    public let text: String
+    /// Lower-case workload name, or `nil` for every workload.
+    public let workload: String?
+    public let metric: Metric
+    public let comparison: Comparison
+    /// Microseconds for latencies; the plain number otherwise.
+    public let limit: Double
+
+    /// Parses `text`; `workloads` are the names a prefix may use (lower case).
+    public init(parsing text: String, workloads: [String], command: String) throws(UsageError) {
+        self.text = text
+        let expression = text.filter { $0 != " " }
+        guard let comparison = Comparison.allCases.first(where: { expression.contains($0.rawValue) }),
+              let range = expression.firstRange(of: comparison.rawValue) else {
+            throw UsageError("\(command): --assert '\(text)' needs a comparison: <, <=, >, >= or ==")
+        }
+        self.comparison = comparison
+        let left = String(expression[..<range.lowerBound]).lowercased()
+        let right = String(expression[range.upperBound...]).lowercased()
+        let metrics = Metric.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let metric = Metric.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
+            .first(where: { left == $0.rawValue || left.hasSuffix("." + $0.rawValue) }) else {
+            throw UsageError("\(command): --assert '\(text)': unknown metric '\(left)'; use one of \(metrics), optionally after a workload and a dot")
+        }
+        self.metric = metric
+        let prefix = left == metric.rawValue ? nil : String(left.dropLast(metric.rawValue.count + 1))
+        if let prefix, !workloads.contains(prefix) {
+            throw UsageError("\(command): --assert '\(text)': unknown workload '\(prefix)'; choose from \(workloads.joined(separator: ", "))")
+        }
+        workload = prefix
+        var number = Substring(right)
+        var scale = 1.0
+        if metric.isLatency {
+            scale = 1000  // milliseconds unless told otherwise
+            for (suffix, factor) in [("us", 1.0), ("µs", 1.0), ("ms", 1000.0), ("s", 1_000_000.0)] where right.hasSuffix(suffix) {
+                number = right.dropLast(suffix.count)
+                scale = factor
+                break
+            }
+        }
+        guard let value = Double(number), value >= 0 else {
+            throw UsageError("\(command): --assert '\(text)': '\(right)' is not a number\(metric.isLatency ? " with an optional unit (us, ms, s)" : "")")
+        }
+        limit = value * scale
+    }
+
+    /// The measured value of this metric in `result`, or `nil` when the workload has none (rows/s of
+    /// a workload that counts no rows).
+    public func value(in result: WorkloadResult) -> Double? {
+        let latency = result.total.latency
+        switch metric {
+        case .mean: return latency.mean
+        case .p50: return Double(latency.p50)
+        case .p90: return Double(latency.p90)
+        case .p95: return Double(latency.p95)
+        case .p99: return Double(latency.p99)
+        case .p999: return Double(latency.p999)
+        case .max: return Double(latency.max)
+        case .ops: return result.throughput
+        case .rows:
+            guard let rows = result.counters["rows"] else { return nil }
+            return result.wallSeconds > 0 ? Double(rows) / result.wallSeconds : 0
+        case .errors: return Double(result.errors.reduce(0) { $0 + $1.count })
+        }
+    }
+
+    /// `value` in the threshold's own terms: "0.512 ms", "123,456 ops/s", "0".
+    func format(_ value: Double) -> String {
+        switch metric {
+        case .ops: return "\(Format.grouped(Int(value.rounded()))) ops/s"
+        case .rows: return "\(Format.grouped(Int(value.rounded()))) rows/s"
+        case .errors: return Format.grouped(Int(value))
+        default: return "\(Format.milliseconds(value)) ms"
+        }
+    }
+}
+
+/// Whether one threshold held for one workload.
+public struct ThresholdOutcome: Sendable {
+    public let threshold: Threshold
+    public let workload: String
+    public let passed: Bool
+    /// "SET p99 = 0.512 ms", or why there is nothing to compare.
+    public let detail: String
+
+    /// Checks every threshold against every workload it names (all of them when it names none).
+    /// A threshold naming a workload that did not run fails.
+    public static func evaluate(_ thresholds: [Threshold], results: [WorkloadResult]) -> [ThresholdOutcome] {
+        var outcomes: [ThresholdOutcome] = []
+        for threshold in thresholds {
+            let matching = results.filter { threshold.workload == nil || $0.name.lowercased() == threshold.workload }
+            if matching.isEmpty {
+                outcomes.append(ThresholdOutcome(threshold: threshold, workload: threshold.workload ?? "-", passed: false,
+                                                 detail: "workload \(threshold.workload ?? "") did not run"))
+            }
+            for result in matching {
+                guard let value = threshold.value(in: result) else {
+                    if threshold.workload != nil {
+                        outcomes.append(ThresholdOutcome(threshold: threshold, workload: result.name, passed: false,
+                                                         detail: "\(result.name) counts no \(threshold.metric.rawValue)"))
+                    }
+                    continue
+                }
+                outcomes.append(ThresholdOutcome(
+                    threshold: threshold, workload: result.name, passed: threshold.comparison.holds(value, threshold.limit),
+                    detail: "\(result.name) \(threshold.metric.rawValue) = \(threshold.format(value))"))
+            }
+        }
+        return outcomes
+    }
+}

@@ -1,0 +1,79 @@
+import Testing
+@testable import BenchCore
+
+@Suite("Thresholds (--assert)")
+struct ThresholdTests {
+    static let workloads = ["set", "get", "mixed", "connections"]
+
+    func parse(_ text: String) throws(UsageError) -> Threshold {
+        try Threshold(parsing: text, workloads: Self.workloads, command: "dbbench redis")
+    }
+
+    /// A result with 1000 operations of 1..1000 µs over 2 s, 3 failures and 500 rows.
+    func result(_ name: String) -> WorkloadResult {
+        let recorder = OperationRecorder(operationNames: [name], counterNames: ["rows"])
+        for micros in 1...1000 { recorder.recordSuccess(0, nanoseconds: UInt64(micros) * 1000) }
+        for _ in 0..<3 { recorder.recordFailure(0, kind: "ERR") }
+        recorder.add(counter: 0, 500)
+        return WorkloadResult(name: name, connections: 1, recorders: [recorder], wallNanoseconds: 2_000_000_000)
+    }
+
+    @Test func parsesMetricComparisonValueAndUnits() throws {
+        let p99 = try parse("p99<5ms")
+        #expect(p99.workload == nil && p99.metric == .p99 && p99.comparison == .less && p99.limit == 5000)
+        #expect(try parse("set.p99.9 <= 250us").workload == "set")
+        #expect(try parse("set.p99.9 <= 250us").metric == .p999)
+        #expect(try parse("set.p99.9 <= 250us").limit == 250)
+        #expect(try parse("max<2s").limit == 2_000_000)
+        #expect(try parse("mean<1.5").limit == 1500)  // milliseconds by default
+        #expect(try parse("ops>=50000").comparison == .greaterOrEqual)
+        #expect(try parse("ops>=50000").limit == 50000)
+        #expect(try parse("GET.errors==0").workload == "get")
+    }
+
+    @Test(arguments: [
+        ("p99 5ms", "needs a comparison"), ("p98<5", "unknown metric 'p98'"), ("sets.p99<5", "unknown workload 'sets'"),
+        ("p99<fast", "'fast' is not a number"), ("ops>=5ms", "'5ms' is not a number"),
+    ])
+    func rejectsBadExpressions(text: String, expected: String) {
+        #expect {
+            _ = try parse(text)
+        } throws: { error in
+            (error as? UsageError)?.message.contains(expected) == true
+        }
+    }
+
+    @Test func evaluatesEveryWorkloadOrTheNamedOne() throws {
+        let results = [result("SET"), result("GET")]
+        let outcomes = ThresholdOutcome.evaluate(
+            [try parse("p50<=500us"), try parse("ops>=500"), try parse("errors==0"), try parse("get.p99<0.5ms"),
+             try parse("rows>=250"), try parse("mixed.ops>1")],
+            results: results)
+        let verdicts = outcomes.map { "\($0.threshold.text) \($0.workload) \($0.passed)" }
+        #expect(verdicts == [
+            "p50<=500us SET true", "p50<=500us GET true",     // p50 is 500 µs
+            "ops>=500 SET true", "ops>=500 GET true",         // 1000 successes over 2 s
+            "errors==0 SET false", "errors==0 GET false",     // 3 failures each
+            "get.p99<0.5ms GET false",                        // p99 is 990 µs
+            "rows>=250 SET true", "rows>=250 GET true",       // 500 rows over 2 s
+            "mixed.ops>1 mixed false",                        // MIXED did not run
+        ])
+        #expect(outcomes[4].detail == "SET errors = 3")
+    }
+
+    @Test func reportExitCodeFollowsTheOutcomes() throws {
+        var report = BenchmarkReport(title: "t", settings: [], results: [result("SET")])
+        #expect(report.check([]) == ExitCode.success)
+        #expect(report.check([try parse("ops>0")]) == ExitCode.success)
+        #expect(report.check([try parse("ops>0"), try parse("p99<1us")]) == ExitCode.thresholdFailed)
+        let text = TextReporter(style: TerminalStyle(enabled: false)).render(report)
+        #expect(text.contains("FAIL  p99<1us  SET p99 = 0.990 ms"))
+        #expect(text.contains("1 of 2 failed: exit code 1"))
+    }
+
+    @Test func repeatableOptionKeepsEveryValue() throws {
+        let parsed = try ParsedArguments(parsing: ["--assert", "p99<5", "--assert=ops>1"], specs: [.assert],
+                                         command: "dbbench redis", environment: [:])
+        #expect(parsed.all("assert") == ["p99<5", "ops>1"])
+    }
+}

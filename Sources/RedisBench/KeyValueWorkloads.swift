@@ -33,7 +33,7 @@ extension PipelinedRedisWorkload {
         var source = makeSource(context.makeRandom())
         await PipelinedDriver.run(
             &source, connection: connection, operations: context.operations,
-            pipeline: settings.pipeline, recorder: context.recorder)
+            pipeline: settings.pipeline, context: context)
     }
 
     func teardown(on loop: IOLoop) async throws { try await settings.target.cleanUp(on: loop) }

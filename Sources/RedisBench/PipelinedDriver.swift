@@ -24,8 +24,9 @@ enum PipelinedDriver {
     nonisolated(nonsending)
     static func run<Source: RedisRequestSource>(
         _ source: inout Source, connection: RedisConnection, operations: Int, pipeline: Int,
-        recorder: OperationRecorder
+        context: ConnectionContext
     ) async {
+        let recorder = context.recorder
         var startedAt = [UInt64](repeating: 0, count: pipeline)
         var operationOf = [Int](repeating: 0, count: pipeline)
         var head = 0  // oldest request in flight
@@ -33,6 +34,7 @@ enum PipelinedDriver {
         var unsent = operations
 
         while unsent > 0 || inFlight > 0 {
+            if context.shouldStop { unsent = 0 }
             if unsent > 0 && inFlight < pipeline {
                 let first = inFlight
                 while inFlight < pipeline && unsent > 0 {
@@ -56,6 +58,7 @@ enum PipelinedDriver {
                 }
             }
 
+            if inFlight == 0 { break }
             var reply: RedisReplySummary
             do {
                 reply = try await connection.readReplySummary()

@@ -51,7 +51,7 @@ public enum RedisCommand: Subcommand {
             target: target, connections: options.connections, operations: options.operations,
             cacheKeys: options.cacheKeys, pipeline: options.pipeline,
             set: SetEncoding(keyPrefix: target.cacheKeyPrefix, values: ValueSource(sizes: options.valueSize), ttl: options.ttl))
-        for test in options.tests {
+        for test in options.tests where !runner.stop.isRequested {
             let result: WorkloadResult
             switch test {
             case .set: result = try await runner.run(SetWorkload(settings: settings))
@@ -65,7 +65,7 @@ public enum RedisCommand: Subcommand {
         report.assessments = RedisAssessment.assess(report.results)
         let code = report.check(options.thresholds)
         print(TextReporter(style: style).render(report), terminator: "")
-        return code
+        return runner.stop.isRequested ? ExitCode.interrupted : code
     }
 
     /// Connects once (which checks reachability and credentials) and reads `redis_version`.

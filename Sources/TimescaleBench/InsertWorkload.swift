@@ -48,7 +48,7 @@ struct InsertWorkload: Workload {
         await context.ready()
 
         var remaining = context.operations
-        while remaining > 0 {
+        while remaining > 0 && !context.shouldStop {
             let count = min(fullBatch, remaining)
             remaining -= count
             if method == .insert {

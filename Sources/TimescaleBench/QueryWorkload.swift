@@ -57,6 +57,7 @@ struct QueryWorkload: Workload {
         await context.ready()
 
         for _ in 0..<context.operations {
+            if context.shouldStop { break }
             let index = queries.count == 1 ? 0 : random.below(queries.count)
             parameters.removeAll()
             for parameter in queries[index].parameters {

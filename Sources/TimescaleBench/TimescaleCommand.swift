@@ -60,7 +60,7 @@ public enum TimescaleCommand: Subcommand {
         let timescale = preparation.timescaleVersion != nil
         var failure: (any Error)?
         do {
-            for test in options.tests {
+            for test in options.tests where !runner.stop.isRequested {
                 let result: WorkloadResult
                 switch test {
                 case .insert:
@@ -102,7 +102,7 @@ public enum TimescaleCommand: Subcommand {
         let code = report.check(options.thresholds)
         print(TextReporter(style: style).render(report), terminator: "")
         print(style.dim("cleanup: \(cleanupNote)"))
-        return code
+        return runner.stop.isRequested ? ExitCode.interrupted : code
     }
 }
 

@@ -21,8 +21,11 @@ let topLevelHelp = """
       --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
       --version    Print the version
 
-    Results go to stdout, progress, notices and errors to stderr. Exit codes: 0 done, 1 an --assert
-    failed, 64 bad input, 69 server unreachable or failing, 77 authentication refused, 70 internal error.
+    Results go to stdout; progress, notices and errors to stderr. Ctrl-C stops new operations, lets
+    those in flight finish, prints partial results and cleans up (a second Ctrl-C quits at once).
+
+    Exit codes: 0 done, 1 an --assert failed, 64 bad input, 69 server unreachable or failing,
+    70 internal error, 77 authentication refused, 130 interrupted.
     """
 
 /// Routes `arguments` and returns the exit code; every error becomes one line on stderr.
@@ -88,6 +91,7 @@ func fail(_ message: String, code: Int32) -> Int32 {
 }
 
 signal(SIGPIPE, SIG_IGN)
+StopSignal.installSignalHandlers()
 let code = await route(Array(CommandLine.arguments.dropFirst()))
 fflush(nil)
 exit(code)

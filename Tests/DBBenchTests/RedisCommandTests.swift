@@ -153,6 +153,21 @@ struct RedisCommandTests {
         #expect(try keys(matching: "dbbench-test-assert:*").isEmpty)
     }
 
+    @Test func interruptionPrintsPartialResultsAndCleansUp() throws {
+        let result = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-int:"),
+            timeout: 60, interruptAfter: 1.5)
+        #expect(result.exitCode == 130, "\(result.stderr)")
+        #expect(result.stdout.contains("INTERRUPTED: partial results"))
+        let row = try #require(resultRows(result.stdout)["MIXED*"], "no MIXED* row:\n\(result.stdout)")
+        let succeeded = try #require(number(row[1]))
+        #expect(succeeded > 0 && succeeded < 100_000_000)
+        #expect(number(row[2]) == 0)  // operations in flight were allowed to finish
+        #expect(resultRows(result.stdout)["SET"] == nil && resultRows(result.stdout)["SET*"] == nil)  // never started
+        #expect(try keys(matching: "dbbench-test-int:*").isEmpty)
+        #expect(result.seconds < 15)
+    }
+
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {
         let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
         _ = try CommandRunner.redisCLI(["CONFIG", "SET", "requirepass", secret])

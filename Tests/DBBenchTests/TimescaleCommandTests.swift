@@ -112,6 +112,20 @@ struct TimescaleCommandTests {
         #expect(!result.stderr.contains("timescaledb"))
     }
 
+    @Test func interruptionDropsTheSchemaAndReportsPartialRows() throws {
+        let schema = "dbbench_test_interrupt"
+        let result = try CommandRunner.dbbench(
+            ["timescale", "--schema", schema, "--tests", "insert,query", "--connections", "4", "--inserts-per-connection", "50000000"],
+            environment: TestServices.postgresEnvironment, timeout: 60, interruptAfter: 2)
+        #expect(result.exitCode == 130, "\(result.stderr)")
+        #expect(result.stdout.contains("INTERRUPTED: partial results"))
+        #expect(resultRows(result.stdout)["INSERT*"] != nil)
+        #expect(resultRows(result.stdout)["QUERY"] == nil)
+        #expect(result.stdout.contains("(matches)"))  // rows reported = rows found, even when interrupted
+        #expect(result.stdout.contains("cleanup: dropped schema \(schema)"))
+        #expect(try !schemaExists(schema))
+    }
+
     @Test func connectionsAboveMaxConnectionsAreReportedAsPartialSuccess() throws {
         let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
         let wanted = maxConnections + 50

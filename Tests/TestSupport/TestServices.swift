@@ -60,11 +60,14 @@ public enum CommandRunner {
 
     /// Runs dbbench with `arguments`; `environment` entries are added to a clean environment
     /// (PATH and HOME only, so the caller's REDIS_* and DB_* variables do not leak in).
-    public static func dbbench(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
-        try run(dbbenchPath, arguments, environment: environment, timeout: timeout)
+    /// With `interruptAfter`, sends SIGINT that many seconds after the start.
+    public static func dbbench(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120,
+                               interruptAfter: Double? = nil) throws -> CommandResult {
+        try run(dbbenchPath, arguments, environment: environment, timeout: timeout, interruptAfter: interruptAfter)
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120,
+                           interruptAfter: Double? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -83,7 +86,12 @@ public enum CommandRunner {
         process.standardInput = FileHandle.nullDevice
         let started = Date()
         try process.run()
+        var interrupted = false
         while process.isRunning {
+            if let interruptAfter, !interrupted, Date().timeIntervalSince(started) > interruptAfter {
+                process.interrupt()
+                interrupted = true
+            }
             if Date().timeIntervalSince(started) > timeout {
                 process.terminate()
                 process.waitUntilExit()

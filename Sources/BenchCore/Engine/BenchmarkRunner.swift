@@ -7,11 +7,14 @@ public struct BenchmarkRunner: Sendable {
     /// Draw a progress bar on stderr (only sensible when stderr is a terminal).
     public let showProgress: Bool
     public let style: TerminalStyle
+    /// Once requested, connections stop starting operations and the result is marked interrupted.
+    public let stop: StopSignal
 
-    public init(loops: IOLoopGroup, showProgress: Bool, style: TerminalStyle) {
+    public init(loops: IOLoopGroup, showProgress: Bool, style: TerminalStyle, stop: StopSignal = .interrupt) {
         self.loops = loops
         self.showProgress = showProgress
         self.style = style
+        self.stop = stop
     }
 
     /// Runs `workload` end to end. Setup failures are thrown after teardown has run; failures of
@@ -46,7 +49,7 @@ public struct BenchmarkRunner: Sendable {
                 let operations = shares[index]
                 group.addTask(executorPreference: loop) {
                     let context = ConnectionContext(
-                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate)
+                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop)
                     do {
                         try await workload.runConnection(context)
                     } catch {
@@ -65,6 +68,7 @@ public struct BenchmarkRunner: Sendable {
             name: workload.name, connections: connections, recorders: recorders,
             wallNanoseconds: finished > started ? finished - started : 0,
             preStartOperationNames: workload.preStartOperationNames)
+        result.interrupted = stop.isRequested
         let measured = result
         let notes: Result<[String], any Error> = await withTaskExecutorPreference(controlLoop) {
             do {

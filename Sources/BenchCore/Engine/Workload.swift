@@ -50,15 +50,21 @@ public final class ConnectionContext {
     /// This loop's recorder, shared by the connections on the loop.
     public let recorder: OperationRecorder
     private let gate: StartGate
+    private let stop: StopSignal
     private var arrived = false
 
-    init(index: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate) {
+    init(index: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate, stop: StopSignal) {
         self.index = index
         self.loop = loop
         self.operations = operations
         self.recorder = recorder
         self.gate = gate
+        self.stop = stop
     }
+
+    /// True once the run should stop starting operations (Ctrl-C); check it before each one.
+    @inline(__always)
+    public var shouldStop: Bool { stop.isRequested }
 
     /// Marks this connection as ready and waits until every connection is: the measured interval
     /// starts when the last one arrives, so connection set-up is never counted as load.

@@ -43,6 +43,9 @@ public struct TextReporter: Sendable {
     public func render(_ report: BenchmarkReport) -> String {
         var lines: [String] = []
         lines.append(style.bold(report.title))
+        if report.results.contains(where: \.interrupted) {
+            lines.append(style.red("INTERRUPTED: partial results of the workloads that ran until the signal"))
+        }
         if !report.settings.isEmpty { lines.append(style.dim(report.settings.joined(separator: " · "))) }
         lines.append("")
         lines.append(contentsOf: table(report.results))
@@ -92,7 +95,8 @@ public struct TextReporter: Sendable {
     private func table(_ results: [WorkloadResult]) -> [String] {
         var rows: [Line] = []
         for result in results {
-            rows.append(line(result.total, label: result.name, wall: result.wallSeconds, throughput: result.throughput, isTotal: true))
+            rows.append(line(result.total, label: result.name + (result.interrupted ? "*" : ""), wall: result.wallSeconds,
+                             throughput: result.throughput, isTotal: true))
             guard result.operations.count > 1 else { continue }
             for operation in result.operations {
                 let rate: Double? = operation.isPreStart || result.wallSeconds == 0

@@ -35,6 +35,8 @@ public struct WorkloadResult: Sendable {
     public let wallNanoseconds: UInt64
     /// Workload-specific lines for the report ("cache hit ratio ...").
     public var notes: [String] = []
+    /// Stopped early by Ctrl-C: the counts are what was done until then.
+    public var interrupted = false
 
     public var wallSeconds: Double { Double(wallNanoseconds) / 1e9 }
 

@@ -35,7 +35,8 @@ public enum RedisCommand: Subcommand {
         defer { loops.shutdown() }
 
         let style = TerminalStyle.forStandardOutput(environment: environment)
-        let runner = BenchmarkRunner(loops: loops, showProgress: standardErrorIsTerminal, style: style)
+        let runner = BenchmarkRunner(
+            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style)
         let version = try await serverVersion(target, on: loops.loops[0])
 
         var report = BenchmarkReport(

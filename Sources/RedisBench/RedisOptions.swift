@@ -28,6 +28,8 @@ public struct RedisOptions: Sendable {
     public var connectTimeout: Duration
     public var ioTimeout: Duration
     public var thresholds: [Threshold]
+    /// `--progress`: auto, on or off.
+    public var progress: String
 
     public static let specs: [OptionSpec] = [
         OptionSpec("host", placeholder: "HOST", default: "127.0.0.1", environment: "REDIS_HOST",
@@ -60,6 +62,7 @@ public struct RedisOptions: Sendable {
         .connectTimeout,
         .ioTimeout,
         .assert,
+        .progress,
         .help,
     ]
 
@@ -83,6 +86,7 @@ public struct RedisOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))
 
+        progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: RedisTest.allCases.map(\.rawValue), command: command))

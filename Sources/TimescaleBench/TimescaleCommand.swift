@@ -39,7 +39,8 @@ public enum TimescaleCommand: Subcommand {
         defer { loops.shutdown() }
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)
-        let runner = BenchmarkRunner(loops: loops, showProgress: standardErrorIsTerminal, style: style)
+        let runner = BenchmarkRunner(
+            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style)
 
         let preparation = try await withTaskExecutorPreference(control) {
             try await failingRun { () async throws(PostgresError) in

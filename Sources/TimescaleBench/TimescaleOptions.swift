@@ -42,6 +42,8 @@ public struct TimescaleOptions: Sendable {
     public var connectTimeout: Duration
     public var ioTimeout: Duration
     public var thresholds: [Threshold]
+    /// `--progress`: auto, on or off.
+    public var progress: String
 
     /// Parameters of one INSERT statement are limited to 65535, and each row takes 15.
     static let maximumInsertBatch = 65_535 / MetricRow.columnCount
@@ -79,6 +81,7 @@ public struct TimescaleOptions: Sendable {
         OptionSpec("timeout", placeholder: "DURATION", default: "60s",
                    help: "How long one statement may wait for its result before it counts as an error"),
         .assert,
+        .progress,
         .help,
     ]
 
@@ -106,6 +109,7 @@ public struct TimescaleOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(60), in: .milliseconds(1)...(.seconds(3600)))
 
+        progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: TimescaleTest.allCases.map(\.rawValue), command: command))

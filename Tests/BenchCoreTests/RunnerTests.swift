@@ -55,7 +55,7 @@ struct RunnerTests {
     @Test func everyConnectionRunsOnItsLoopAndStartsTogether() async throws {
         let loops = try IOLoopGroup(count: 2)
         defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         let workload = SyntheticWorkload(connections: 6, totalOperations: 1003)
         let result = try await runner.run(workload)
 
@@ -76,7 +76,7 @@ struct RunnerTests {
     @Test func failedConnectionsAreCountedNotHidden() async throws {
         let loops = try IOLoopGroup(count: 2)
         defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
         workload.failingConnection = 2
         let result = try await runner.run(workload)
@@ -89,7 +89,7 @@ struct RunnerTests {
     @Test func failedSetupStillTearsDownAndThrows() async throws {
         let loops = try IOLoopGroup(count: 1)
         defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, showProgress: false, style: TerminalStyle(enabled: false))
+        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 2, totalOperations: 2)
         workload.failSetup = true
         await #expect(throws: UsageError.self) { try await runner.run(workload) }

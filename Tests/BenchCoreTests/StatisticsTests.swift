@@ -92,6 +92,15 @@ struct StatisticsTests {
 
 @Suite("Formatting")
 struct FormatTests {
+    @Test func progressModes() {
+        #expect(ProgressMode.choose("auto", stderrIsTerminal: true) == .bar)
+        #expect(ProgressMode.choose("auto", stderrIsTerminal: false) == .lines)
+        #expect(ProgressMode.choose("on", stderrIsTerminal: false) == .lines)
+        #expect(ProgressMode.choose("off", stderrIsTerminal: true) == .off)
+        #expect(ProgressDisplay.timelineLine(name: "SET", second: 3, done: 312_000, total: 1_000_000, lastSecond: 104_000)
+                == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second")
+    }
+
     @Test func grouping() {
         #expect(Format.grouped(0) == "0")
         #expect(Format.grouped(999) == "999")

@@ -155,7 +155,8 @@ struct RedisCommandTests {
 
     @Test func interruptionPrintsPartialResultsAndCleansUp() throws {
         let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-int:"),
+            ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000", "--progress", "off"],
+            prefix: "dbbench-test-int:"),
             timeout: 60, interruptAfter: 1.5)
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(result.stdout.contains("INTERRUPTED: partial results"))
@@ -166,6 +167,19 @@ struct RedisCommandTests {
         #expect(resultRows(result.stdout)["SET"] == nil && resultRows(result.stdout)["SET*"] == nil)  // never started
         #expect(try keys(matching: "dbbench-test-int:*").isEmpty)
         #expect(result.seconds < 15)
+        #expect(result.stderr.isEmpty, "--progress off prints nothing: \(result.stderr)")
+    }
+
+    @Test func progressLinesWhenStderrIsNotATerminal() throws {
+        let result = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-progress:"),
+            timeout: 60, interruptAfter: 2.6)
+        #expect(result.exitCode == 130)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress SET ") }
+        #expect(lines.count >= 2, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("progress SET 1s: ") == true)
+        #expect(lines.first?.contains(" of 100,000,000 (") == true)
+        #expect(!result.stderr.contains("\u{1B}"))  // no terminal control codes in a log
     }
 
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {

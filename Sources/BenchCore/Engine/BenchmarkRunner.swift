@@ -4,15 +4,15 @@ import IOLoop
 /// (each task's executor is its loop), a shared start gate, progress, then teardown and merge.
 public struct BenchmarkRunner: Sendable {
     public let loops: IOLoopGroup
-    /// Draw a progress bar on stderr (only sensible when stderr is a terminal).
-    public let showProgress: Bool
+    /// How progress is shown on stderr.
+    public let progress: ProgressMode
     public let style: TerminalStyle
     /// Once requested, connections stop starting operations and the result is marked interrupted.
     public let stop: StopSignal
 
-    public init(loops: IOLoopGroup, showProgress: Bool, style: TerminalStyle, stop: StopSignal = .interrupt) {
+    public init(loops: IOLoopGroup, progress: ProgressMode, style: TerminalStyle, stop: StopSignal = .interrupt) {
         self.loops = loops
-        self.showProgress = showProgress
+        self.progress = progress
         self.style = style
         self.stop = stop
     }
@@ -38,9 +38,8 @@ public struct BenchmarkRunner: Sendable {
         let connections = workload.connections
         let shares = Self.split(workload.totalOperations, over: connections)
         let gate = StartGate(count: connections)
-        let progress = showProgress
-            ? ProgressDisplay.start(name: workload.name, total: workload.totalOperations, recorders: recorders, style: style)
-            : nil
+        let display = ProgressDisplay.start(
+            mode: progress, name: workload.name, total: workload.totalOperations, recorders: recorders, style: style)
 
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<connections {
@@ -60,7 +59,7 @@ public struct BenchmarkRunner: Sendable {
                 }
             }
         }
-        await progress?.stop()
+        await display?.stop()
 
         let started = gate.openedAt ?? monotonicNanoseconds()
         let finished = recorders.map(\.finishedAt).max() ?? started

@@ -1,24 +1,57 @@
 import IOLoop
 import Synchronization
 
-/// A one-line progress bar on stderr, redrawn about ten times a second from the recorders'
-/// atomic counters. Results never go to stderr, so a terminal shows both without mixing them.
+/// How progress is shown on stderr while a workload runs.
+public enum ProgressMode: Sendable, Equatable {
+    /// A one-line bar redrawn about ten times a second (for a terminal).
+    case bar
+    /// One line per second (for CI logs): the timeline of the run.
+    case lines
+    case off
+
+    /// `--progress auto|on|off`: `auto` (the default) and `on` draw the bar on a terminal and
+    /// per-second lines elsewhere; `auto` shows lines too, so CI logs get the timeline.
+    public static func choose(_ setting: String, stderrIsTerminal: Bool) -> ProgressMode {
+        if setting == "off" { return .off }
+        return stderrIsTerminal ? .bar : .lines
+    }
+}
+
+extension OptionSpec {
+    /// `--progress`, shared by every subcommand.
+    public static let progress = OptionSpec(
+        "progress", placeholder: "auto|on|off", default: "auto",
+        help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none")
+}
+
+/// Progress on stderr from the recorders' atomic counters. Results never go to stderr, so a terminal
+/// or a log shows both without mixing them.
 final class ProgressDisplay: Sendable {
     private let task: Task<Void, Never>
 
     private init(task: Task<Void, Never>) { self.task = task }
 
-    static func start(name: String, total: Int, recorders: [OperationRecorder], style: TerminalStyle) -> ProgressDisplay {
+    static func start(mode: ProgressMode, name: String, total: Int, recorders: [OperationRecorder], style: TerminalStyle) -> ProgressDisplay? {
+        guard mode != .off else { return nil }
         let task = Task {
             let started = monotonicNanoseconds()
+            let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
+            var previous = 0
+            var second = 0
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
+                try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
                 let done = recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
-                let elapsed = Double(monotonicNanoseconds() - started) / 1e9
-                writeStandardError("\r\u{1B}[K" + line(name: name, done: done, total: total, elapsed: elapsed, style: style))
+                if mode == .bar {
+                    let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+                    writeStandardError("\r\u{1B}[K" + bar(name: name, done: done, total: total, elapsed: elapsed, style: style))
+                } else {
+                    second += 1
+                    writeStandardError(timelineLine(name: name, second: second, done: done, total: total, lastSecond: done - previous) + "\n")
+                    previous = done
+                }
             }
-            writeStandardError("\r\u{1B}[K")
+            if mode == .bar { writeStandardError("\r\u{1B}[K") }
         }
         return ProgressDisplay(task: task)
     }
@@ -28,12 +61,19 @@ final class ProgressDisplay: Sendable {
         await task.value
     }
 
-    static func line(name: String, done: Int, total: Int, elapsed: Double, style: TerminalStyle) -> String {
+    static func bar(name: String, done: Int, total: Int, elapsed: Double, style: TerminalStyle) -> String {
         let width = 30
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         return "  \(style.bold(name)) [\(bar)] \(Format.percent(fraction)) \(Format.grouped(Int(rate))) ops/s"
+    }
+
+    /// "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second".
+    static func timelineLine(name: String, second: Int, done: Int, total: Int, lastSecond: Int) -> String {
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        return "progress \(name) \(second)s: \(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction))), "
+            + "\(Format.grouped(lastSecond)) in the last second"
     }
 }

@@ -36,14 +36,16 @@ public enum RedisCommand: Subcommand {
 
         let style = TerminalStyle.forStandardOutput(environment: environment)
         let runner = BenchmarkRunner(
-            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style)
+            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
+            limits: options.limits)
         let version = try await serverVersion(target, on: loops.loops[0])
 
         var report = BenchmarkReport(
             title: "dbbench redis → \(endpoint.address) (Redis \(version))",
             settings: [
                 "\(options.connections) connections", "\(options.threads) threads",
-                "pipeline \(options.pipeline)", "\(Format.grouped(options.operations)) operations per workload",
+                "pipeline \(options.pipeline)",
+                options.limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
                 "\(Format.grouped(options.cacheKeys)) cache keys",
                 "values \(options.valueSize.count == 1 ? "\(options.valueSize.lowerBound)" : "\(options.valueSize.lowerBound)-\(options.valueSize.upperBound)") B",
                 options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", "closed loop",

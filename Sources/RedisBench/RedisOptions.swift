@@ -30,6 +30,7 @@ public struct RedisOptions: Sendable {
     public var thresholds: [Threshold]
     /// `--progress`: auto, on or off.
     public var progress: String
+    public var limits: RunLimits
 
     public static let specs: [OptionSpec] = [
         OptionSpec("host", placeholder: "HOST", default: "127.0.0.1", environment: "REDIS_HOST",
@@ -61,6 +62,8 @@ public struct RedisOptions: Sendable {
         .threads,
         .connectTimeout,
         .ioTimeout,
+        .duration,
+        .warmup,
         .assert,
         .progress,
         .help,
@@ -87,6 +90,7 @@ public struct RedisOptions: Sendable {
         ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))
 
         progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
+        limits = try RunLimits(arguments)
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: RedisTest.allCases.map(\.rawValue), command: command))
@@ -97,7 +101,7 @@ public struct RedisOptions: Sendable {
             throw UsageError("\(command): --key-prefix must not be empty: teardown deletes every key under the prefix")
         }
         let countsOperations = tests.contains { $0 != .connections }
-        if countsOperations && operations < connections {
+        if countsOperations && limits.duration == nil && operations < connections {
             throw UsageError("\(command): --num-operations (\(operations)) is smaller than --connections (\(connections)); every connection needs at least one operation")
         }
     }

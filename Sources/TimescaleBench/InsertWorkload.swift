@@ -107,8 +107,11 @@ struct InsertWorkload: Workload {
 
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let reported = result.counters["rows"] ?? 0
+        let warmup = result.warmupCounters["rows"] ?? 0
         let found = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
-        let verdict = found == reported ? "matches" : "MISMATCH: \(Format.grouped(found - reported)) rows differ"
+        let expected = reported + warmup
+        var verdict = found == expected ? "matches" : "MISMATCH: \(Format.grouped(found - expected)) rows differ"
+        if warmup > 0 { verdict += "; \(Format.grouped(warmup)) of them inserted during the warm-up" }
         return [
             "\(Format.grouped(reported)) rows inserted by \(method == .copy ? "binary COPY" : "multi-row INSERT") in batches of "
                 + "\(batchSize): \(Format.grouped(Int(Self.rowsPerSecond(result).rounded()))) rows/s",

@@ -40,7 +40,8 @@ public enum TimescaleCommand: Subcommand {
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)
         let runner = BenchmarkRunner(
-            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style)
+            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
+            limits: options.limits)
 
         let preparation = try await withTaskExecutorPreference(control) {
             try await failingRun { () async throws(PostgresError) in
@@ -111,11 +112,12 @@ extension TimescaleCommand {
     /// The settings line under the title: only what shapes the workloads that run.
     static func settings(_ options: TimescaleOptions, table: MetricsTable, preparation: MetricsTable.Preparation) -> [String] {
         var settings = ["\(options.connections) connections", "\(options.threads) threads"]
+        if let duration = options.limits.summary { settings.append(duration) }
         if options.tests.contains(.insert) {
-            settings.append("\(Format.grouped(options.insertsPerConnection)) rows per connection in batches of "
-                            + "\(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")")
+            settings.append((options.limits.duration == nil ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
+                            + "batches of \(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")")
         }
-        if options.tests.contains(.query) || options.tests.contains(.sql) {
+        if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.limits.duration == nil {
             settings.append("\(Format.grouped(options.queryCount)) queries")
         }
         if preparation.usesTable {

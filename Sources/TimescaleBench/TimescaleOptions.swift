@@ -44,6 +44,7 @@ public struct TimescaleOptions: Sendable {
     public var thresholds: [Threshold]
     /// `--progress`: auto, on or off.
     public var progress: String
+    public var limits: RunLimits
 
     /// Parameters of one INSERT statement are limited to 65535, and each row takes 15.
     static let maximumInsertBatch = 65_535 / MetricRow.columnCount
@@ -80,6 +81,8 @@ public struct TimescaleOptions: Sendable {
         .connectTimeout,
         OptionSpec("timeout", placeholder: "DURATION", default: "60s",
                    help: "How long one statement may wait for its result before it counts as an error"),
+        .duration,
+        .warmup,
         .assert,
         .progress,
         .help,
@@ -110,6 +113,7 @@ public struct TimescaleOptions: Sendable {
         ioTimeout = try arguments.duration("timeout", default: .seconds(60), in: .milliseconds(1)...(.seconds(3600)))
 
         progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
+        limits = try RunLimits(arguments)
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: TimescaleTest.allCases.map(\.rawValue), command: command))
@@ -133,7 +137,7 @@ public struct TimescaleOptions: Sendable {
         if insertMethod == .insert && batchSize > Self.maximumInsertBatch && tests.contains(.insert) {
             throw UsageError("\(command): --batch-size \(batchSize) is too large for --insert-method insert (at most \(Self.maximumInsertBatch) rows of \(MetricRow.columnCount) parameters); use --insert-method copy")
         }
-        if (tests.contains(.query) || tests.contains(.sql)) && queryCount < connections {
+        if (tests.contains(.query) || tests.contains(.sql)) && limits.duration == nil && queryCount < connections {
             throw UsageError("\(command): --num-queries (\(queryCount)) is smaller than --connections (\(connections)); every connection needs at least one query")
         }
     }

@@ -71,6 +71,18 @@ struct ThresholdTests {
         #expect(text.contains("1 of 2 failed: exit code 1"))
     }
 
+    @Test func runLimitsNeedADurationForAWarmup() throws {
+        func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
+            try RunLimits(ParsedArguments(parsing: arguments, specs: [.duration, .warmup], command: "dbbench redis", environment: [:]))
+        }
+        #expect(try limits([]) == RunLimits())
+        #expect(try limits(["--duration", "30s", "--warmup", "5s"]) == RunLimits(duration: .seconds(30), warmup: .seconds(5)))
+        #expect(try limits(["--duration", "30s", "--warmup", "5s"]).summary == "30s per workload after a 5s warm-up")
+        #expect(throws: UsageError("dbbench redis: --warmup needs --duration (a warm-up would otherwise use up part of the operation count)")) {
+            try limits(["--warmup", "5s"])
+        }
+    }
+
     @Test func repeatableOptionKeepsEveryValue() throws {
         let parsed = try ParsedArguments(parsing: ["--assert", "p99<5", "--assert=ops>1"], specs: [.assert],
                                          command: "dbbench redis", environment: [:])

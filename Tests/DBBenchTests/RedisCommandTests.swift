@@ -170,6 +170,24 @@ struct RedisCommandTests {
         #expect(result.stderr.isEmpty, "--progress off prints nothing: \(result.stderr)")
     }
 
+    @Test func durationEndsTheRunOnTime() throws {
+        let setsBefore = try commandCalls("set")
+        let result = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set", "--connections", "8", "--duration", "1500ms", "--warmup", "500ms", "--progress", "off"],
+            prefix: "dbbench-test-duration:"))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let row = try #require(resultRows(result.stdout)["SET"])
+        let wall = try #require(Double(row[3]))
+        #expect(wall >= 1.5 && wall < 1.6, "wall \(wall)")
+        let measured = try #require(number(row[1]))
+        #expect(measured > 1000)
+        // The warm-up's SETs reached the server but are not in the results.
+        #expect(try commandCalls("set") - setsBefore > measured)
+        #expect(result.seconds < 2 + 3, "took \(result.seconds) s")  // 2 s of load plus start-up and teardown
+        #expect(result.stdout.contains("1500ms per workload after a 500ms warm-up"))
+        #expect(try keys(matching: "dbbench-test-duration:*").isEmpty)
+    }
+
     @Test func progressLinesWhenStderrIsNotATerminal() throws {
         let result = try CommandRunner.dbbench(redisArguments(
             ["--tests", "set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-progress:"),

@@ -126,6 +126,20 @@ struct TimescaleCommandTests {
         #expect(try !schemaExists(schema))
     }
 
+    @Test func warmupRowsAreFoundButNotReported() throws {
+        let schema = "dbbench_test_warmup"
+        let result = try timescale(["--tests", "insert", "--connections", "2", "--duration", "1s", "--warmup", "500ms", "--keep-data"],
+                                   schema: schema)
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows of this run found") })
+        #expect(line.contains("(matches; ") && line.contains("of them inserted during the warm-up)"))
+        let reportedLine = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows inserted by") })
+        let reported = try #require(number(String(reportedLine.split(separator: " ")[0])))
+        let inTable = try #require(Int(try CommandRunner.psql("SELECT count(*) FROM \(schema).llm_usage_metrics")))
+        #expect(reported > 0 && inTable > reported)
+    }
+
     @Test func connectionsAboveMaxConnectionsAreReportedAsPartialSuccess() throws {
         let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
         let wanted = maxConnections + 50

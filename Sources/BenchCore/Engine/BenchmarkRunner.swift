@@ -9,9 +9,12 @@ public struct BenchmarkRunner: Sendable {
     public let style: TerminalStyle
     /// Once requested, connections stop starting operations and the result is marked interrupted.
     public let stop: StopSignal
+    public let limits: RunLimits
 
-    public init(loops: IOLoopGroup, progress: ProgressMode, style: TerminalStyle, stop: StopSignal = .interrupt) {
+    public init(loops: IOLoopGroup, progress: ProgressMode, style: TerminalStyle, stop: StopSignal = .interrupt,
+                limits: RunLimits = RunLimits()) {
         self.loops = loops
+        self.limits = limits
         self.progress = progress
         self.style = style
         self.stop = stop
@@ -32,14 +35,18 @@ public struct BenchmarkRunner: Sendable {
             throw error
         }
 
+        let limits = workload.followsRunLimits ? self.limits : RunLimits()
         let recorders = loops.loops.map { _ in
             OperationRecorder(operationNames: workload.operationNames, counterNames: workload.counterNames)
         }
         let connections = workload.connections
-        let shares = Self.split(workload.totalOperations, over: connections)
+        // With --duration the clock ends the run; the count no longer limits it.
+        let shares = limits.duration == nil
+            ? Self.split(workload.totalOperations, over: connections) : Array(repeating: Int.max, count: connections)
         let gate = StartGate(count: connections)
         let display = ProgressDisplay.start(
-            mode: progress, name: workload.name, total: workload.totalOperations, recorders: recorders, style: style)
+            mode: progress, name: workload.name, total: limits.duration == nil ? workload.totalOperations : 0,
+            recorders: recorders, style: style)
 
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<connections {
@@ -48,7 +55,8 @@ public struct BenchmarkRunner: Sendable {
                 let operations = shares[index]
                 group.addTask(executorPreference: loop) {
                     let context = ConnectionContext(
-                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop)
+                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop,
+                        limits: limits)
                     do {
                         try await workload.runConnection(context)
                     } catch {
@@ -61,7 +69,7 @@ public struct BenchmarkRunner: Sendable {
         }
         await display?.stop()
 
-        let started = gate.openedAt ?? monotonicNanoseconds()
+        let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
         let finished = recorders.map(\.finishedAt).max() ?? started
         var result = WorkloadResult(
             name: workload.name, connections: connections, recorders: recorders,

@@ -22,6 +22,7 @@ extension ConnectionTestWorkload {
     public var operationNames: [String] { ["connect", probeName] }
     public var totalOperations: Int { connections }
     public var preStartOperationNames: Set<String> { ["connect"] }
+    public var followsRunLimits: Bool { false }
 
     public func extraNotes(opened: Int) async throws -> [String] { [] }
 

@@ -15,6 +15,9 @@ public protocol Workload: Sendable {
     /// Operations timed before the measured interval starts (opening connections): reported with
     /// their latencies but left out of the totals and the throughput.
     var preStartOperationNames: Set<String> { get }
+    /// False for workloads whose size is fixed by their nature (the connection test), which ignore
+    /// `--duration` and `--warmup`.
+    var followsRunLimits: Bool { get }
     var connections: Int { get }
     /// Operations over all connections; the runner splits them as evenly as possible.
     var totalOperations: Int { get }
@@ -33,6 +36,7 @@ public protocol Workload: Sendable {
 extension Workload {
     public var counterNames: [String] { [] }
     public var preStartOperationNames: Set<String> { [] }
+    public var followsRunLimits: Bool { true }
     public func setup(on loop: IOLoop) async throws {}
     public func teardown(on loop: IOLoop) async throws {}
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] { [] }
@@ -51,9 +55,14 @@ public final class ConnectionContext {
     public let recorder: OperationRecorder
     private let gate: StartGate
     private let stop: StopSignal
+    private let limits: RunLimits
     private var arrived = false
+    /// Monotonic time after which no operation may start (`--duration`), or `.max`.
+    private var deadline: UInt64 = .max
 
-    init(index: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate, stop: StopSignal) {
+    init(index: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate, stop: StopSignal,
+         limits: RunLimits) {
+        self.limits = limits
         self.index = index
         self.loop = loop
         self.operations = operations
@@ -62,9 +71,12 @@ public final class ConnectionContext {
         self.stop = stop
     }
 
-    /// True once the run should stop starting operations (Ctrl-C); check it before each one.
+    /// True once the run should stop starting operations (Ctrl-C, or `--duration` is over); check it
+    /// before each one.
     @inline(__always)
-    public var shouldStop: Bool { stop.isRequested }
+    public var shouldStop: Bool {
+        stop.isRequested || (deadline != .max && monotonicNanoseconds() >= deadline)
+    }
 
     /// Marks this connection as ready and waits until every connection is: the measured interval
     /// starts when the last one arrives, so connection set-up is never counted as load.
@@ -72,6 +84,9 @@ public final class ConnectionContext {
         guard !arrived else { return }
         arrived = true
         await gate.arrive()
+        let measureFrom = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
+        if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }
+        if let duration = limits.duration { deadline = measureFrom &+ duration.nanoseconds }
     }
 
     /// A generator seeded per connection, so runs with the same flags draw the same keys.

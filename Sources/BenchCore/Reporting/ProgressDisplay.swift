@@ -73,7 +73,7 @@ final class ProgressDisplay: Sendable {
     /// "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second".
     static func timelineLine(name: String, second: Int, done: Int, total: Int, lastSecond: Int) -> String {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
-        return "progress \(name) \(second)s: \(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction))), "
-            + "\(Format.grouped(lastSecond)) in the last second"
+        let amount = total > 0 ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))" : "\(Format.grouped(done)) done"
+        return "progress \(name) \(second)s: \(amount), \(Format.grouped(lastSecond)) in the last second"
     }
 }

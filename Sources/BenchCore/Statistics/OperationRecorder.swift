@@ -1,3 +1,4 @@
+import IOLoop
 import Synchronization
 
 /// The measurements of one workload on one I/O loop.
@@ -15,6 +16,11 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Failures by kind: error replies by their code, I/O failures by reason, connect failures.
     public private(set) var errors: [String: Int] = [:]
     public private(set) var counters: [Int]
+    /// Counters of work done during `--warmup` (not part of the results; INSERT still finds its rows).
+    public private(set) var warmupCounters: [Int]
+    /// During `--warmup`: until this monotonic time nothing is recorded.
+    private var measureFrom: UInt64 = 0
+    private var warmingUp = false
     /// Work finished so far (operations, or rows for batched writes), for progress.
     public let completed = Atomic<Int>(0)
     /// When the last connection task on this loop finished (monotonic nanoseconds).
@@ -27,22 +33,40 @@ public final class OperationRecorder: @unchecked Sendable {
         succeeded = Array(repeating: 0, count: operationNames.count)
         failed = Array(repeating: 0, count: operationNames.count)
         counters = Array(repeating: 0, count: counterNames.count)
+        warmupCounters = counters
+    }
+
+    /// Starts a warm-up: work finishing before `time` is left out of the results.
+    func beginMeasuring(at time: UInt64) {
+        measureFrom = time
+        warmingUp = true
+    }
+
+    /// True while the warm-up lasts (reads the clock only until it is over).
+    @inline(__always)
+    private var inWarmup: Bool {
+        guard warmingUp else { return false }
+        if monotonicNanoseconds() < measureFrom { return true }
+        warmingUp = false
+        return false
     }
 
     /// A successful operation `operation` (index into `operationNames`) that took `nanoseconds`;
     /// `work` is what it adds to progress (the rows of a batch; 1 for a single operation).
     @inline(__always)
     public func recordSuccess(_ operation: Int, nanoseconds: UInt64, work: Int = 1) {
+        completed.wrappingAdd(work, ordering: .relaxed)
+        if inWarmup { return }
         histograms[operation].recordNanoseconds(nanoseconds)
         succeeded[operation] &+= 1
-        completed.wrappingAdd(work, ordering: .relaxed)
     }
 
     /// A failed operation, counted under `kind`.
     public func recordFailure(_ operation: Int, kind: String, work: Int = 1) {
+        completed.wrappingAdd(work, ordering: .relaxed)
+        if inWarmup { return }
         failed[operation] &+= 1
         errors[kind, default: 0] += 1
-        completed.wrappingAdd(work, ordering: .relaxed)
     }
 
     /// A failure that is not one operation (a connection that could not be opened).
@@ -52,7 +76,11 @@ public final class OperationRecorder: @unchecked Sendable {
 
     @inline(__always)
     public func add(counter: Int, _ amount: Int = 1) {
-        counters[counter] &+= amount
+        if inWarmup {
+            warmupCounters[counter] &+= amount
+        } else {
+            counters[counter] &+= amount
+        }
     }
 
     func markFinished(at time: UInt64) {

@@ -31,6 +31,8 @@ public struct WorkloadResult: Sendable {
     /// Failures by kind, most frequent first.
     public let errors: [(kind: String, count: Int)]
     public let counters: [String: Int]
+    /// Counters of the `--warmup` phase, kept apart from the results.
+    public let warmupCounters: [String: Int]
     /// From the moment every connection was ready to the end of the last one.
     public let wallNanoseconds: UInt64
     /// Workload-specific lines for the report ("cache hit ratio ...").
@@ -76,12 +78,15 @@ public struct WorkloadResult: Sendable {
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)
         var errors: [String: Int] = [:]
         var counters: [String: Int] = [:]
+        var warmupCounters: [String: Int] = [:]
         for recorder in recorders {
             errors.merge(recorder.errors, uniquingKeysWith: +)
             for (index, counter) in recorder.counterNames.enumerated() {
                 counters[counter, default: 0] += recorder.counters[index]
+                warmupCounters[counter, default: 0] += recorder.warmupCounters[index]
             }
         }
+        self.warmupCounters = warmupCounters
         self.errors = errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { (kind: $0.key, count: $0.value) }
         self.counters = counters

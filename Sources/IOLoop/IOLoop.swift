@@ -19,6 +19,8 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
+    /// A CLOCK_MONOTONIC timerfd armed for the earliest sleeping task.
+    private let timerFD: Int32
     private let remoteJobs = Mutex<[UnownedJob]>([])
     private let isStopping = Atomic<Bool>(false)
     private let finished = Mutex<Bool>(false)
@@ -28,6 +30,9 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     private var runningJobs: [UnownedJob] = []
     private var registered: [IOHandle] = []
     private var nextSweep: UInt64 = 0
+    private var timers = TimerQueue()
+    /// The deadline `timerFD` is armed for, or `.max` when it is disarmed.
+    private var armedDeadline: UInt64 = .max
     /// The loop's coarse clock, refreshed once per iteration; used for I/O deadlines.
     private(set) var coarseNow: UInt64 = clinux_coarse_ns()
     private var thread = pthread_t()
@@ -45,13 +50,24 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             close(epollFD)
             throw IOError(operation: "eventfd", errno: code)
         }
+        let timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
+        guard timerFD >= 0 else {
+            let code = errno
+            close(epollFD)
+            close(wakeFD)
+            throw IOError(operation: "timerfd_create", errno: code)
+        }
         self.epollFD = epollFD
         self.wakeFD = wakeFD
-        var event = epoll_event()
-        event.events = CLINUX_EPOLLIN
-        event.data.u64 = 0  // 0 marks the wake-up eventfd; handles use their (non-zero) address.
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
-            throw IOError(operation: "epoll_ctl", errno: errno)
+        self.timerFD = timerFD
+        // 0 marks the wake-up eventfd and 1 the timerfd; handles use their (aligned, larger) address.
+        for (fd, marker) in [(wakeFD, UInt64(0)), (timerFD, UInt64(1))] {
+            var event = epoll_event()
+            event.events = CLINUX_EPOLLIN
+            event.data.u64 = marker
+            guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+                throw IOError(operation: "epoll_ctl", errno: errno)
+            }
         }
         let retained = Unmanaged.passRetained(self)
         let result = pthread_create(&thread, nil, { argument in
@@ -68,6 +84,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     deinit {
         close(epollFD)
         close(wakeFD)
+        close(timerFD)
     }
 
     /// True when called on this loop's thread.
@@ -150,6 +167,37 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         return result
     }
 
+    /// Suspends the current task, which must run on this loop, until the monotonic clock
+    /// (`monotonicNanoseconds()`) reaches `deadline`; precise to tens of microseconds.
+    nonisolated(nonsending)
+    public func sleep(until deadline: UInt64) async {
+        precondition(inLoopThread, "IOLoop.sleep called off its loop's thread")
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            timers.insert(deadline, continuation)
+            if deadline < armedDeadline { arm(deadline) }
+        }
+    }
+
+    private func arm(_ deadline: UInt64) {
+        armedDeadline = deadline
+        var spec = itimerspec()
+        // An all-zero value would disarm the timer; a deadline of 0 is long past anyway.
+        let at = Swift.max(deadline, 1)
+        spec.it_value.tv_sec = Int(at / 1_000_000_000)
+        spec.it_value.tv_nsec = Int(at % 1_000_000_000)
+        _ = timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+    }
+
+    /// Resumes every sleeper whose deadline has passed and re-arms the timer for the next one.
+    private func fireTimers() {
+        var expirations: UInt64 = 0
+        _ = read(timerFD, &expirations, 8)
+        armedDeadline = .max
+        let now = clinux_monotonic_ns()
+        while let waiter = timers.popDue(now: now) { waiter.resume() }
+        if let next = timers.earliest { arm(next) }
+    }
+
     // MARK: The loop
 
     private func runUntilStopped() {
@@ -171,7 +219,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
                 for job in runningJobs { job.runSynchronously(on: executor) }
                 runningJobs.removeAll(keepingCapacity: true)
             }
-            if readyJobs.isEmpty && isStopping.load(ordering: .acquiring)
+            if readyJobs.isEmpty && timers.isEmpty && isStopping.load(ordering: .acquiring)
                 && remoteJobs.withLock({ $0.isEmpty }) {
                 break
             }
@@ -197,6 +245,10 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         if data == 0 {
             var drained: UInt64 = 0
             _ = read(wakeFD, &drained, 8)
+            return
+        }
+        if data == 1 {
+            fireTimers()
             return
         }
         let handle = Unmanaged<IOHandle>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!).takeUnretainedValue()

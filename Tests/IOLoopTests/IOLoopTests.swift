@@ -120,3 +120,27 @@ private struct Listener {
         return peer
     }
 }
+
+@Suite("I/O loop timers")
+struct IOLoopTimerTests {
+    @Test func sleepersWakeInDeadlineOrderAfterTheirDeadline() async throws {
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let start = monotonicNanoseconds()
+        let wakes = await withTaskGroup(of: (UInt64, UInt64).self) { group in
+            for offset in [30, 10, 20, 0] as [UInt64] {
+                group.addTask(executorPreference: loop) {
+                    let deadline = start + offset * 1_000_000
+                    await loop.sleep(until: deadline)
+                    return (deadline, monotonicNanoseconds())
+                }
+            }
+            return await group.reduce(into: [(UInt64, UInt64)]()) { $0.append($1) }
+        }
+        #expect(wakes.count == 4)
+        #expect(wakes.allSatisfy { $0.1 >= $0.0 })
+        // Late by less than 20 ms each, even on a busy CI machine.
+        #expect(wakes.allSatisfy { $0.1 - $0.0 < 20_000_000 })
+        #expect(wakes.map(\.0) == wakes.sorted { $0.1 < $1.1 }.map(\.0))
+    }
+}

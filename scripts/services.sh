@@ -33,9 +33,21 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# True when both servers named in the environment file accept connections.
+servers_answer() {
+  local redis_port db_port
+  redis_port="$(sed -n 's/^REDIS_PORT=//p' "$envfile")"
+  db_port="$(sed -n 's/^DB_PORT=//p' "$envfile")"
+  [ -n "$redis_port" ] && [ -n "$db_port" ] && ! port_is_free "$redis_port" && ! port_is_free "$db_port"
+}
+
 up() {
   if [ -f "$envfile" ]; then
-    log "already up ($envfile); run '$0 down' first"; cat "$envfile"; return 0
+    if servers_answer; then
+      log "already up ($envfile); run '$0 down' first"; cat "$envfile"; return 0
+    fi
+    log "the servers of $envfile no longer answer (machine restarted?): starting new ones"
+    down
   fi
   command -v redis-server >/dev/null || { log "redis-server is missing: run 'make deps'"; return 1; }
   [ -x "$pgbin/initdb" ] || { log "PostgreSQL server binaries are missing: run 'make deps'"; return 1; }

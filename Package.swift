@@ -43,7 +43,9 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "IOLoop"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "IOLoop", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IOLoop", "TestSupport", "TimescaleBench"]),
-        .testTarget(name: "DBBenchTests", dependencies: ["TestSupport", "BenchCore"]),
+        .testTarget(name: "DBBenchTests", dependencies: [
+            "TestSupport", "BenchCore", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .target(name: "TestSupport", dependencies: ["Redis", "IOLoop"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

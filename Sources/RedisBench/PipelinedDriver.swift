@@ -20,6 +20,9 @@ extension RedisRequestSource {
 ///
 /// Replies that arrived in the same read are handled together, then every freed slot is refilled
 /// with one write: with `pipeline 1` that is one `send` and one `recv` per operation.
+///
+/// Open loop (`--rate`, which the options allow only with `pipeline 1`): each request waits for its
+/// scheduled start, and its latency counts from then.
 enum PipelinedDriver {
     nonisolated(nonsending)
     static func run<Source: RedisRequestSource>(
@@ -34,7 +37,11 @@ enum PipelinedDriver {
         var unsent = operations
 
         while unsent > 0 || inFlight > 0 {
-            if context.shouldStop { unsent = 0 }
+            if context.isOpenLoop {
+                if unsent > 0, await !context.startOperation() { unsent = 0 }
+            } else if context.shouldStop {
+                unsent = 0
+            }
             if unsent > 0 && inFlight < pipeline {
                 let first = inFlight
                 while inFlight < pipeline && unsent > 0 {
@@ -72,7 +79,8 @@ enum PipelinedDriver {
                 if case .error(let message) = reply {
                     recorder.recordFailure(operation, kind: RedisError.errorCode(of: message))
                 } else {
-                    recorder.recordSuccess(operation, nanoseconds: now &- startedAt[head])
+                    recorder.recordSuccess(
+                        operation, nanoseconds: now &- startedAt[head], queued: context.queued(sentAt: startedAt[head]))
                     source.observe(reply, operation: operation, recorder: recorder)
                 }
                 head += 1

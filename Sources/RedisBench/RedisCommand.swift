@@ -38,6 +38,7 @@ public enum RedisCommand: Subcommand {
         let runner = BenchmarkRunner(
             loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
             limits: options.limits)
+        try options.output.checkWritable()
         let version = try await serverVersion(target, on: loops.loops[0])
 
         var report = BenchmarkReport(
@@ -48,7 +49,7 @@ public enum RedisCommand: Subcommand {
                 options.limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
                 "\(Format.grouped(options.cacheKeys)) cache keys",
                 "values \(options.valueSize.count == 1 ? "\(options.valueSize.lowerBound)" : "\(options.valueSize.lowerBound)-\(options.valueSize.upperBound)") B",
-                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", "closed loop",
+                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", options.limits.loopSummary,
             ])
         let settings = KeyValueSettings(
             target: target, connections: options.connections, operations: options.operations,
@@ -66,9 +67,13 @@ public enum RedisCommand: Subcommand {
             report.results.append(result)
         }
         report.assessments = RedisAssessment.assess(report.results)
-        let code = report.check(options.thresholds)
-        print(TextReporter(style: style).render(report), terminator: "")
-        return runner.stop.isRequested ? ExitCode.interrupted : code
+        let thresholdCode = report.check(options.thresholds)
+        let code = runner.stop.isRequested ? ExitCode.interrupted : thresholdCode
+        var metadata = ReportMetadata(version: dbbenchVersion, command: name, configuration: options.configuration)
+        metadata.target = endpoint.address.description
+        metadata.serverVersion = version
+        try options.output.emit(report, style: style, metadata: metadata, exitCode: code)
+        return code
     }
 
     /// Connects once (which checks reachability and credentials) and reads `redis_version`.
@@ -90,7 +95,7 @@ public enum RedisCommand: Subcommand {
 }
 
 /// The old script's verdicts: throughput ≥100k ops/s EXCELLENT, ≥50k GOOD; GET hit ratio ≥90%
-/// EXCELLENT, ≥70% GOOD.
+/// EXCELLENT, ≥70% GOOD. An open-loop run's throughput is the `--rate` asked for, so it is not rated.
 enum RedisAssessment {
     static let throughput = RatingThresholds(excellent: 100_000, good: 50_000, higherIsBetter: true)
     static let hitRatio = RatingThresholds(excellent: 0.9, good: 0.7, higherIsBetter: true)
@@ -98,9 +103,11 @@ enum RedisAssessment {
     static func assess(_ results: [WorkloadResult]) -> [Assessment] {
         var assessments: [Assessment] = []
         for result in results where result.name != "CONNECTIONS" {
-            assessments.append(Assessment(
-                metric: "\(result.name) throughput", value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
-                rating: throughput.rate(result.throughput)))
+            if result.rate == nil {
+                assessments.append(Assessment(
+                    metric: "\(result.name) throughput", value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
+                    rating: throughput.rate(result.throughput)))
+            }
             if result.name == "GET" {
                 let ratio = GetWorkload.hitRatio(of: result).ratio
                 assessments.append(Assessment(

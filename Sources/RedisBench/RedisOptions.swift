@@ -31,6 +31,9 @@ public struct RedisOptions: Sendable {
     /// `--progress`: auto, on or off.
     public var progress: String
     public var limits: RunLimits
+    public var output: ReportOutput
+    /// The effective options for the JSON output (no password).
+    public var configuration: [(String, String)]
 
     public static let specs: [OptionSpec] = [
         OptionSpec("host", placeholder: "HOST", default: "127.0.0.1", environment: "REDIS_HOST",
@@ -62,10 +65,10 @@ public struct RedisOptions: Sendable {
         .threads,
         .connectTimeout,
         .ioTimeout,
-        .duration,
-        .warmup,
+    ] + OptionSpec.runLimits + [
         .assert,
         .progress,
+    ] + ReportOutput.specs + [
         .help,
     ]
 
@@ -91,6 +94,9 @@ public struct RedisOptions: Sendable {
 
         progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
         limits = try RunLimits(arguments)
+        output = try ReportOutput(arguments)
+        configuration = arguments.effectiveConfiguration(
+            hiding: ["password"], resolved: ["threads": String(threads), "key-range": String(keyRange)])
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: RedisTest.allCases.map(\.rawValue), command: command))
@@ -99,6 +105,9 @@ public struct RedisOptions: Sendable {
         if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections") }
         if keyPrefix.isEmpty {
             throw UsageError("\(command): --key-prefix must not be empty: teardown deletes every key under the prefix")
+        }
+        if limits.rate != nil && pipeline > 1 {
+            throw UsageError("\(command): --rate schedules every request on its own and cannot be combined with --pipeline \(pipeline); use more --connections for more requests in flight")
         }
         let countsOperations = tests.contains { $0 != .connections }
         if countsOperations && limits.duration == nil && operations < connections {

@@ -48,7 +48,7 @@ struct InsertWorkload: Workload {
         await context.ready()
 
         var remaining = context.operations
-        while remaining > 0 && !context.shouldStop {
+        while remaining > 0, await context.startOperation() {
             let count = min(fullBatch, remaining)
             remaining -= count
             if method == .insert {
@@ -70,7 +70,8 @@ struct InsertWorkload: Workload {
             }
             switch outcome {
             case .ok(let inserted):
-                recorder.recordSuccess(0, nanoseconds: monotonicNanoseconds() &- started, work: count)
+                recorder.recordSuccess(
+                    0, nanoseconds: monotonicNanoseconds() &- started, queued: context.queued(sentAt: started), work: count)
                 recorder.add(counter: Self.rowsCounter, inserted)
             case .failed(let error):
                 recorder.recordFailure(0, kind: "\(error.sqlState) \(error.message)", work: count)

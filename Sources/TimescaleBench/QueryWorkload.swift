@@ -56,8 +56,7 @@ struct QueryWorkload: Workload {
         let recorder = context.recorder
         await context.ready()
 
-        for _ in 0..<context.operations {
-            if context.shouldStop { break }
+        while await context.startOperation() {
             let index = queries.count == 1 ? 0 : random.below(queries.count)
             parameters.removeAll()
             for parameter in queries[index].parameters {
@@ -76,7 +75,8 @@ struct QueryWorkload: Workload {
             }
             switch outcome {
             case .ok(let rows):
-                recorder.recordSuccess(index, nanoseconds: monotonicNanoseconds() &- started)
+                recorder.recordSuccess(
+                    index, nanoseconds: monotonicNanoseconds() &- started, queued: context.queued(sentAt: started))
                 recorder.add(counter: Self.rowsCounter, rows)
             case .failed(let error):
                 recorder.recordFailure(index, kind: "\(error.sqlState) \(error.message)")

@@ -43,6 +43,7 @@ public enum TimescaleCommand: Subcommand {
             loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
             limits: options.limits)
 
+        try options.output.checkWritable()
         let preparation = try await withTaskExecutorPreference(control) {
             try await failingRun { () async throws(PostgresError) in
                 try await table.prepare(createTable: options.tests.contains(.insert) || options.tests.contains(.query), on: control)
@@ -101,10 +102,14 @@ public enum TimescaleCommand: Subcommand {
         if let failure { throw failure }
 
         report.assessments = TimescaleAssessment.assess(report.results)
-        let code = report.check(options.thresholds)
-        print(TextReporter(style: style).render(report), terminator: "")
-        print(style.dim("cleanup: \(cleanupNote)"))
-        return runner.stop.isRequested ? ExitCode.interrupted : code
+        let thresholdCode = report.check(options.thresholds)
+        let code = runner.stop.isRequested ? ExitCode.interrupted : thresholdCode
+        report.footer = ["cleanup: \(cleanupNote)"]
+        var metadata = ReportMetadata(version: dbbenchVersion, command: name, configuration: options.configuration)
+        metadata.target = endpoint.description
+        metadata.serverVersion = preparation.serverVersion + (preparation.timescaleVersion.map { ", TimescaleDB \($0)" } ?? "")
+        try options.output.emit(report, style: style, metadata: metadata, exitCode: code)
+        return code
     }
 }
 
@@ -126,7 +131,7 @@ extension TimescaleCommand {
         if let custom = options.customQuery {
             settings.append("statement: \(custom.sql)")
         }
-        settings.append("closed loop")
+        settings.append(options.limits.loopSummary)
         return settings
     }
 }
@@ -139,9 +144,11 @@ enum TimescaleAssessment {
     static let concurrency = RatingThresholds(excellent: 1000, good: 500, higherIsBetter: true)
 
     static func assess(_ results: [WorkloadResult]) -> [Assessment] {
-        results.map { result in
+        results.compactMap { result in
             switch result.name {
             case "INSERT":
+                // An open-loop run inserts at the --rate asked for: nothing to rate.
+                guard result.rate == nil else { return nil }
                 let rate = InsertWorkload.rowsPerSecond(result)
                 return Assessment(metric: "INSERT throughput", value: "\(Format.grouped(Int(rate.rounded()))) rows/s",
                                   rating: insertRate.rate(rate))

@@ -45,6 +45,9 @@ public struct TimescaleOptions: Sendable {
     /// `--progress`: auto, on or off.
     public var progress: String
     public var limits: RunLimits
+    public var output: ReportOutput
+    /// The effective options for the JSON output (no password).
+    public var configuration: [(String, String)]
 
     /// Parameters of one INSERT statement are limited to 65535, and each row takes 15.
     static let maximumInsertBatch = 65_535 / MetricRow.columnCount
@@ -81,10 +84,10 @@ public struct TimescaleOptions: Sendable {
         .connectTimeout,
         OptionSpec("timeout", placeholder: "DURATION", default: "60s",
                    help: "How long one statement may wait for its result before it counts as an error"),
-        .duration,
-        .warmup,
+    ] + OptionSpec.runLimits + [
         .assert,
         .progress,
+    ] + ReportOutput.specs + [
         .help,
     ]
 
@@ -114,6 +117,8 @@ public struct TimescaleOptions: Sendable {
 
         progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
         limits = try RunLimits(arguments)
+        output = try ReportOutput(arguments)
+        configuration = arguments.effectiveConfiguration(hiding: ["password"], resolved: ["threads": String(threads)])
         thresholds = []
         for expression in arguments.all("assert") {
             thresholds.append(try Threshold(parsing: expression, workloads: TimescaleTest.allCases.map(\.rawValue), command: command))

@@ -3,14 +3,11 @@ import Glibc
 import RedisBench
 import TimescaleBench
 
-/// The version `dbbench --version` prints.
-let version = "0.1.0"
-
 /// Every subcommand, in the order `dbbench --help` lists them.
 let subcommands: [any Subcommand.Type] = [RedisCommand.self, TimescaleCommand.self]
 
 let topLevelHelp = """
-    dbbench \(version) — load tests for TimescaleDB/PostgreSQL and Redis with honest numbers.
+    dbbench \(dbbenchVersion) — load tests for TimescaleDB/PostgreSQL and Redis with honest numbers.
 
     Usage: dbbench <command> [options]
 
@@ -39,7 +36,7 @@ func route(_ arguments: [String]) async -> Int32 {
         print(topLevelHelp)
         return ExitCode.success
     case "--version", "-V", "version":
-        print("dbbench \(version)")
+        print("dbbench \(dbbenchVersion)")
         return ExitCode.success
     case "help":
         guard arguments.count > 1 else {

@@ -73,7 +73,7 @@ struct ThresholdTests {
 
     @Test func runLimitsNeedADurationForAWarmup() throws {
         func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
-            try RunLimits(ParsedArguments(parsing: arguments, specs: [.duration, .warmup], command: "dbbench redis", environment: [:]))
+            try RunLimits(ParsedArguments(parsing: arguments, specs: OptionSpec.runLimits, command: "dbbench redis", environment: [:]))
         }
         #expect(try limits([]) == RunLimits())
         #expect(try limits(["--duration", "30s", "--warmup", "5s"]) == RunLimits(duration: .seconds(30), warmup: .seconds(5)))

@@ -188,6 +188,34 @@ struct RedisCommandTests {
         #expect(try keys(matching: "dbbench-test-duration:*").isEmpty)
     }
 
+    @Test func openLoopChargesAPausedServerToTheOperationsScheduledBehindIt() throws {
+        // 1000 SETs/s over 2 connections for 3 s; a second in, the server stops answering for 600 ms.
+        let pause = Thread {
+            Thread.sleep(forTimeInterval: 1.2)
+            _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", "600"])
+        }
+        pause.start()
+        let result = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off", "--format", "json"],
+            prefix: "dbbench-test-rate:"))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let set = try #require((try parseJSON(result.stdout)["workloads"] as? [[String: Any]])?.first)
+        let latency = try #require(set["latency_us"] as? [String: Any]).compactMapValues { $0 as? Int }
+        let service = try #require(set["service_time_us"] as? [String: Any]).compactMapValues { $0 as? Int }
+        let succeeded = try #require(set["succeeded"] as? Int)
+        #expect(succeeded > 2700 && succeeded <= 3002, "the rate held: \(succeeded) in 3 s")
+        // About 600 of the 3000 operations were due during the pause: they start late and their
+        // latency, counted from the schedule, includes the wait. Only the two requests sent just
+        // before the pause have a long service time.
+        let late = try #require(set["late"] as? Int)
+        #expect(late > 400, "late starts: \(late)")
+        #expect(latency["p95"]! > 200_000, "latency from the schedule: \(latency)")
+        #expect(service["p95"]! < 20_000, "service time: \(service)")
+        #expect(latency["p95"]! > 10 * service["p95"]!)
+        #expect(service["max"]! > 300_000)
+        #expect(try keys(matching: "dbbench-test-rate:*").isEmpty)
+    }
+
     @Test func progressLinesWhenStderrIsNotATerminal() throws {
         let result = try CommandRunner.dbbench(redisArguments(
             ["--tests", "set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-progress:"),
@@ -257,6 +285,9 @@ struct CommandLineTests {
         (["redis", "--threads", "0"], "--threads must be a whole number"),
         (["redis", "--value-size", "20-10"], "--value-size must be a number or MIN-MAX range"),
         (["redis", "--ttl", "-1"], "--ttl must be a whole number"),
+        (["redis", "--rate", "1000", "--pipeline", "16"], "--rate schedules every request on its own and cannot be combined with --pipeline 16"),
+        (["redis", "--arrival", "poisson"], "--arrival needs --rate"),
+        (["redis", "--format", "xml"], "--format must be one of text, json, csv, got 'xml'"),
     ])
     func badInputExits64NamingTheProblem(arguments: [String], expected: String) throws {
         let result = try CommandRunner.dbbench(arguments)

@@ -81,6 +81,19 @@ public struct ParsedArguments: Sendable {
         return nil
     }
 
+    /// Every option with its effective value (command line, environment or documented default), for
+    /// the JSON output; options in `hidden` (passwords) are left out, switches show "true"/"false",
+    /// and `resolved` gives the value of options whose default is a description ("number of cores").
+    public func effectiveConfiguration(hiding hidden: Set<String>, resolved: [String: String] = [:]) -> [(String, String)] {
+        specs.filter { !hidden.contains($0.name) && $0.name != "help" }.compactMap { spec in
+            if let value = resolved[spec.name] { return (spec.name, value) }
+            if !spec.takesValue { return (spec.name, isSet(spec.name) ? "true" : "false") }
+            if spec.repeatable { return (spec.name, all(spec.name).joined(separator: "; ")) }
+            guard let value = raw(spec.name)?.value ?? spec.defaultValue else { return nil }
+            return (spec.name, value)
+        }
+    }
+
     /// Every value of a repeatable option, in the order given.
     public func all(_ name: String) -> [String] { values[name] ?? [] }
 

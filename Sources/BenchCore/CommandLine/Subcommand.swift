@@ -37,6 +37,9 @@ extension Subcommand {
     }
 }
 
+/// The version `dbbench --version` prints and the JSON output carries.
+public let dbbenchVersion = "0.1.0"
+
 /// Exit codes, following sysexits(3) where one fits.
 public enum ExitCode {
     public static let success: Int32 = 0

@@ -37,7 +37,8 @@ public struct BenchmarkRunner: Sendable {
 
         let limits = workload.followsRunLimits ? self.limits : RunLimits()
         let recorders = loops.loops.map { _ in
-            OperationRecorder(operationNames: workload.operationNames, counterNames: workload.counterNames)
+            OperationRecorder(operationNames: workload.operationNames, counterNames: workload.counterNames,
+                              openLoop: limits.rate != nil)
         }
         let connections = workload.connections
         // With --duration the clock ends the run; the count no longer limits it.
@@ -55,7 +56,7 @@ public struct BenchmarkRunner: Sendable {
                 let operations = shares[index]
                 group.addTask(executorPreference: loop) {
                     let context = ConnectionContext(
-                        index: index, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop,
+                        index: index, of: connections, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop,
                         limits: limits)
                     do {
                         try await workload.runConnection(context)
@@ -67,7 +68,7 @@ public struct BenchmarkRunner: Sendable {
                 }
             }
         }
-        await display?.stop()
+        let perSecond = await display.stop()
 
         let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
         let finished = recorders.map(\.finishedAt).max() ?? started
@@ -76,6 +77,8 @@ public struct BenchmarkRunner: Sendable {
             wallNanoseconds: finished > started ? finished - started : 0,
             preStartOperationNames: workload.preStartOperationNames)
         result.interrupted = stop.isRequested
+        result.perSecond = perSecond
+        result.rate = limits.rate
         let measured = result
         let notes: Result<[String], any Error> = await withTaskExecutorPreference(controlLoop) {
             do {

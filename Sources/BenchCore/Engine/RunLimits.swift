@@ -1,23 +1,40 @@
-/// How long each workload runs: a count of operations (the default), or `--duration` after an
-/// optional `--warmup` whose operations are run but not recorded.
+/// How long each workload runs and how fast operations start: a count of operations (the default),
+/// or `--duration` after an optional `--warmup` whose operations are run but not recorded; closed
+/// loop (the default) or open loop at `--rate`.
 public struct RunLimits: Sendable, Equatable {
     /// When set, connections run until this long after the warm-up, whatever the count.
     public var duration: Duration?
     public var warmup: Duration
+    /// When set, operations start on this schedule (open loop).
+    public var rate: OpenLoopRate?
 
-    public init(duration: Duration? = nil, warmup: Duration = .zero) {
+    public init(duration: Duration? = nil, warmup: Duration = .zero, rate: OpenLoopRate? = nil) {
         self.duration = duration
         self.warmup = warmup
+        self.rate = rate
     }
 
-    /// `--duration` and `--warmup` (which needs `--duration`).
+    /// `--duration`, `--warmup` (which needs `--duration`), `--rate` and `--arrival` (which needs `--rate`).
     public init(_ arguments: ParsedArguments) throws(UsageError) {
+        let arrival = try arguments.optionalChoice("arrival", allowed: OpenLoopRate.Arrival.allCases.map(\.rawValue))
+        if arguments.isSet("rate") {
+            let perSecond = try arguments.integer("rate", default: 1, in: 1...10_000_000)
+            rate = OpenLoopRate(perSecond: perSecond, arrival: arrival.flatMap(OpenLoopRate.Arrival.init) ?? .uniform)
+        } else if arrival != nil {
+            throw UsageError("\(arguments.command): --arrival needs --rate (without a rate the run is closed-loop)")
+        }
         duration = arguments.raw("duration") == nil
             ? nil : try arguments.duration("duration", default: .seconds(1), in: .milliseconds(10)...(.seconds(86_400)))
         warmup = try arguments.duration("warmup", default: .zero, in: .zero...(.seconds(3600)))
         if warmup > .zero && duration == nil {
             throw UsageError("\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the operation count)")
         }
+    }
+
+    /// "closed loop" or "open loop at 5,000/s (poisson)", for the settings line.
+    public var loopSummary: String {
+        guard let rate else { return "closed loop" }
+        return "open loop at \(Format.grouped(rate.perSecond))/s (\(rate.arrival.rawValue))"
     }
 
     /// "30s after a 5s warm-up", for the settings line.
@@ -28,6 +45,9 @@ public struct RunLimits: Sendable, Equatable {
 }
 
 extension OptionSpec {
+    /// The options `RunLimits` reads, shared by every subcommand.
+    public static let runLimits: [OptionSpec] = [.duration, .warmup, .rate, .arrival]
+
     /// `--duration`, shared by every subcommand.
     public static let duration = OptionSpec(
         "duration", placeholder: "DURATION",

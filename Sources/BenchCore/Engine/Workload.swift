@@ -44,7 +44,17 @@ extension Workload {
 
 /// What one connection task gets from the runner.
 ///
-/// Created on and used from the connection's loop thread only.
+/// A workload's loop over its operations looks like this:
+///
+///     await context.ready()
+///     while await context.startOperation() {
+///         let sent = monotonicNanoseconds()
+///         ... perform one operation ...
+///         recorder.recordSuccess(kind, nanoseconds: monotonicNanoseconds() &- sent,
+///                                queued: context.queued(sentAt: sent))
+///     }
+///
+/// Thread confinement: created on and used from the connection's loop thread only.
 public final class ConnectionContext {
     /// 0-based connection number.
     public let index: Int
@@ -53,30 +63,41 @@ public final class ConnectionContext {
     public let operations: Int
     /// This loop's recorder, shared by the connections on the loop.
     public let recorder: OperationRecorder
+    private let connections: Int
     private let gate: StartGate
     private let stop: StopSignal
     private let limits: RunLimits
     private var arrived = false
     /// Monotonic time after which no operation may start (`--duration`), or `.max`.
     private var deadline: UInt64 = .max
+    /// Operations this connection may still start.
+    private var remaining: Int
+    /// Open loop only: this connection's start times.
+    private var schedule: ArrivalSchedule?
+    /// Open loop only: when the operation that `startOperation` let start was due.
+    public private(set) var scheduledStart: UInt64 = 0
 
-    init(index: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate, stop: StopSignal,
-         limits: RunLimits) {
+    init(index: Int, of connections: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate,
+         stop: StopSignal, limits: RunLimits) {
         self.limits = limits
         self.index = index
+        self.connections = connections
         self.loop = loop
         self.operations = operations
+        self.remaining = operations
         self.recorder = recorder
         self.gate = gate
         self.stop = stop
     }
 
-    /// True once the run should stop starting operations (Ctrl-C, or `--duration` is over); check it
-    /// before each one.
+    /// True once the run should stop starting operations (Ctrl-C, or `--duration` is over).
     @inline(__always)
     public var shouldStop: Bool {
         stop.isRequested || (deadline != .max && monotonicNanoseconds() >= deadline)
     }
+
+    /// True when operations start on a schedule (`--rate`).
+    public var isOpenLoop: Bool { schedule != nil }
 
     /// Marks this connection as ready and waits until every connection is: the measured interval
     /// starts when the last one arrives, so connection set-up is never counted as load.
@@ -84,9 +105,48 @@ public final class ConnectionContext {
         guard !arrived else { return }
         arrived = true
         await gate.arrive()
-        let measureFrom = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
+        let opened = gate.openedAt ?? monotonicNanoseconds()
+        let measureFrom = opened &+ limits.warmup.nanoseconds
         if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }
         if let duration = limits.duration { deadline = measureFrom &+ duration.nanoseconds }
+        if let rate = limits.rate {
+            schedule = ArrivalSchedule(rate: rate, connection: index, of: connections, origin: opened,
+                                       random: makeRandom(salt: 0xA771_7A1))
+        }
+    }
+
+    /// Call before each operation: false when no more may start (the share is done, Ctrl-C, or
+    /// `--duration` is over). In open loop it first waits for the operation's scheduled start
+    /// (`scheduledStart`) and counts the operation as late when that has long passed.
+    @inline(__always)
+    nonisolated(nonsending)
+    public func startOperation() async -> Bool {
+        guard remaining > 0, !shouldStop else { return false }
+        remaining -= 1
+        guard schedule != nil else { return true }
+        return await waitForSchedule()
+    }
+
+    nonisolated(nonsending)
+    private func waitForSchedule() async -> Bool {
+        guard let due = schedule?.advance(), due < deadline else { return false }
+        var now = monotonicNanoseconds()
+        while now < due {
+            // Short naps, so that Ctrl-C is noticed even at low rates.
+            await loop.sleep(until: min(due, now &+ 100_000_000))
+            if stop.isRequested { return false }
+            now = monotonicNanoseconds()
+        }
+        scheduledStart = due
+        if now &- due > OpenLoopRate.lateAfterNanoseconds { recorder.recordLate() }
+        return true
+    }
+
+    /// How long the operation sent at `sentAt` waited after its scheduled start (0 in closed loop):
+    /// what `OperationRecorder.recordSuccess(_:nanoseconds:queued:)` adds to the service time.
+    @inline(__always)
+    public func queued(sentAt: UInt64) -> UInt64 {
+        scheduledStart == 0 || sentAt < scheduledStart ? 0 : sentAt &- scheduledStart
     }
 
     /// A generator seeded per connection, so runs with the same flags draw the same keys.

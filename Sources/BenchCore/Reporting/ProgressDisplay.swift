@@ -24,41 +24,52 @@ extension OptionSpec {
         help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none")
 }
 
-/// Progress on stderr from the recorders' atomic counters. Results never go to stderr, so a terminal
-/// or a log shows both without mixing them.
+/// Progress on stderr from the recorders' atomic counters, and the per-second series of the results
+/// (sampled whatever the mode). Results never go to stderr, so a terminal or a log shows both
+/// without mixing them.
 final class ProgressDisplay: Sendable {
-    private let task: Task<Void, Never>
+    private let task: Task<[Int], Never>
 
-    private init(task: Task<Void, Never>) { self.task = task }
+    private init(task: Task<[Int], Never>) { self.task = task }
 
-    static func start(mode: ProgressMode, name: String, total: Int, recorders: [OperationRecorder], style: TerminalStyle) -> ProgressDisplay? {
-        guard mode != .off else { return nil }
-        let task = Task {
+    static func start(mode: ProgressMode, name: String, total: Int, recorders: [OperationRecorder], style: TerminalStyle) -> ProgressDisplay {
+        let task = Task { () -> [Int] in
             let started = monotonicNanoseconds()
             let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
-            var previous = 0
-            var second = 0
+            var series: [Int] = []
+            var doneAtLastSecond = 0
+            func done() -> Int { recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) } }
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                let done = recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
+                let now = done()
+                let seconds = Int((monotonicNanoseconds() - started) / 1_000_000_000)
+                if seconds > series.count {
+                    series.append(now - doneAtLastSecond)
+                    doneAtLastSecond = now
+                    if mode == .lines {
+                        writeStandardError(timelineLine(name: name, second: series.count, done: now, total: total,
+                                                        lastSecond: series.last ?? 0) + "\n")
+                    }
+                }
                 if mode == .bar {
                     let elapsed = Double(monotonicNanoseconds() - started) / 1e9
-                    writeStandardError("\r\u{1B}[K" + bar(name: name, done: done, total: total, elapsed: elapsed, style: style))
-                } else {
-                    second += 1
-                    writeStandardError(timelineLine(name: name, second: second, done: done, total: total, lastSecond: done - previous) + "\n")
-                    previous = done
+                    writeStandardError("\r\u{1B}[K" + bar(name: name, done: now, total: total, elapsed: elapsed, style: style))
                 }
             }
             if mode == .bar { writeStandardError("\r\u{1B}[K") }
+            let remainder = done() - doneAtLastSecond
+            if remainder > 0 { series.append(remainder) }
+            return series
         }
         return ProgressDisplay(task: task)
     }
 
-    func stop() async {
+    /// Stops and returns the work done in each second since the start (the last entry may cover
+    /// less than a second).
+    func stop() async -> [Int] {
         task.cancel()
-        await task.value
+        return await task.value
     }
 
     static func bar(name: String, done: Int, total: Int, elapsed: Double, style: TerminalStyle) -> String {

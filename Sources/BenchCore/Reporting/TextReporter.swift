@@ -8,6 +8,8 @@ public struct BenchmarkReport: Sendable {
     public var assessments: [Assessment]
     /// The `--assert` results; any failure makes the exit code 1.
     public var thresholds: [ThresholdOutcome] = []
+    /// Last lines (what cleanup did).
+    public var footer: [String] = []
 
     public init(title: String, settings: [String], results: [WorkloadResult] = [], assessments: [Assessment] = []) {
         self.title = title
@@ -50,9 +52,10 @@ public struct TextReporter: Sendable {
         lines.append("")
         lines.append(contentsOf: table(report.results))
         lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"))
-        for result in report.results where !result.notes.isEmpty || !result.errors.isEmpty {
+        for result in report.results where !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil {
             lines.append("")
             lines.append(style.bold(result.name))
+            if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
             for note in result.notes { lines.append("  " + note) }
             for error in result.errors {
                 lines.append("  " + style.red("error") + " \(Format.grouped(error.count)) × \(error.kind)")
@@ -80,6 +83,7 @@ public struct TextReporter: Sendable {
             lines.append(failed == 0 ? "  all \(report.thresholds.count) passed"
                                      : style.red("  \(failed) of \(report.thresholds.count) failed: exit code 1"))
         }
+        lines.append(contentsOf: report.footer.map(style.dim))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -91,12 +95,27 @@ public struct TextReporter: Sendable {
         }
     }
 
+    /// What an open-loop result's latencies mean, and how many operations started late.
+    static func openLoopNote(_ result: WorkloadResult, rate: OpenLoopRate) -> String {
+        let started = result.total.attempted
+        let share = started == 0 ? 0 : 100 * Double(result.late) / Double(started)
+        return "open loop at \(Format.grouped(rate.perSecond))/s (\(rate.arrival.rawValue)): latency from each operation's "
+            + "scheduled start, service time from its send; \(Format.grouped(result.late)) of \(Format.grouped(started)) "
+            + "started more than \(OpenLoopRate.lateAfterNanoseconds / 1_000_000) ms late (\(Format.fixed(share, 1))%)"
+    }
+
     /// The results table: every column as wide as its widest cell, numbers right-aligned.
     private func table(_ results: [WorkloadResult]) -> [String] {
         var rows: [Line] = []
         for result in results {
             rows.append(line(result.total, label: result.name + (result.interrupted ? "*" : ""), wall: result.wallSeconds,
                              throughput: result.throughput, isTotal: true))
+            if let service = result.serviceTime {
+                var cells = line(OperationResult(name: "", succeeded: 0, failed: 0, histogram: service), label: "  service time",
+                                 wall: nil, throughput: nil, isTotal: false).cells
+                for index in 1...5 { cells[index] = "" }
+                rows.append(Line(cells: cells, isTotal: false, hasErrors: false))
+            }
             guard result.operations.count > 1 else { continue }
             for operation in result.operations {
                 let rate: Double? = operation.isPreStart || result.wallSeconds == 0

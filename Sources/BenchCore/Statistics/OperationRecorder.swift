@@ -10,7 +10,13 @@ import Synchronization
 public final class OperationRecorder: @unchecked Sendable {
     public let operationNames: [String]
     public let counterNames: [String]
+    /// Latency per operation kind: in open loop from the scheduled start, otherwise from the send.
     public private(set) var histograms: [LatencyHistogram]
+    /// Open loop only: from the actual send to the reply, per operation kind (empty in closed loop).
+    public private(set) var serviceHistograms: [LatencyHistogram]
+    /// Open loop only: operations that started more than `OpenLoopRate.lateAfterNanoseconds` after
+    /// their scheduled start.
+    public private(set) var late = 0
     public private(set) var succeeded: [Int]
     public private(set) var failed: [Int]
     /// Failures by kind: error replies by their code, I/O failures by reason, connect failures.
@@ -26,10 +32,11 @@ public final class OperationRecorder: @unchecked Sendable {
     /// When the last connection task on this loop finished (monotonic nanoseconds).
     public private(set) var finishedAt: UInt64 = 0
 
-    public init(operationNames: [String], counterNames: [String] = []) {
+    public init(operationNames: [String], counterNames: [String] = [], openLoop: Bool = false) {
         self.operationNames = operationNames
         self.counterNames = counterNames
         histograms = operationNames.map { _ in .latency() }
+        serviceHistograms = openLoop ? histograms : []
         succeeded = Array(repeating: 0, count: operationNames.count)
         failed = Array(repeating: 0, count: operationNames.count)
         counters = Array(repeating: 0, count: counterNames.count)
@@ -51,14 +58,27 @@ public final class OperationRecorder: @unchecked Sendable {
         return false
     }
 
-    /// A successful operation `operation` (index into `operationNames`) that took `nanoseconds`;
-    /// `work` is what it adds to progress (the rows of a batch; 1 for a single operation).
+    /// A successful operation `operation` (index into `operationNames`) whose reply came
+    /// `nanoseconds` after it was sent and which was sent `queued` nanoseconds after its scheduled
+    /// start (open loop; `ConnectionContext.queued(sentAt:)`). `work` is what it adds to progress
+    /// (the rows of a batch; 1 for a single operation).
     @inline(__always)
-    public func recordSuccess(_ operation: Int, nanoseconds: UInt64, work: Int = 1) {
+    public func recordSuccess(_ operation: Int, nanoseconds: UInt64, queued: UInt64 = 0, work: Int = 1) {
         completed.wrappingAdd(work, ordering: .relaxed)
         if inWarmup { return }
-        histograms[operation].recordNanoseconds(nanoseconds)
         succeeded[operation] &+= 1
+        guard !serviceHistograms.isEmpty else {
+            histograms[operation].recordNanoseconds(nanoseconds)
+            return
+        }
+        histograms[operation].recordNanoseconds(nanoseconds &+ queued)
+        serviceHistograms[operation].recordNanoseconds(nanoseconds)
+    }
+
+    /// An operation that could not start on time (open loop).
+    func recordLate() {
+        if inWarmup { return }
+        late &+= 1
     }
 
     /// A failed operation, counted under `kind`.

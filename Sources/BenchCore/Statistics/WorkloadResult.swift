@@ -39,6 +39,15 @@ public struct WorkloadResult: Sendable {
     public var notes: [String] = []
     /// Stopped early by Ctrl-C: the counts are what was done until then.
     public var interrupted = false
+    /// Work finished in each second since the workload's connections were started (warm-up included).
+    public var perSecond: [Int] = []
+    /// The schedule of an open-loop run (`--rate`); nil for a closed-loop run.
+    public var rate: OpenLoopRate?
+    /// Open loop: from the actual send to the reply, all kinds together (`total` counts from the
+    /// scheduled start). Nil in closed loop, where the two are the same.
+    public let serviceTime: LatencyHistogram?
+    /// Open loop: operations that started more than `OpenLoopRate.lateAfterNanoseconds` late.
+    public let late: Int
 
     public var wallSeconds: Double { Double(wallNanoseconds) / 1e9 }
 
@@ -56,6 +65,8 @@ public struct WorkloadResult: Sendable {
         let names = recorders.first?.operationNames ?? []
         var operations: [OperationResult] = []
         var everything = LatencyHistogram.latency()
+        let openLoop = recorders.contains { !$0.serviceHistograms.isEmpty }
+        var service = LatencyHistogram.latency()
         var totalSucceeded = 0, totalFailed = 0
         for (index, operationName) in names.enumerated() {
             var histogram = LatencyHistogram.latency()
@@ -67,6 +78,9 @@ public struct WorkloadResult: Sendable {
             }
             let isPreStart = preStartOperationNames.contains(operationName)
             if !isPreStart {
+                for recorder in recorders where !recorder.serviceHistograms.isEmpty {
+                    service.add(recorder.serviceHistograms[index])
+                }
                 everything.add(histogram)
                 totalSucceeded += succeeded
                 totalFailed += failed
@@ -76,6 +90,8 @@ public struct WorkloadResult: Sendable {
         }
         self.operations = operations
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)
+        self.serviceTime = openLoop ? service : nil
+        self.late = recorders.reduce(0) { $0 + $1.late }
         var errors: [String: Int] = [:]
         var counters: [String: Int] = [:]
         var warmupCounters: [String: Int] = [:]

@@ -1,0 +1,86 @@
+import Glibc
+
+/// `--rate N` and `--arrival uniform|poisson`: an open-loop run, where operations are started on a
+/// schedule instead of as soon as the previous one has finished.
+///
+/// The total rate is split evenly over the connections; each connection follows its own schedule.
+/// Latency then counts from each operation's scheduled start, so a server that stalls is charged for
+/// the operations that queued up behind the stall (no coordinated omission); service time, from the
+/// actual send to the reply, is reported next to it.
+public struct OpenLoopRate: Sendable, Equatable {
+    public enum Arrival: String, CaseIterable, Sendable {
+        /// Evenly spaced starts.
+        case uniform
+        /// Exponentially distributed gaps with the same mean: a Poisson process, like independent users.
+        case poisson
+    }
+
+    /// Operations per second over all connections.
+    public var perSecond: Int
+    public var arrival: Arrival
+
+    public init(perSecond: Int, arrival: Arrival = .uniform) {
+        self.perSecond = perSecond
+        self.arrival = arrival
+    }
+
+    /// An operation that starts more than this long after its scheduled time counts as late.
+    public static let lateAfterNanoseconds: UInt64 = 1_000_000
+
+    /// "open loop: 5,000 operations/s in total, uniform arrivals".
+    public var summary: String {
+        "open loop: \(Format.grouped(perSecond)) operations/s in total, \(arrival.rawValue) arrivals, "
+            + "latency counted from each operation's scheduled start"
+    }
+
+    /// What a run without `--rate` says about itself.
+    public static let closedLoopSummary =
+        "closed loop: each connection starts its next operation when the previous one has finished (--rate for open loop)"
+}
+
+/// The start times of one connection's operations (monotonic nanoseconds).
+struct ArrivalSchedule {
+    private let meanGap: Double
+    private let arrival: OpenLoopRate.Arrival
+    private var random: FastRandom
+    /// The scheduled start of the next operation.
+    private(set) var next: UInt64
+
+    /// Connection `index` of `connections` starts from `origin`; uniform schedules are staggered so
+    /// that the connections' starts interleave instead of coinciding.
+    init(rate: OpenLoopRate, connection index: Int, of connections: Int, origin: UInt64, random: FastRandom) {
+        meanGap = 1e9 * Double(connections) / Double(rate.perSecond)
+        arrival = rate.arrival
+        self.random = random
+        next = origin
+        switch rate.arrival {
+        case .uniform: next &+= UInt64(1e9 * Double(index) / Double(rate.perSecond))
+        case .poisson: next &+= drawGap()
+        }
+    }
+
+    /// Returns the next scheduled start and moves on to the one after it.
+    mutating func advance() -> UInt64 {
+        let scheduled = next
+        next = scheduled &+ (arrival == .uniform ? UInt64(meanGap) : drawGap())
+        return scheduled
+    }
+
+    private mutating func drawGap() -> UInt64 {
+        // 1 - U is in (0, 1], so the logarithm is finite.
+        let uniform = 1 - Double(random.next() >> 11) * 0x1p-53
+        return UInt64(-log(uniform) * meanGap)
+    }
+}
+
+extension OptionSpec {
+    /// `--rate`, shared by every subcommand.
+    public static let rate = OptionSpec(
+        "rate", placeholder: "N",
+        help: "Open loop: start N operations per second in total, on a schedule, and count latency from "
+            + "the scheduled start (default: closed loop)")
+    /// `--arrival`, shared by every subcommand.
+    public static let arrival = OptionSpec(
+        "arrival", placeholder: "uniform|poisson", default: "uniform",
+        help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate")
+}

@@ -6,7 +6,7 @@ RELEASE   := .build/release/dbbench
 SERVICES  := scripts/services.sh
 WITH_SERVICES := scripts/with-services.sh
 
-.PHONY: all build debug test demo compare bench-redis bench-timescale services-up services-down deps clean
+.PHONY: all build debug test demo compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
 
 all: build
 
@@ -47,6 +47,24 @@ bench-redis: build
 ## bench-timescale: dbbench timescale against DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (default 127.0.0.1:5432/analytics)
 bench-timescale: build
 	$(RELEASE) timescale $(ARGS)
+
+## ci-bench-redis / ci-bench-timescale: short, bounded benchmarks with thresholds for a CI job
+## (Docs/ci.md): Redis for 5 s after a 1 s warm-up; TimescaleDB a fixed 100,000 rows and 500 queries,
+## so that the queries always read a table of the same size. They start throwaway servers unless REDIS_PORT / DB_PORT point at existing ones,
+## write JSON to $(CI_RESULTS)/, and exit 1 when a threshold fails. CI_ASSERT_* override the thresholds.
+CI_RESULTS ?= results
+CI_ASSERT_REDIS ?= --assert 'errors==0' --assert 'ops>=10000' --assert 'p99<50ms'
+CI_ASSERT_TIMESCALE ?= --assert 'errors==0' --assert 'insert.rows>=5000' --assert 'query.p95<500ms'
+
+ci-bench-redis: build
+	mkdir -p $(CI_RESULTS)
+	$(if $(REDIS_PORT),,$(WITH_SERVICES)) $(RELEASE) redis --connections 50 --tests set,get,mixed \
+	  --duration 5s --warmup 1s --progress on $(CI_ASSERT_REDIS) --format json --output $(CI_RESULTS)/redis.json $(ARGS)
+
+ci-bench-timescale: build
+	mkdir -p $(CI_RESULTS)
+	$(if $(DB_PORT),,$(WITH_SERVICES)) $(RELEASE) timescale --connections 10 --tests insert,query \
+	  --inserts-per-connection 10000 --batch-size 500 --num-queries 500 --progress on $(CI_ASSERT_TIMESCALE) --format json --output $(CI_RESULTS)/timescale.json $(ARGS)
 
 services-up: deps
 	$(SERVICES) up

@@ -118,6 +118,11 @@ struct OpenLoopTests {
         #expect(service.max >= 200_000)
         #expect(result.total.latency.p90 > 50_000)
         #expect(result.total.latency.max >= 200_000)
+        // --assert can hold a run to its schedule.
+        let thresholds = try ["late==0", "scheduled.late<300"].map {
+            try Threshold(parsing: $0, workloads: ["scheduled"], command: "dbbench test")
+        }
+        #expect(ThresholdOutcome.evaluate(thresholds, results: [result]).map(\.passed) == [false, true])
     }
 
     @Test func closedLoopHasNoServiceTimeOrLateCount() async throws {

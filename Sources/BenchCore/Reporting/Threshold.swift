@@ -9,8 +9,10 @@ public struct Threshold: Sendable, Equatable {
         case rows
         /// Failures of every kind, counted.
         case errors
+        /// Operations that started more than 1 ms after their scheduled time (open loop), counted.
+        case late
 
-        var isLatency: Bool { ![.ops, .rows, .errors].contains(self) }
+        var isLatency: Bool { ![.ops, .rows, .errors, .late].contains(self) }
     }
 
     public enum Comparison: String, CaseIterable, Sendable {
@@ -91,6 +93,7 @@ public struct Threshold: Sendable, Equatable {
             guard let rows = result.counters["rows"] else { return nil }
             return result.wallSeconds > 0 ? Double(rows) / result.wallSeconds : 0
         case .errors: return Double(result.errors.reduce(0) { $0 + $1.count })
+        case .late: return Double(result.late)  // always 0 in closed loop, which has no schedule
         }
     }
 
@@ -99,7 +102,7 @@ public struct Threshold: Sendable, Equatable {
         switch metric {
         case .ops: return "\(Format.grouped(Int(value.rounded()))) ops/s"
         case .rows: return "\(Format.grouped(Int(value.rounded()))) rows/s"
-        case .errors: return Format.grouped(Int(value))
+        case .errors, .late: return Format.grouped(Int(value))
         default: return "\(Format.milliseconds(value)) ms"
         }
     }

@@ -67,13 +67,10 @@ public enum RedisCommand: Subcommand {
             report.results.append(result)
         }
         report.assessments = RedisAssessment.assess(report.results)
-        let thresholdCode = report.check(options.thresholds)
-        let code = runner.stop.isRequested ? ExitCode.interrupted : thresholdCode
-        var metadata = ReportMetadata(version: dbbenchVersion, command: name, configuration: options.configuration)
-        metadata.target = endpoint.address.description
-        metadata.serverVersion = version
-        try options.output.emit(report, style: style, metadata: metadata, exitCode: code)
-        return code
+        return try options.output.finish(
+            &report, thresholds: options.thresholds, interrupted: runner.stop.isRequested, style: style,
+            metadata: ReportMetadata(command: name, target: endpoint.address.description, serverVersion: version,
+                                     configuration: options.configuration))
     }
 
     /// Connects once (which checks reachability and credentials) and reads `redis_version`.

@@ -47,6 +47,8 @@ struct InsertWorkload: Workload {
         let recorder = context.recorder
         await context.ready()
 
+        // `context.operations` counts rows; `startOperation` is asked once per batch (the open-loop
+        // schedule is in batches), so `remaining` is what ends the loop.
         var remaining = context.operations
         while remaining > 0, await context.startOperation() {
             let count = min(fullBatch, remaining)

@@ -102,14 +102,12 @@ public enum TimescaleCommand: Subcommand {
         if let failure { throw failure }
 
         report.assessments = TimescaleAssessment.assess(report.results)
-        let thresholdCode = report.check(options.thresholds)
-        let code = runner.stop.isRequested ? ExitCode.interrupted : thresholdCode
         report.footer = ["cleanup: \(cleanupNote)"]
-        var metadata = ReportMetadata(version: dbbenchVersion, command: name, configuration: options.configuration)
-        metadata.target = endpoint.description
-        metadata.serverVersion = preparation.serverVersion + (preparation.timescaleVersion.map { ", TimescaleDB \($0)" } ?? "")
-        try options.output.emit(report, style: style, metadata: metadata, exitCode: code)
-        return code
+        let serverVersion = preparation.serverVersion + (preparation.timescaleVersion.map { ", TimescaleDB \($0)" } ?? "")
+        return try options.output.finish(
+            &report, thresholds: options.thresholds, interrupted: runner.stop.isRequested, style: style,
+            metadata: ReportMetadata(command: name, target: endpoint.description, serverVersion: serverVersion,
+                                     configuration: options.configuration))
     }
 }
 

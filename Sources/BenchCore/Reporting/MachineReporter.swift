@@ -6,14 +6,18 @@ public struct ReportMetadata: Sendable {
     public let version: String
     /// "redis", "timescale".
     public let command: String
+    /// The server measured ("127.0.0.1:6379").
+    public let target: String
+    public let serverVersion: String
     /// The effective options (flag, environment or default), passwords left out.
     public let configuration: [(String, String)]
-    public var target = ""
-    public var serverVersion = ""
 
-    public init(version: String, command: String, configuration: [(String, String)]) {
+    public init(command: String, target: String, serverVersion: String, configuration: [(String, String)],
+                version: String = dbbenchVersion) {
         self.version = version
         self.command = command
+        self.target = target
+        self.serverVersion = serverVersion
         self.configuration = configuration
     }
 }

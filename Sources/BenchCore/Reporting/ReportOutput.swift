@@ -22,11 +22,24 @@ public struct ReportOutput: Sendable {
         if path == "" { throw UsageError("\(arguments.command): --output needs a file name") }
     }
 
-    /// Fails before any load is generated when the file cannot be written.
+    /// Fails before any load is generated when the file cannot be written (and leaves no empty
+    /// file behind when it did not exist).
     public func checkWritable() throws {
         guard let path else { return }
+        let existed = access(path, F_OK) == 0
         guard let file = fopen(path, "a") else { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
         fclose(file)
+        if !existed { unlink(path) }
+    }
+
+    /// Evaluates `thresholds` into `report`, then prints and writes it; returns the exit code: 130
+    /// after a stop signal, else 1 when a threshold failed, else 0.
+    public func finish(_ report: inout BenchmarkReport, thresholds: [Threshold], interrupted: Bool, style: TerminalStyle,
+                       metadata: ReportMetadata) throws -> Int32 {
+        let thresholdCode = report.check(thresholds)
+        let code = interrupted ? ExitCode.interrupted : thresholdCode
+        try emit(report, style: style, metadata: metadata, exitCode: code)
+        return code
     }
 
     /// Prints and writes `report` as asked.

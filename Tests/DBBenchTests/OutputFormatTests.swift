@@ -24,13 +24,35 @@ func rebuildHistogram(_ json: [String: Any]) throws -> LatencyHistogram {
     return histogram
 }
 
-/// Checks one workload object against the documented schema (Docs/output.md) and returns it.
+/// Checks a document's top level against the documented schema (Docs/output.md, version 1).
+func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    for key in ["schema_version", "tool", "version", "command", "target", "server_version", "configuration", "interrupted",
+                "exit_code", "workloads", "assessment", "thresholds"] {
+        #expect(document[key] != nil, "document lacks \(key)", sourceLocation: sourceLocation)
+    }
+    for workload in try #require(document["workloads"] as? [[String: Any]], sourceLocation: sourceLocation) {
+        try checkWorkloadSchema(workload, sourceLocation: sourceLocation)
+    }
+}
+
+/// Checks one workload object against the documented schema (Docs/output.md, version 1).
 func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for key in ["name", "wall_seconds", "attempted", "succeeded", "failed", "throughput_per_second", "errors",
-                "counters", "latency_us", "histogram", "per_second", "notes", "operations", "late"] {
+    for key in ["name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
+                "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
+                "service_time_us", "service_time_histogram", "per_second", "notes", "operations"] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
     }
-    let latency = try #require(workload["latency_us"] as? [String: Any], sourceLocation: sourceLocation)
+    try checkLatencySchema(workload["latency_us"], sourceLocation: sourceLocation)
+    for operation in try #require(workload["operations"] as? [[String: Any]], sourceLocation: sourceLocation) {
+        for key in ["name", "before_measured_interval", "attempted", "succeeded", "failed", "latency_us", "histogram"] {
+            #expect(operation[key] != nil, "operation lacks \(key)", sourceLocation: sourceLocation)
+        }
+        try checkLatencySchema(operation["latency_us"], sourceLocation: sourceLocation)
+    }
+}
+
+func checkLatencySchema(_ value: Any?, sourceLocation: SourceLocation) throws {
+    let latency = try #require(value as? [String: Any], sourceLocation: sourceLocation)
     for key in ["count", "mean", "p50", "p90", "p95", "p99", "p99_9", "max"] {
         #expect(latency[key] is NSNumber, "latency_us lacks \(key)", sourceLocation: sourceLocation)
     }
@@ -45,6 +67,7 @@ struct OutputFormatTests {
                            prefix: "dbbench-test-json:"))
         #expect(result.exitCode == 0, "\(result.stderr)")
         let document = try parseJSON(result.stdout)
+        try checkDocumentSchema(document)
         #expect(document["schema_version"] as? Int == 1)
         #expect(document["tool"] as? String == "dbbench")
         #expect(document["version"] as? String == dbbenchVersion)
@@ -60,7 +83,6 @@ struct OutputFormatTests {
         let workloads = try #require(document["workloads"] as? [[String: Any]])
         #expect(workloads.map { $0["name"] as? String } == ["SET", "GET"])
         for workload in workloads {
-            try checkWorkloadSchema(workload)
             #expect(workload["attempted"] as? Int == 2000)
             #expect(workload["succeeded"] as? Int == 2000)
             let histogramJSON = try #require(workload["histogram"] as? [String: Any])
@@ -126,6 +148,7 @@ struct OutputFormatTests {
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(!result.stdout.contains(TestServices.postgresPassword))
         let document = try parseJSON(result.stdout)
+        try checkDocumentSchema(document)
         #expect(document["command"] as? String == "timescale")
         #expect((document["server_version"] as? String)?.isEmpty == false)
         let configuration = try #require(document["configuration"] as? [String: String])
@@ -133,7 +156,6 @@ struct OutputFormatTests {
         #expect(configuration["password"] == nil)
         let workloads = try #require(document["workloads"] as? [[String: Any]])
         let insert = try #require(workloads.first)
-        try checkWorkloadSchema(insert)
         #expect((insert["counters"] as? [String: Int])?["rows"] == 400)
     }
 }

@@ -199,7 +199,10 @@ struct RedisCommandTests {
             ["--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off", "--format", "json"],
             prefix: "dbbench-test-rate:"))
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let set = try #require((try parseJSON(result.stdout)["workloads"] as? [[String: Any]])?.first)
+        let document = try parseJSON(result.stdout)
+        try checkDocumentSchema(document)
+        let set = try #require((document["workloads"] as? [[String: Any]])?.first)
+        #expect((set["open_loop"] as? [String: Any])?["rate_per_second"] as? Int == 1000)
         let latency = try #require(set["latency_us"] as? [String: Any]).compactMapValues { $0 as? Int }
         let service = try #require(set["service_time_us"] as? [String: Any]).compactMapValues { $0 as? Int }
         let succeeded = try #require(set["succeeded"] as? Int)

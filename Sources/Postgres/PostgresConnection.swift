@@ -131,7 +131,7 @@ public final class PostgresConnection {
     /// Executes prepared statement `name` without parameters.
     nonisolated(nonsending)
     public func executePrepared(_ name: String) async throws(PostgresError) -> PostgresOutcome {
-        try await afterSend(PQsendQueryPrepared(connection, name, 0, nil, nil, nil, 0))
+        try await afterSend(name.withCString { PQsendQueryPrepared(connection, $0, 0, nil, nil, nil, 0) })
         return try await collectOutcome()
     }
 
@@ -142,7 +142,9 @@ public final class PostgresConnection {
         let sent: Int32 = parameters.storage.withUnsafeBufferPointer { buffer in
             pointerScratch.removeAll(keepingCapacity: true)
             for start in starts { pointerScratch.append(buffer.baseAddress! + start) }
-            return PQsendQueryPrepared(connection, name, Int32(starts.count), pointerScratch, nil, nil, 0)
+            // `withCString` borrows a short name's bytes in place; passing the String itself would
+            // allocate a NUL-terminated copy on every call.
+            return name.withCString { PQsendQueryPrepared(connection, $0, Int32(starts.count), pointerScratch, nil, nil, 0) }
         }
         try await afterSend(sent)
         return try await collectOutcome()
@@ -162,7 +164,9 @@ public final class PostgresConnection {
                 lengthScratch.append(max(0, field.length))
             }
             if formatScratch.count != fields.count { formatScratch = Array(repeating: 1, count: fields.count) }
-            return PQsendQueryPrepared(connection, name, Int32(fields.count), pointerScratch, lengthScratch, formatScratch, 0)
+            return name.withCString {
+                PQsendQueryPrepared(connection, $0, Int32(fields.count), pointerScratch, lengthScratch, formatScratch, 0)
+            }
         }
         try await afterSend(sent)
         return try await collectOutcome()
@@ -230,7 +234,7 @@ public final class PostgresConnection {
     public func pipelinePrepared(_ name: String, count: Int, onResult: (PostgresOutcome) -> Void) async throws(PostgresError) {
         guard PQenterPipelineMode(connection) == 1 else { throw .unexpected("cannot enter pipeline mode") }
         for _ in 0..<count {
-            guard PQsendQueryPrepared(connection, name, 0, nil, nil, nil, 0) == 1 else {
+            guard name.withCString({ PQsendQueryPrepared(connection, $0, 0, nil, nil, nil, 0) }) == 1 else {
                 throw .connectionLost(Self.errorMessage(connection))
             }
         }

@@ -31,7 +31,14 @@ public struct TextParameters: ~Copyable {
             storage.append(CChar(UInt8(ascii: "0") + UInt8(magnitude % 10)))
             magnitude /= 10
         } while magnitude > 0
-        storage[first...].reverse()
+        // Reversed in place: `storage[first...].reverse()` would mutate a copied slice, one
+        // allocation per parameter.
+        var low = first, high = storage.count - 1
+        while low < high {
+            storage.swapAt(low, high)
+            low += 1
+            high -= 1
+        }
         storage.append(0)
     }
 }

@@ -1,6 +1,10 @@
+#define _GNU_SOURCE
+#include <pthread.h>
 #include "CLinux.h"
 
 static __thread void *current_loop = 0;
 
 void *clinux_current_loop(void) { return current_loop; }
 void clinux_set_current_loop(void *loop) { current_loop = loop; }
+
+void clinux_set_thread_name(const char *name) { (void)pthread_setname_np(pthread_self(), name); }

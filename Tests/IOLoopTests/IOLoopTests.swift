@@ -13,6 +13,19 @@ struct IOLoopTests {
         #expect(!loop.inLoopThread)
     }
 
+    @Test func loopThreadsAreNamedForProfilers() async throws {
+        let loop = try IOLoop(index: 3)
+        defer { loop.shutdown() }
+        let name = await Task(executorPreference: loop) { () -> String in
+            guard let file = fopen("/proc/thread-self/comm", "r") else { return "" }
+            defer { fclose(file) }
+            var buffer = [CChar](repeating: 0, count: 32)
+            guard fgets(&buffer, 32, file) != nil else { return "" }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }.value
+        #expect(name == "dbbench-loop-3\n")
+    }
+
     @Test func manyTasksAndSuspensionsStayOnTheLoop() async throws {
         let loop = try IOLoop()
         defer { loop.shutdown() }

@@ -28,6 +28,9 @@ static const uint32_t CLINUX_EPOLLET = EPOLLET;
 void *clinux_current_loop(void);
 void clinux_set_current_loop(void *loop);
 
+/* Names the calling thread (at most 15 characters), as top, perf and gdb show it. */
+void clinux_set_thread_name(const char *name);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t clinux_monotonic_ns(void) {
     struct timespec ts;

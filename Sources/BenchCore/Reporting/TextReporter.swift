@@ -102,6 +102,7 @@ public struct TextReporter: Sendable {
         return "open loop at \(Format.grouped(rate.perSecond))/s (\(rate.arrival.rawValue)): latency from each operation's "
             + "scheduled start, service time from its send; \(Format.grouped(result.late)) of \(Format.grouped(started)) "
             + "started more than \(OpenLoopRate.lateAfterNanoseconds / 1_000_000) ms late (\(Format.fixed(share, 1))%)"
+            + (share > 1 ? " — the server, or too few --connections, did not keep up with this rate" : "")
     }
 
     /// The results table: every column as wide as its widest cell, numbers right-aligned.

@@ -35,10 +35,8 @@ public enum RedisCommand: Subcommand {
         defer { loops.shutdown() }
 
         let style = TerminalStyle.forStandardOutput(environment: environment)
-        let runner = BenchmarkRunner(
-            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
-            limits: options.limits)
-        try options.output.checkWritable()
+        let runner = options.run.runner(loops: loops, style: style, stderrIsTerminal: standardErrorIsTerminal)
+        try options.run.output.checkWritable()
         let version = try await serverVersion(target, on: loops.loops[0])
 
         var report = BenchmarkReport(
@@ -46,10 +44,10 @@ public enum RedisCommand: Subcommand {
             settings: [
                 "\(options.connections) connections", "\(options.threads) threads",
                 "pipeline \(options.pipeline)",
-                options.limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
+                options.run.limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
                 "\(Format.grouped(options.cacheKeys)) cache keys",
                 "values \(options.valueSize.count == 1 ? "\(options.valueSize.lowerBound)" : "\(options.valueSize.lowerBound)-\(options.valueSize.upperBound)") B",
-                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", options.limits.loopSummary,
+                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", options.run.limits.loopSummary,
             ])
         let settings = KeyValueSettings(
             target: target, connections: options.connections, operations: options.operations,
@@ -67,8 +65,8 @@ public enum RedisCommand: Subcommand {
             report.results.append(result)
         }
         report.assessments = RedisAssessment.assess(report.results)
-        return try options.output.finish(
-            &report, thresholds: options.thresholds, interrupted: runner.stop.isRequested, style: style,
+        return try options.run.output.finish(
+            &report, thresholds: options.run.thresholds, interrupted: runner.stop.isRequested, style: style,
             metadata: ReportMetadata(command: name, target: endpoint.address.description, serverVersion: version,
                                      configuration: options.configuration))
     }

@@ -27,11 +27,8 @@ public struct RedisOptions: Sendable {
     public var threads: Int
     public var connectTimeout: Duration
     public var ioTimeout: Duration
-    public var thresholds: [Threshold]
-    /// `--progress`: auto, on or off.
-    public var progress: String
-    public var limits: RunLimits
-    public var output: ReportOutput
+    /// `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`, `--progress`, `--format`, `--output`.
+    public var run: RunOptions
     /// The effective options for the JSON output (no password).
     public var configuration: [(String, String)]
 
@@ -65,12 +62,7 @@ public struct RedisOptions: Sendable {
         .threads,
         .connectTimeout,
         .ioTimeout,
-    ] + OptionSpec.runLimits + [
-        .assert,
-        .progress,
-    ] + ReportOutput.specs + [
-        .help,
-    ]
+    ] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
@@ -92,25 +84,19 @@ public struct RedisOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))
 
-        progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
-        limits = try RunLimits(arguments)
-        output = try ReportOutput(arguments)
+        run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue))
         configuration = arguments.effectiveConfiguration(
             hiding: ["password"], resolved: ["threads": String(threads), "key-range": String(keyRange)])
-        thresholds = []
-        for expression in arguments.all("assert") {
-            thresholds.append(try Threshold(parsing: expression, workloads: RedisTest.allCases.map(\.rawValue), command: command))
-        }
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections") }
         if keyPrefix.isEmpty {
             throw UsageError("\(command): --key-prefix must not be empty: teardown deletes every key under the prefix")
         }
-        if limits.rate != nil && pipeline > 1 {
+        if run.limits.rate != nil && pipeline > 1 {
             throw UsageError("\(command): --rate schedules every request on its own and cannot be combined with --pipeline \(pipeline); use more --connections for more requests in flight")
         }
         let countsOperations = tests.contains { $0 != .connections }
-        if countsOperations && limits.duration == nil && operations < connections {
+        if countsOperations && run.limits.duration == nil && operations < connections {
             throw UsageError("\(command): --num-operations (\(operations)) is smaller than --connections (\(connections)); every connection needs at least one operation")
         }
     }

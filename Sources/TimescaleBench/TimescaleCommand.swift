@@ -39,11 +39,9 @@ public enum TimescaleCommand: Subcommand {
         defer { loops.shutdown() }
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)
-        let runner = BenchmarkRunner(
-            loops: loops, progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal), style: style,
-            limits: options.limits)
+        let runner = options.run.runner(loops: loops, style: style, stderrIsTerminal: standardErrorIsTerminal)
 
-        try options.output.checkWritable()
+        try options.run.output.checkWritable()
         let preparation = try await withTaskExecutorPreference(control) {
             try await failingRun { () async throws(PostgresError) in
                 try await table.prepare(createTable: options.tests.contains(.insert) || options.tests.contains(.query), on: control)
@@ -104,8 +102,8 @@ public enum TimescaleCommand: Subcommand {
         report.assessments = TimescaleAssessment.assess(report.results)
         report.footer = ["cleanup: \(cleanupNote)"]
         let serverVersion = preparation.serverVersion + (preparation.timescaleVersion.map { ", TimescaleDB \($0)" } ?? "")
-        return try options.output.finish(
-            &report, thresholds: options.thresholds, interrupted: runner.stop.isRequested, style: style,
+        return try options.run.output.finish(
+            &report, thresholds: options.run.thresholds, interrupted: runner.stop.isRequested, style: style,
             metadata: ReportMetadata(command: name, target: endpoint.description, serverVersion: serverVersion,
                                      configuration: options.configuration))
     }
@@ -115,12 +113,12 @@ extension TimescaleCommand {
     /// The settings line under the title: only what shapes the workloads that run.
     static func settings(_ options: TimescaleOptions, table: MetricsTable, preparation: MetricsTable.Preparation) -> [String] {
         var settings = ["\(options.connections) connections", "\(options.threads) threads"]
-        if let duration = options.limits.summary { settings.append(duration) }
+        if let duration = options.run.limits.summary { settings.append(duration) }
         if options.tests.contains(.insert) {
-            settings.append((options.limits.duration == nil ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
+            settings.append((options.run.limits.duration == nil ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
                             + "batches of \(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")")
         }
-        if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.limits.duration == nil {
+        if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.run.limits.duration == nil {
             settings.append("\(Format.grouped(options.queryCount)) queries")
         }
         if preparation.usesTable {
@@ -129,7 +127,7 @@ extension TimescaleCommand {
         if let custom = options.customQuery {
             settings.append("statement: \(custom.sql)")
         }
-        settings.append(options.limits.loopSummary)
+        settings.append(options.run.limits.loopSummary)
         return settings
     }
 }

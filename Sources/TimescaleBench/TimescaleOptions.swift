@@ -41,11 +41,8 @@ public struct TimescaleOptions: Sendable {
     public var threads: Int
     public var connectTimeout: Duration
     public var ioTimeout: Duration
-    public var thresholds: [Threshold]
-    /// `--progress`: auto, on or off.
-    public var progress: String
-    public var limits: RunLimits
-    public var output: ReportOutput
+    /// `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`, `--progress`, `--format`, `--output`.
+    public var run: RunOptions
     /// The effective options for the JSON output (no password).
     public var configuration: [(String, String)]
 
@@ -84,12 +81,7 @@ public struct TimescaleOptions: Sendable {
         .connectTimeout,
         OptionSpec("timeout", placeholder: "DURATION", default: "60s",
                    help: "How long one statement may wait for its result before it counts as an error"),
-    ] + OptionSpec.runLimits + [
-        .assert,
-        .progress,
-    ] + ReportOutput.specs + [
-        .help,
-    ]
+    ] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
@@ -115,14 +107,8 @@ public struct TimescaleOptions: Sendable {
         connectTimeout = try arguments.duration("connect-timeout", default: .seconds(5), in: .milliseconds(1)...(.seconds(600)))
         ioTimeout = try arguments.duration("timeout", default: .seconds(60), in: .milliseconds(1)...(.seconds(3600)))
 
-        progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
-        limits = try RunLimits(arguments)
-        output = try ReportOutput(arguments)
+        run = try RunOptions(arguments, workloads: TimescaleTest.allCases.map(\.rawValue))
         configuration = arguments.effectiveConfiguration(hiding: ["password"], resolved: ["threads": String(threads)])
-        thresholds = []
-        for expression in arguments.all("assert") {
-            thresholds.append(try Threshold(parsing: expression, workloads: TimescaleTest.allCases.map(\.rawValue), command: command))
-        }
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
         if tests.isEmpty { throw UsageError("\(command): --tests selects no workload; choose from insert,query,connections,sql") }
@@ -142,7 +128,7 @@ public struct TimescaleOptions: Sendable {
         if insertMethod == .insert && batchSize > Self.maximumInsertBatch && tests.contains(.insert) {
             throw UsageError("\(command): --batch-size \(batchSize) is too large for --insert-method insert (at most \(Self.maximumInsertBatch) rows of \(MetricRow.columnCount) parameters); use --insert-method copy")
         }
-        if (tests.contains(.query) || tests.contains(.sql)) && limits.duration == nil && queryCount < connections {
+        if (tests.contains(.query) || tests.contains(.sql)) && run.limits.duration == nil && queryCount < connections {
             throw UsageError("\(command): --num-queries (\(queryCount)) is smaller than --connections (\(connections)); every connection needs at least one query")
         }
     }

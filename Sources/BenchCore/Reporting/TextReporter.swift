@@ -112,9 +112,7 @@ public struct TextReporter: Sendable {
             rows.append(line(result.total, label: result.name + (result.interrupted ? "*" : ""), wall: result.wallSeconds,
                              throughput: result.throughput, isTotal: true))
             if let service = result.serviceTime {
-                var cells = line(OperationResult(name: "", succeeded: 0, failed: 0, histogram: service), label: "  service time",
-                                 wall: nil, throughput: nil, isTotal: false).cells
-                for index in 1...5 { cells[index] = "" }
+                let cells = ["  service time", "", "", "", "", ""] + latencyCells(LatencySummary(service))
                 rows.append(Line(cells: cells, isTotal: false, hasErrors: false))
             }
             guard result.operations.count > 1 else { continue }
@@ -148,11 +146,6 @@ public struct TextReporter: Sendable {
     }
 
     private func line(_ operation: OperationResult, label: String, wall: Double?, throughput: Double?, isTotal: Bool) -> Line {
-        let latency = operation.latency
-        let latencyCells = latency.count == 0
-            ? Array(repeating: "-", count: 7)
-            : [Format.milliseconds(latency.mean)] + [latency.p50, latency.p90, latency.p95, latency.p99, latency.p999, latency.max]
-                .map { Format.milliseconds($0) }
         let cells = [
             label,
             Format.grouped(operation.attempted),
@@ -160,7 +153,14 @@ public struct TextReporter: Sendable {
             Format.grouped(operation.failed),
             wall.map { Format.fixed($0, 3) } ?? "",
             throughput.map { Format.grouped(Int($0.rounded())) } ?? "-",
-        ] + latencyCells
+        ] + latencyCells(operation.latency)
         return Line(cells: cells, isTotal: isTotal, hasErrors: operation.failed > 0)
+    }
+
+    /// mean, p50 … max in milliseconds, or dashes when nothing was measured.
+    private func latencyCells(_ latency: LatencySummary) -> [String] {
+        guard latency.count > 0 else { return Array(repeating: "-", count: 7) }
+        return [Format.milliseconds(latency.mean)] + [latency.p50, latency.p90, latency.p95, latency.p99, latency.p999, latency.max]
+            .map { Format.milliseconds($0) }
     }
 }

@@ -3,10 +3,10 @@ import Testing
 
 @Suite("Text parameters")
 struct TextParametersTests {
-    /// The NUL-terminated strings as libpq will read them.
+    /// The NUL-terminated strings as libpq will read them, through the pointer array it is given.
     func strings(_ parameters: borrowing TextParameters) -> [String] {
-        parameters.storage.withUnsafeBufferPointer { buffer in
-            parameters.starts.map { String(cString: buffer.baseAddress! + $0) }
+        parameters.withValuePointers { values, count in
+            (0..<Int(count)).map { String(cString: values[$0]!) }
         }
     }
 
@@ -19,5 +19,17 @@ struct TextParametersTests {
         parameters.removeAll()
         parameters.append(99)
         #expect(strings(parameters) == ["99"])
+    }
+
+    @Test func growsPastItsInitialCapacityWithoutLosingEarlierParameters() {
+        var parameters = TextParameters()
+        let texts = (0..<40).map { String(repeating: "x", count: $0 * 7) + "\($0)" }
+        for (index, text) in texts.enumerated() {
+            if index.isMultiple(of: 2) { parameters.append(text) } else { parameters.append(index * 1_000_003) }
+        }
+        let expected = texts.enumerated().map { $0.offset.isMultiple(of: 2) ? $0.element : String($0.offset * 1_000_003) }
+        #expect(parameters.count == 40)
+        #expect(strings(parameters) == expected)
+        #expect(parameters.strings == expected)
     }
 }

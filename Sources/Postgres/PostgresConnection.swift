@@ -147,8 +147,7 @@ public final class PostgresConnection {
         let sent = parameters.withValuePointers { values, count in
             name.withCString { PQsendQueryPrepared(connection, $0, count, values, nil, nil, 0) }
         }
-        guard sent == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
-        if PQflush(connection) != 0 { try await flushOutput() }
+        try await afterSend(sent)
         return try await collectOutcome()
     }
 

@@ -27,15 +27,10 @@ public struct OpenLoopRate: Sendable, Equatable {
     /// An operation that starts more than this long after its scheduled time counts as late.
     public static let lateAfterNanoseconds: UInt64 = 1_000_000
 
-    /// "open loop: 5,000 operations/s in total, uniform arrivals".
-    public var summary: String {
-        "open loop: \(Format.grouped(perSecond)) operations/s in total, \(arrival.rawValue) arrivals, "
-            + "latency counted from each operation's scheduled start"
+    /// "open loop at 5,000/s (uniform)", for the settings line and the open-loop note.
+    public var label: String {
+        "open loop at \(Format.grouped(perSecond))/s (\(arrival.rawValue))"
     }
-
-    /// What a run without `--rate` says about itself.
-    public static let closedLoopSummary =
-        "closed loop: each connection starts its next operation when the previous one has finished (--rate for open loop)"
 }
 
 /// The start times of one connection's operations (monotonic nanoseconds).

@@ -32,10 +32,7 @@ public struct RunLimits: Sendable, Equatable {
     }
 
     /// "closed loop" or "open loop at 5,000/s (poisson)", for the settings line.
-    public var loopSummary: String {
-        guard let rate else { return "closed loop" }
-        return "open loop at \(Format.grouped(rate.perSecond))/s (\(rate.arrival.rawValue))"
-    }
+    public var loopSummary: String { rate?.label ?? "closed loop" }
 
     /// "30s after a 5s warm-up", for the settings line.
     public var summary: String? {

@@ -118,11 +118,10 @@ public enum MachineReporter {
         for result in report.results {
             for operation in [result.total] + (result.operations.count > 1 ? result.operations : []) {
                 let latency = operation.latency
-                let rate = operation.isPreStart || result.wallSeconds == 0 ? 0 : Double(operation.succeeded) / result.wallSeconds
                 let cells: [String] = [
                     result.name, operation.name == result.name ? "" : operation.name, String(result.connections),
                     Format.fixed(result.wallSeconds, 6), String(operation.attempted), String(operation.succeeded),
-                    String(operation.failed), Format.fixed(rate, 1), Format.fixed(latency.mean, 1), String(latency.p50),
+                    String(operation.failed), Format.fixed(result.throughput(of: operation) ?? 0, 1), Format.fixed(latency.mean, 1), String(latency.p50),
                     String(latency.p90), String(latency.p95), String(latency.p99), String(latency.p999), String(latency.max),
                     result.interrupted ? "true" : "false",
                 ] + Self.openLoopCells(result, isTotal: operation.name == result.name)

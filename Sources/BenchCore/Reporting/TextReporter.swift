@@ -99,7 +99,7 @@ public struct TextReporter: Sendable {
     static func openLoopNote(_ result: WorkloadResult, rate: OpenLoopRate) -> String {
         let started = result.total.attempted
         let share = started == 0 ? 0 : 100 * Double(result.late) / Double(started)
-        return "open loop at \(Format.grouped(rate.perSecond))/s (\(rate.arrival.rawValue)): latency from each operation's "
+        return "\(rate.label): latency from each operation's "
             + "scheduled start, service time from its send; \(Format.grouped(result.late)) of \(Format.grouped(started)) "
             + "started more than \(OpenLoopRate.lateAfterNanoseconds / 1_000_000) ms late (\(Format.fixed(share, 1))%)"
             + (share > 1 ? " — the server, or too few --connections, did not keep up with this rate" : "")
@@ -117,9 +117,8 @@ public struct TextReporter: Sendable {
             }
             guard result.operations.count > 1 else { continue }
             for operation in result.operations {
-                let rate: Double? = operation.isPreStart || result.wallSeconds == 0
-                    ? nil : Double(operation.succeeded) / result.wallSeconds
-                rows.append(line(operation, label: "  " + operation.name, wall: nil, throughput: rate, isTotal: false))
+                rows.append(line(operation, label: "  " + operation.name, wall: nil, throughput: result.throughput(of: operation),
+                                 isTotal: false))
             }
         }
         var widths = Self.headers.map(\.count)

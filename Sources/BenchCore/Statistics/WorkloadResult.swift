@@ -56,6 +56,12 @@ public struct WorkloadResult: Sendable {
         wallNanoseconds == 0 ? 0 : Double(total.succeeded) / wallSeconds
     }
 
+    /// Succeeded operations of one kind per second of wall time; nil for an operation that runs
+    /// before the measured interval, or when no time was measured.
+    public func throughput(of operation: OperationResult) -> Double? {
+        operation.isPreStart || wallNanoseconds == 0 ? nil : Double(operation.succeeded) / wallSeconds
+    }
+
     /// Merges the per-loop recorders of one run.
     public init(name: String, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64,
                 preStartOperationNames: Set<String> = []) {

@@ -35,6 +35,9 @@ enum PipelinedDriver {
         var head = 0  // oldest request in flight
         var inFlight = 0
         var unsent = operations
+        var sent = 0
+        // In open loop `startOperation` counts what starts; in closed loop this driver paces itself.
+        defer { if !context.isOpenLoop { context.countStarted(sent) } }
 
         while unsent > 0 || inFlight > 0 {
             if context.isOpenLoop {
@@ -50,6 +53,7 @@ enum PipelinedDriver {
                     operationOf[slot] = source.appendNext(to: &connection.output)
                     inFlight += 1
                     unsent -= 1
+                    sent += 1
                 }
                 let now = monotonicNanoseconds()
                 for offset in first..<inFlight {

@@ -16,6 +16,8 @@ private struct SyntheticWorkload: Workload {
     let totalOperations: Int
     var failSetup = false
     var failingConnection: Int?
+    /// Asks `startOperation` before each operation and gives up after (index + 1) × 10 of them.
+    var unevenStop = false
     let log = Log()
     var name: String { "SYNTHETIC" }
     var operationNames: [String] { ["op"] }
@@ -31,7 +33,15 @@ private struct SyntheticWorkload: Workload {
         let readyAt = monotonicNanoseconds()
         await context.ready()
         let first = monotonicNanoseconds()
-        for _ in 0..<context.operations { context.recorder.recordSuccess(0, nanoseconds: 1_000_000) }
+        if unevenStop {
+            var done = 0
+            while done < (context.index + 1) * 10, await context.startOperation() {
+                context.recorder.recordSuccess(0, nanoseconds: 1_000_000)
+                done += 1
+            }
+        } else {
+            for _ in 0..<context.operations { context.recorder.recordSuccess(0, nanoseconds: 1_000_000) }
+        }
         let entry = Log.Entry(index: context.index, loop: context.loop.index, onLoopThread: context.loop.inLoopThread,
                               share: context.operations, readyAt: readyAt, firstOperationAt: first)
         log.entries.withLock { $0.append(entry) }
@@ -84,6 +94,36 @@ struct RunnerTests {
         #expect(result.errors.count == 1)
         #expect(result.errors.first?.count == 1)
         #expect(result.errors.first?.kind.contains("refused") == true)
+    }
+
+    @Test func spreadOverConnectionsCountsWhatEachStarted() async throws {
+        let loops = try IOLoopGroup(count: 2)
+        defer { loops.shutdown() }
+        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
+        var workload = SyntheticWorkload(connections: 5, totalOperations: 1000)
+        workload.unevenStop = true
+        let result = try await runner.run(workload)
+        // Connections stop after 10, 20, 30, 40 and 50 of their 200 operations.
+        #expect(result.total.succeeded == 150)
+        #expect(result.operationsPerConnection == ConnectionSpread([10, 20, 30, 40, 50]))
+        #expect(result.operationsPerConnection?.minimum == 10)
+        #expect(result.operationsPerConnection?.median == 30)
+        #expect(result.operationsPerConnection?.maximum == 50)
+        #expect(TextReporter.spreadNote(try #require(result.operationsPerConnection))
+                == "operations per connection: 10 min · 30 median · 50 max")
+    }
+
+    @Test func evenSharesLeaveNoSpreadNote() async throws {
+        let loops = try IOLoopGroup(count: 2)
+        defer { loops.shutdown() }
+        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
+        var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
+        workload.unevenStop = true  // (index + 1) × 10 is never below the share of 10
+        let result = try await runner.run(workload)
+        #expect(result.operationsPerConnection == ConnectionSpread([10, 10, 10, 10]))
+        #expect(result.operationsPerConnection?.isUneven == false)
+        let report = BenchmarkReport(title: "t", settings: [], results: [result])
+        #expect(!TextReporter(style: TerminalStyle(enabled: false)).render(report).contains("per connection"))
     }
 
     @Test func failedSetupStillTearsDownAndThrows() async throws {

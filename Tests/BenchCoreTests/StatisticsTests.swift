@@ -71,6 +71,14 @@ struct StatisticsTests {
         #expect(result.throughput == 5)
     }
 
+    @Test func connectionSpreadTakesTheFewestMedianAndMost() {
+        #expect(ConnectionSpread([]) == nil)
+        let spread = ConnectionSpread([7, 3, 9, 5])
+        #expect(spread?.minimum == 3 && spread?.median == 7 && spread?.maximum == 9)
+        #expect(spread?.isUneven == true)
+        #expect(ConnectionSpread([4])?.isUneven == false)
+    }
+
     @Test func throughputIsZeroWithoutWallTime() {
         let recorder = OperationRecorder(operationNames: ["X"])
         recorder.recordSuccess(0, nanoseconds: 1)

@@ -39,7 +39,7 @@ func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocati
 func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
     for key in ["name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
                 "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
-                "service_time_us", "service_time_histogram", "per_second", "notes", "operations"] {
+                "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations"] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
     }
     try checkLatencySchema(workload["latency_us"], sourceLocation: sourceLocation)
@@ -85,6 +85,9 @@ struct OutputFormatTests {
         for workload in workloads {
             #expect(workload["attempted"] as? Int == 2000)
             #expect(workload["succeeded"] as? Int == 2000)
+            // A fixed count is shared evenly: 500 each over the 4 connections.
+            let spread = try #require(workload["operations_per_connection"] as? [String: Int])
+            #expect(spread == ["min": 500, "median": 500, "max": 500])
             let histogramJSON = try #require(workload["histogram"] as? [String: Any])
             #expect(histogramJSON["total_count"] as? Int == 2000)
             let rebuilt = try rebuildHistogram(histogramJSON)

@@ -207,6 +207,10 @@ struct RedisCommandTests {
         let service = try #require(set["service_time_us"] as? [String: Any]).compactMapValues { $0 as? Int }
         let succeeded = try #require(set["succeeded"] as? Int)
         #expect(succeeded > 2700 && succeeded <= 3002, "the rate held: \(succeeded) in 3 s")
+        // Each connection started its half of the schedule, the pause notwithstanding.
+        let spread = try #require(set["operations_per_connection"] as? [String: Int])
+        #expect(spread["min"]! + spread["max"]! == set["attempted"] as? Int, "\(spread)")
+        #expect(spread["max"]! - spread["min"]! <= 1, "\(spread)")
         // About 600 of the 3000 operations were due during the pause: they start late and their
         // latency, counted from the schedule, includes the wait. Only the two requests sent just
         // before the pause have a long service time.

@@ -64,7 +64,7 @@ public struct BenchmarkRunner: Sendable {
                         recorder.recordError(kind: Self.kind(of: error))
                     }
                     await context.ready()
-                    recorder.markFinished(at: monotonicNanoseconds())
+                    recorder.markFinished(connectionStarted: context.startedOperations)
                 }
             }
         }
@@ -79,6 +79,9 @@ public struct BenchmarkRunner: Sendable {
         result.interrupted = stop.isRequested
         result.perSecond = perSecond
         result.rate = limits.rate
+        if workload.followsRunLimits {
+            result.operationsPerConnection = ConnectionSpread(recorders.flatMap(\.startedPerConnection))
+        }
         let measured = result
         let notes: Result<[String], any Error> = await withTaskExecutorPreference(controlLoop) {
             do {

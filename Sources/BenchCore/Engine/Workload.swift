@@ -96,6 +96,15 @@ public final class ConnectionContext {
         stop.isRequested || (deadline != .max && monotonicNanoseconds() >= deadline)
     }
 
+    /// Operations this connection has started so far (its share of the load, warm-up included):
+    /// those `startOperation` let start plus those reported with `countStarted`.
+    public var startedOperations: Int { operations - remaining + selfPaced }
+    private var selfPaced = 0
+
+    /// For a workload that paces its closed-loop operations itself instead of asking
+    /// `startOperation` (Redis pipelines): reports `count` more started operations.
+    public func countStarted(_ count: Int) { selfPaced += count }
+
     /// True when operations start on a schedule (`--rate`).
     public var isOpenLoop: Bool { schedule != nil }
 
@@ -122,9 +131,9 @@ public final class ConnectionContext {
     nonisolated(nonsending)
     public func startOperation() async -> Bool {
         guard remaining > 0, !shouldStop else { return false }
+        if schedule != nil, await !waitForSchedule() { return false }
         remaining -= 1
-        guard schedule != nil else { return true }
-        return await waitForSchedule()
+        return true
     }
 
     nonisolated(nonsending)

@@ -71,6 +71,9 @@ public enum MachineReporter {
             ("service_time_us", result.serviceTime.map { latency(LatencySummary($0)) } ?? .null),
             ("service_time_histogram", result.serviceTime.map(histogram) ?? .null),
             ("per_second", .array(result.perSecond.map { .integer($0) })),
+            ("operations_per_connection", result.operationsPerConnection.map { spread in
+                .object([("min", .integer(spread.minimum)), ("median", .integer(spread.median)), ("max", .integer(spread.maximum))])
+            } ?? .null),
             ("notes", .array(result.notes.map { .string($0) })),
             ("operations", .array(result.operations.map { operation in
                 .object([

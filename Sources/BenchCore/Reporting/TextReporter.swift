@@ -52,10 +52,13 @@ public struct TextReporter: Sendable {
         lines.append("")
         lines.append(contentsOf: table(report.results))
         lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"))
-        for result in report.results where !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil {
+        for result in report.results {
+            let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
+            guard !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil else { continue }
             lines.append("")
             lines.append(style.bold(result.name))
             if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
+            if let spread { lines.append("  " + Self.spreadNote(spread)) }
             for note in result.notes { lines.append("  " + note) }
             for error in result.errors {
                 lines.append("  " + style.red("error") + " \(Format.grouped(error.count)) × \(error.kind)")
@@ -93,6 +96,12 @@ public struct TextReporter: Sendable {
         case .good: return style.yellow(rating.rawValue)
         case .needsImprovement: return style.red(rating.rawValue)
         }
+    }
+
+    /// How unevenly the connections shared the load (shown only when they did).
+    static func spreadNote(_ spread: ConnectionSpread) -> String {
+        "operations per connection: \(Format.grouped(spread.minimum)) min · \(Format.grouped(spread.median)) median · "
+            + "\(Format.grouped(spread.maximum)) max"
     }
 
     /// What an open-loop result's latencies mean, and how many operations started late.

@@ -103,7 +103,12 @@ public final class OperationRecorder: @unchecked Sendable {
         }
     }
 
-    func markFinished(at time: UInt64) {
+    /// Operations started by each connection of this loop that has finished, in finishing order.
+    public private(set) var startedPerConnection: [Int] = []
+
+    /// A connection task on this loop is done, after starting `started` operations.
+    func markFinished(connectionStarted started: Int, at time: UInt64 = monotonicNanoseconds()) {
         finishedAt = Swift.max(finishedAt, time)
+        startedPerConnection.append(started)
     }
 }

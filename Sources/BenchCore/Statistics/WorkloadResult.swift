@@ -41,6 +41,9 @@ public struct WorkloadResult: Sendable {
     public var interrupted = false
     /// Work finished in each second since the workload's connections were started (warm-up included).
     public var perSecond: [Int] = []
+    /// How evenly the connections shared the load; nil for workloads that do one fixed thing per
+    /// connection (the connection test).
+    public var operationsPerConnection: ConnectionSpread?
     /// The schedule of an open-loop run (`--rate`); nil for a closed-loop run.
     public var rate: OpenLoopRate?
     /// Open loop: from the actual send to the reply, all kinds together (`total` counts from the

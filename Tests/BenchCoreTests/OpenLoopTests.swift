@@ -86,11 +86,8 @@ struct OpenLoopTests {
     }
 
     @Test func runKeepsTheRateAndReportsServiceTimeApart() async throws {
-        let loops = try IOLoopGroup(count: 2)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false),
-                                     limits: RunLimits(rate: OpenLoopRate(perSecond: 2000)))
-        let result = try await runner.run(ScheduledWorkload(connections: 4, totalOperations: 600))
+        let result = try await runOnNewLoops(ScheduledWorkload(connections: 4, totalOperations: 600),
+                                             limits: RunLimits(rate: OpenLoopRate(perSecond: 2000)))
         #expect(result.total.succeeded == 600)
         #expect(result.rate == OpenLoopRate(perSecond: 2000))
         // 600 operations at 2000/s take 0.3 s; a closed loop of 100 µs operations would take 15 ms.
@@ -103,14 +100,10 @@ struct OpenLoopTests {
     }
 
     @Test func aStallIsChargedToEveryOperationScheduledBehindIt() async throws {
-        let loops = try IOLoopGroup(count: 1)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false),
-                                     limits: RunLimits(rate: OpenLoopRate(perSecond: 1000)))
         // One connection at 1000/s; its 10th operation takes 200 ms, so the 200 operations that were due
         // meanwhile start late, and so do those of the catch-up (each gains only 0.9 ms on the schedule).
         let workload = ScheduledWorkload(connections: 1, totalOperations: 400, stallAt: 10, stall: 200_000_000)
-        let result = try await runner.run(workload)
+        let result = try await runOnNewLoops(workload, loops: 1, limits: RunLimits(rate: OpenLoopRate(perSecond: 1000)))
         let service = try #require(result.serviceTime)
         #expect(result.total.succeeded == 400)
         #expect(result.late >= 190 && result.late <= 260)
@@ -130,10 +123,7 @@ struct OpenLoopTests {
     }
 
     @Test func closedLoopHasNoServiceTimeOrLateCount() async throws {
-        let loops = try IOLoopGroup(count: 1)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
-        let result = try await runner.run(ScheduledWorkload(connections: 2, totalOperations: 20))
+        let result = try await runOnNewLoops(ScheduledWorkload(connections: 2, totalOperations: 20), loops: 1)
         #expect(result.total.succeeded == 20)
         #expect(result.serviceTime == nil && result.late == 0 && result.rate == nil)
         // With no late start the open-loop note gives no warning.

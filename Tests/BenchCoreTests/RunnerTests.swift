@@ -52,6 +52,15 @@ private struct SyntheticWorkload: Workload {
     }
 }
 
+/// Runs `workload` on `loopCount` new I/O loops, progress off, and shuts the loops down afterwards.
+func runOnNewLoops<W: Workload>(_ workload: W, loops loopCount: Int = 2, limits: RunLimits = RunLimits())
+    async throws -> WorkloadResult {
+    let loops = try IOLoopGroup(count: loopCount)
+    defer { loops.shutdown() }
+    let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false), limits: limits)
+    return try await runner.run(workload)
+}
+
 @Suite("Runner and scheduling")
 struct RunnerTests {
     @Test(arguments: [(10, 3), (7, 7), (1, 5), (100, 1)])
@@ -63,11 +72,8 @@ struct RunnerTests {
     }
 
     @Test func everyConnectionRunsOnItsLoopAndStartsTogether() async throws {
-        let loops = try IOLoopGroup(count: 2)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         let workload = SyntheticWorkload(connections: 6, totalOperations: 1003)
-        let result = try await runner.run(workload)
+        let result = try await runOnNewLoops(workload)
 
         #expect(result.total.succeeded == 1003)
         #expect(result.total.histogram.totalCount == 1003)
@@ -84,12 +90,9 @@ struct RunnerTests {
     }
 
     @Test func failedConnectionsAreCountedNotHidden() async throws {
-        let loops = try IOLoopGroup(count: 2)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
         workload.failingConnection = 2
-        let result = try await runner.run(workload)
+        let result = try await runOnNewLoops(workload)
         #expect(result.total.succeeded == 30)
         #expect(result.errors.count == 1)
         #expect(result.errors.first?.count == 1)
@@ -97,12 +100,9 @@ struct RunnerTests {
     }
 
     @Test func spreadOverConnectionsCountsWhatEachStarted() async throws {
-        let loops = try IOLoopGroup(count: 2)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 5, totalOperations: 1000)
         workload.unevenStop = true
-        let result = try await runner.run(workload)
+        let result = try await runOnNewLoops(workload)
         // Connections stop after 10, 20, 30, 40 and 50 of their 200 operations.
         #expect(result.total.succeeded == 150)
         #expect(result.operationsPerConnection == ConnectionSpread([10, 20, 30, 40, 50]))
@@ -114,12 +114,9 @@ struct RunnerTests {
     }
 
     @Test func evenSharesLeaveNoSpreadNote() async throws {
-        let loops = try IOLoopGroup(count: 2)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
         workload.unevenStop = true  // (index + 1) × 10 is never below the share of 10
-        let result = try await runner.run(workload)
+        let result = try await runOnNewLoops(workload)
         #expect(result.operationsPerConnection == ConnectionSpread([10, 10, 10, 10]))
         #expect(result.operationsPerConnection?.isUneven == false)
         let report = BenchmarkReport(title: "t", settings: [], results: [result])
@@ -127,12 +124,9 @@ struct RunnerTests {
     }
 
     @Test func failedSetupStillTearsDownAndThrows() async throws {
-        let loops = try IOLoopGroup(count: 1)
-        defer { loops.shutdown() }
-        let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false))
         var workload = SyntheticWorkload(connections: 2, totalOperations: 2)
         workload.failSetup = true
-        await #expect(throws: UsageError.self) { try await runner.run(workload) }
+        await #expect(throws: UsageError.self) { try await runOnNewLoops(workload, loops: 1) }
         #expect(workload.log.events.withLock { $0 } == ["setup on loop 0: true", "teardown"])
         #expect(workload.log.entries.withLock { $0 }.isEmpty)
     }

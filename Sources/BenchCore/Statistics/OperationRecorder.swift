@@ -106,9 +106,9 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Operations started by each connection of this loop that has finished, in finishing order.
     public private(set) var startedPerConnection: [Int] = []
 
-    /// A connection task on this loop is done, after starting `started` operations.
-    func markFinished(connectionStarted started: Int, at time: UInt64 = monotonicNanoseconds()) {
-        finishedAt = Swift.max(finishedAt, time)
+    /// A connection task on this loop is done now, after starting `started` operations.
+    func markFinished(connectionStarted started: Int) {
+        finishedAt = Swift.max(finishedAt, monotonicNanoseconds())
         startedPerConnection.append(started)
     }
 }

@@ -7,18 +7,8 @@
 #
 #   scripts/with-services.sh Benchmarks/backend-cost.sh      (ROUNDS=3 by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
+. "$(dirname "$0")/lib/select-only.sh" backend-cost
 ROUNDS="${ROUNDS:-3}"
-BIN="${DBBENCH:-.build/release/dbbench}"
-: "${DB_PORT:?run through scripts/with-services.sh}"
-export PGPASSWORD="$DB_PASSWORD"
-work="$(mktemp -d /tmp/dbbench-backend-cost.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
-PG=(-h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER")
-QUERY='SELECT abalance FROM pgbench_accounts WHERE aid = $1'
-
-pgbench "${PG[@]}" -i -s 10 -q "$DB_NAME" >/dev/null 2>&1
 
 # "application pid cpu_ticks" for every client backend.
 snapshot() {

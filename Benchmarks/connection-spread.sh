@@ -10,19 +10,9 @@
 #
 #   scripts/with-services.sh Benchmarks/connection-spread.sh      (SECONDS_PER_RUN=5 by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
+. "$(dirname "$0")/lib/select-only.sh" spread
 DURATION="${SECONDS_PER_RUN:-5}"
-BIN="${DBBENCH:-.build/release/dbbench}"
 CORES="$(nproc)"
-: "${DB_PORT:?run through scripts/with-services.sh}"
-export PGPASSWORD="$DB_PASSWORD"
-work="$(mktemp -d /tmp/dbbench-spread.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
-PG=(-h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER")
-QUERY='SELECT abalance FROM pgbench_accounts WHERE aid = $1'
-
-pgbench "${PG[@]}" -i -s 10 -q "$DB_NAME" >/dev/null 2>&1
 
 dbbench_run() {  # CONNECTIONS [extra flags]: prints the JSON document
   "$BIN" timescale --tests sql --sql "$QUERY" --sql-args 1-1000000 --connections "$1" --threads "$CORES" \

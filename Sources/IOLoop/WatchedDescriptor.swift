@@ -1,3 +1,5 @@
+import CLinux
+
 /// A descriptor that a C library owns and does its own I/O on (libpq's socket), watched by an
 /// `IOLoop` so that a task can wait for it without blocking a thread.
 ///
@@ -36,6 +38,20 @@ public final class WatchedDescriptor {
             }
         }
         handle.readable = false
+    }
+
+    /// Consumes the edge that arrived since the last wait, if any, without waiting: for a caller
+    /// that reads right away whether or not one came. True when there was one.
+    public func takeReadableEdge() -> Bool {
+        defer { handle.readable = false }
+        return handle.readable
+    }
+
+    /// After a read that may have left bytes in the socket (libpq reads at most its free buffer
+    /// space per call), keeps the descriptor readable when some are left, so that the next wait
+    /// returns at once: no new edge would announce bytes that have already arrived.
+    public func stayReadableIfBytesRemain() {
+        if clinux_unread_bytes(handle.fd) > 0 { handle.readable = true }
     }
 
     /// Waits until the descriptor can take more bytes.

@@ -100,6 +100,46 @@ struct IOLoopTests {
         #expect(outcome.2 >= 0.15 && outcome.2 < 2)
     }
 
+    /// The bookkeeping libpq's socket relies on: an edge is taken once, and a partial read leaves
+    /// the descriptor readable only while bytes remain (no new edge would come for them).
+    @Test func watchedDescriptorStaysReadableOnlyWhileBytesRemain() async throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair) == 0)
+        let (reader, writer) = (pair[0], pair[1])
+        defer { close(reader); close(writer) }
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let steps = await Task(executorPreference: loop) { () -> [String] in
+            func waitBriefly(_ watched: WatchedDescriptor) async -> String {
+                do {
+                    try await watched.waitUntilReadable(timeout: .milliseconds(60))
+                    return "ready"
+                } catch {
+                    return "timed out"
+                }
+            }
+            var steps: [String] = []
+            do {
+                let watched = try WatchedDescriptor(fd: reader, on: loop)
+                defer { watched.stopWatching() }
+                _ = Array(repeating: UInt8(7), count: 100).withUnsafeBytes { send(writer, $0.baseAddress, 100, 0) }
+                steps.append(await waitBriefly(watched))
+                steps.append("edge \(watched.takeReadableEdge())")
+                var buffer = [UInt8](repeating: 0, count: 100)
+                steps.append("read \(recv(reader, &buffer, 10, 0))")
+                watched.stayReadableIfBytesRemain()
+                steps.append(await waitBriefly(watched))
+                steps.append("read \(recv(reader, &buffer, 100, 0))")
+                watched.stayReadableIfBytesRemain()
+                steps.append(await waitBriefly(watched))
+            } catch {
+                steps.append("failed: \(error)")
+            }
+            return steps
+        }.value
+        #expect(steps == ["ready", "edge false", "read 10", "ready", "read 90", "timed out"])
+    }
+
     @Test func durationsConvertToNanoseconds() {
         #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
         #expect(Duration.seconds(-1).nanoseconds == 0)

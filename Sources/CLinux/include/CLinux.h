@@ -31,6 +31,10 @@ void clinux_set_current_loop(void *loop);
 /* Names the calling thread (at most 15 characters), as top, perf and gdb show it. */
 void clinux_set_thread_name(const char *name);
 
+/* Bytes waiting to be read on a socket (FIONREAD; ioctl is variadic, which Swift cannot call), or
+   -1 with errno set. */
+int clinux_unread_bytes(int fd);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t clinux_monotonic_ns(void) {
     struct timespec ts;

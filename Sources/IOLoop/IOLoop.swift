@@ -36,12 +36,17 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     /// The loop's coarse clock, refreshed once per iteration; used for I/O deadlines.
     private(set) var coarseNow: UInt64 = clinux_coarse_ns()
     private var thread = pthread_t()
+    /// Poll briefly before sleeping (`IdlePolling`): for closed-loop runs. Open-loop runs sleep
+    /// between scheduled starts, since polling there would only burn CPU.
+    private let pollsWhenIdle: Bool
+    private var idlePolling = IdlePolling()
 
     /// How often waits are checked against their deadlines.
     private static let sweepInterval: UInt64 = 20_000_000
 
-    public init(index: Int = 0) throws(IOError) {
+    public init(index: Int = 0, pollsWhenIdle: Bool = false) throws(IOError) {
         self.index = index
+        self.pollsWhenIdle = pollsWhenIdle
         let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw IOError(operation: "epoll_create1", errno: errno) }
         let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -225,8 +230,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
                 && remoteJobs.withLock({ $0.isEmpty }) {
                 break
             }
-            let timeoutMs: Int32 = readyJobs.isEmpty ? 50 : 0
-            let count = epoll_wait(epollFD, events, capacity, timeoutMs)
+            let count = readyJobs.isEmpty ? waitForEvents(events, capacity: capacity) : epoll_wait(epollFD, events, capacity, 0)
             coarseNow = clinux_coarse_ns()
             if count > 0 {
                 for i in 0..<Int(count) {
@@ -239,6 +243,29 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             }
         }
         clinux_set_current_loop(nil)
+    }
+
+    /// Waits up to 50 ms for events; with `pollsWhenIdle`, polls for `idlePolling.window` first.
+    private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32) -> Int32 {
+        guard pollsWhenIdle else { return epoll_wait(epollFD, events, capacity, 50) }
+        let started = clinux_monotonic_ns()
+        if idlePolling.window > 0 {
+            let until = started &+ idlePolling.window
+            var now = started
+            repeat {
+                let count = epoll_wait(epollFD, events, capacity, 0)
+                if count != 0 { return count }
+                // Poll only while no other thread wants this CPU: when one ran during the yield
+                // (a server's, say), sleep instead of taking turns with it.
+                sched_yield()
+                let before = now
+                now = clinux_monotonic_ns()
+                if now &- before > IdlePolling.otherThreadRan { break }
+            } while now < until
+        }
+        let count = epoll_wait(epollFD, events, capacity, 50)
+        idlePolling.idled(for: clinux_monotonic_ns() &- started)
+        return count
     }
 
     @inline(__always)

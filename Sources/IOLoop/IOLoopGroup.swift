@@ -4,12 +4,12 @@ import Glibc
 public final class IOLoopGroup: Sendable {
     public let loops: [IOLoop]
 
-    /// Starts `count` loops (at least one).
-    public init(count: Int) throws(IOError) {
+    /// Starts `count` loops (at least one); `pollsWhenIdle` as for `IOLoop`.
+    public init(count: Int, pollsWhenIdle: Bool = false) throws(IOError) {
         var loops: [IOLoop] = []
         for index in 0..<max(1, count) {
             do {
-                loops.append(try IOLoop(index: index))
+                loops.append(try IOLoop(index: index, pollsWhenIdle: pollsWhenIdle))
             } catch {
                 loops.forEach { $0.shutdown() }
                 throw error

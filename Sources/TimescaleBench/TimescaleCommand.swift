@@ -35,7 +35,7 @@ public enum TimescaleCommand: Subcommand {
         var generator = SystemRandomNumberGenerator()
         let table = MetricsTable(endpoint: endpoint, schema: options.schema,
                                  runID: String(generator.next() as UInt64, radix: 16))
-        let loops = try IOLoopGroup(count: options.threads)
+        let loops = try IOLoopGroup(count: options.threads, pollsWhenIdle: options.run.limits.rate == nil)
         defer { loops.shutdown() }
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)

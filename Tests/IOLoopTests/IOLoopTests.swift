@@ -140,6 +140,27 @@ struct IOLoopTests {
         #expect(steps == ["ready", "edge false", "read 10", "ready", "read 90", "timed out"])
     }
 
+    @Test func idlePollingGrowsWithShortIdlePeriodsAndShrinksWithLongOnes() {
+        var polling = IdlePolling()
+        #expect(polling.window == 0)
+        var windows: [UInt64] = []
+        for _ in 0..<5 {
+            polling.idled(for: 30_000)
+            windows.append(polling.window)
+        }
+        #expect(windows == [20_000, 40_000, 80_000, 160_000, 200_000])
+        polling.idled(for: IdlePolling.longest)
+        #expect(polling.window == 200_000)
+        windows = []
+        for _ in 0..<5 {
+            polling.idled(for: 2_000_000)
+            windows.append(polling.window)
+        }
+        #expect(windows == [100_000, 50_000, 25_000, 12_500, 0])
+        polling.idled(for: 5_000)
+        #expect(polling.window == 20_000)
+    }
+
     @Test func durationsConvertToNanoseconds() {
         #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
         #expect(Duration.seconds(-1).nanoseconds == 0)

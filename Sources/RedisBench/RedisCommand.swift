@@ -31,6 +31,7 @@ public enum RedisCommand: Subcommand {
             address: addresses[0], password: options.password, database: options.database,
             connectTimeout: options.connectTimeout, ioTimeout: options.ioTimeout)
         let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix)
+        // Closed loop: poll before sleeping, so that Redis does not pay for waking the client (IdlePolling).
         let loops = try IOLoopGroup(count: options.threads, pollsWhenIdle: options.run.limits.rate == nil)
         defer { loops.shutdown() }
 

@@ -35,7 +35,9 @@ public enum TimescaleCommand: Subcommand {
         var generator = SystemRandomNumberGenerator()
         let table = MetricsTable(endpoint: endpoint, schema: options.schema,
                                  runID: String(generator.next() as UInt64, radix: 16))
-        let loops = try IOLoopGroup(count: options.threads, pollsWhenIdle: options.run.limits.rate == nil)
+        // No idle polling: PostgreSQL's backends run on the client's cores, so its idle moments are theirs
+        // (measured: select-only throughput unchanged, client CPU per query up 1-5%).
+        let loops = try IOLoopGroup(count: options.threads)
         defer { loops.shutdown() }
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)

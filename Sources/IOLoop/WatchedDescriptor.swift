@@ -4,8 +4,9 @@ import CLinux
 /// `IOLoop` so that a task can wait for it without blocking a thread.
 ///
 /// Edge-triggered: `waitUntilReadable` returns at once when an edge arrived since the last call,
-/// and consumes it. The caller must then read until the library has drained the socket (libpq's
-/// `PQconsumeInput` reads until a short read), or the next edge may never come.
+/// and consumes it. The caller then lets the library read; when the library may have left bytes in
+/// the socket (libpq reads at most its free buffer space per call), `stayReadableIfBytesRemain()`
+/// keeps the descriptor readable, since no new edge would announce those bytes.
 ///
 /// Thread confinement: use it only from a task running on `loop`. It never closes the descriptor.
 public final class WatchedDescriptor {

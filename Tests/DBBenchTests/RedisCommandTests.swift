@@ -170,6 +170,25 @@ struct RedisCommandTests {
         #expect(result.stderr.isEmpty, "--progress off prints nothing: \(result.stderr)")
     }
 
+    @Test func aStopThatWaitsForAPausedServerSaysHowToQuitAtOnce() throws {
+        // The server stops answering a second into the run, for 4 s; the signal comes half a second later.
+        let pause = Thread {
+            Thread.sleep(forTimeInterval: 1.0)
+            _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", "4000"])
+        }
+        pause.start()
+        let result = try CommandRunner.dbbench(redisArguments(
+            ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
+            prefix: "dbbench-test-stuck:"),
+            timeout: 60, interruptAfter: 1.5)
+        #expect(result.exitCode == 130, "\(result.stderr)")
+        #expect(result.stderr.contains("dbbench: stopping: waiting for the operations in flight"), "\(result.stderr)")
+        #expect(result.stderr.contains("interrupt again to quit at once, without cleanup"))
+        #expect(result.stdout.contains("INTERRUPTED: partial results"))
+        #expect(result.seconds > 4 && result.seconds < 15, "took \(result.seconds) s")  // waited for the pause to end
+        #expect(try keys(matching: "dbbench-test-stuck:*").isEmpty)  // and then cleaned up
+    }
+
     @Test func durationEndsTheRunOnTime() throws {
         let setsBefore = try commandCalls("set")
         let result = try CommandRunner.dbbench(redisArguments(

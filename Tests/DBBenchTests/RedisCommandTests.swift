@@ -29,6 +29,14 @@ func keys(matching pattern: String) throws -> [String] {
     try CommandRunner.redisCLI(["--scan", "--pattern", pattern]).split(separator: "\n").map(String.init)
 }
 
+/// Makes the test server stop answering clients `seconds` from now, for `milliseconds` (CLIENT PAUSE).
+func pauseServer(in seconds: Double, forMilliseconds milliseconds: Int) {
+    Thread {
+        Thread.sleep(forTimeInterval: seconds)
+        _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", String(milliseconds)])
+    }.start()
+}
+
 func redisArguments(_ extra: [String], prefix: String) -> [String] {
     ["redis", "--port", String(TestServices.redisPort ?? 0), "--key-prefix", prefix] + extra
 }
@@ -172,11 +180,7 @@ struct RedisCommandTests {
 
     @Test func aStopThatWaitsForAPausedServerSaysHowToQuitAtOnce() throws {
         // The server stops answering a second into the run, for 4 s; the signal comes half a second later.
-        let pause = Thread {
-            Thread.sleep(forTimeInterval: 1.0)
-            _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", "4000"])
-        }
-        pause.start()
+        pauseServer(in: 1.0, forMilliseconds: 4000)
         let result = try CommandRunner.dbbench(redisArguments(
             ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
             prefix: "dbbench-test-stuck:"),
@@ -209,11 +213,7 @@ struct RedisCommandTests {
 
     @Test func openLoopChargesAPausedServerToTheOperationsScheduledBehindIt() throws {
         // 1000 SETs/s over 2 connections for 3 s; a second in, the server stops answering for 600 ms.
-        let pause = Thread {
-            Thread.sleep(forTimeInterval: 1.2)
-            _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", "600"])
-        }
-        pause.start()
+        pauseServer(in: 1.2, forMilliseconds: 600)
         let result = try CommandRunner.dbbench(redisArguments(
             ["--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off", "--format", "json"],
             prefix: "dbbench-test-rate:"))

@@ -5,10 +5,10 @@ let package = Package(
     name: "dbbench",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "dbbench", targets: ["dbbench"]),
+        .executable(name: "dbbench", targets: ["dbbench"])
     ],
     dependencies: [
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0")
     ],
     targets: [
         // System-library shims: headers and link flags only.
@@ -25,10 +25,13 @@ let package = Package(
         .target(name: "Redis", dependencies: ["IOLoop", "CHiredis"]),
 
         // Workload protocol, runner, statistics, reporter, command-line building blocks.
-        .target(name: "BenchCore", dependencies: [
-            "IOLoop",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ]),
+        .target(
+            name: "BenchCore",
+            dependencies: [
+                "IOLoop",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
 
         .target(name: "Postgres", dependencies: ["IOLoop", "CLibpq"]),
 
@@ -43,9 +46,12 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "IOLoop"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "IOLoop", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IOLoop", "TestSupport", "TimescaleBench"]),
-        .testTarget(name: "DBBenchTests", dependencies: [
-            "TestSupport", "BenchCore", .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ]),
+        .testTarget(
+            name: "DBBenchTests",
+            dependencies: [
+                "TestSupport", "BenchCore", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .target(name: "TestSupport", dependencies: ["Redis", "IOLoop"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

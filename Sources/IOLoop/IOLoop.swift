@@ -75,11 +75,16 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             }
         }
         let retained = Unmanaged.passRetained(self)
-        let result = pthread_create(&thread, nil, { argument in
-            let loop = Unmanaged<IOLoop>.fromOpaque(argument!).takeRetainedValue()
-            loop.runUntilStopped()
-            return nil
-        }, retained.toOpaque())
+        let result = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                let loop = Unmanaged<IOLoop>.fromOpaque(argument!).takeRetainedValue()
+                loop.runUntilStopped()
+                return nil
+            },
+            retained.toOpaque()
+        )
         guard result == 0 else {
             retained.release()
             throw IOError(operation: "pthread_create", errno: result)
@@ -160,7 +165,8 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
 
     /// Suspends the current task until `handle` is readable (or writable), or the deadline passes.
     nonisolated(nonsending)
-    func wait(for interest: IOHandle.Interest, on handle: IOHandle, timeout: UInt64) async -> IOHandle.WaitResult {
+        func wait(for interest: IOHandle.Interest, on handle: IOHandle, timeout: UInt64) async -> IOHandle.WaitResult
+    {
         handle.deadline = coarseNow &+ timeout
         let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<IOHandle.WaitResult, Never>) in
             switch interest {
@@ -175,7 +181,8 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     /// Suspends the current task, which must run on this loop, until the monotonic clock
     /// (`monotonicNanoseconds()`) reaches `deadline`; precise to tens of microseconds.
     nonisolated(nonsending)
-    public func sleep(until deadline: UInt64) async {
+        public func sleep(until deadline: UInt64) async
+    {
         precondition(inLoopThread, "IOLoop.sleep called off its loop's thread")
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             timers.insert(deadline, continuation)
@@ -227,10 +234,12 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
                 runningJobs.removeAll(keepingCapacity: true)
             }
             if readyJobs.isEmpty && timers.isEmpty && isStopping.load(ordering: .acquiring)
-                && remoteJobs.withLock({ $0.isEmpty }) {
+                && remoteJobs.withLock({ $0.isEmpty })
+            {
                 break
             }
-            let count = readyJobs.isEmpty ? waitForEvents(events, capacity: capacity) : epoll_wait(epollFD, events, capacity, 0)
+            let count =
+                readyJobs.isEmpty ? waitForEvents(events, capacity: capacity) : epoll_wait(epollFD, events, capacity, 0)
             coarseNow = clinux_coarse_ns()
             if count > 0 {
                 for i in 0..<Int(count) {

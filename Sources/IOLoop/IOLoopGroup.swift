@@ -11,7 +11,7 @@ public final class IOLoopGroup: Sendable {
             do {
                 loops.append(try IOLoop(index: index, pollsWhenIdle: pollsWhenIdle))
             } catch {
-                loops.forEach { $0.shutdown() }
+                for loop in loops { loop.shutdown() }
                 throw error
             }
         }
@@ -22,7 +22,9 @@ public final class IOLoopGroup: Sendable {
     public func loop(for index: Int) -> IOLoop { loops[index % loops.count] }
 
     /// Stops every loop; call when no task runs on them any more.
-    public func shutdown() { loops.forEach { $0.shutdown() } }
+    public func shutdown() {
+        for loop in loops { loop.shutdown() }
+    }
 
     /// Online processor count, the default for `--threads`.
     public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

@@ -23,9 +23,16 @@ public final class TCPSocket {
 
     /// Connects to `address` on `loop` (the calling task must be running on it) with TCP_NODELAY.
     public static func connect(
-        to address: SocketAddress, on loop: IOLoop, timeout: Duration, ioTimeout: Duration
+        to address: SocketAddress,
+        on loop: IOLoop,
+        timeout: Duration,
+        ioTimeout: Duration
     ) async throws(IOError) -> TCPSocket {
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            address.family,
+            Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            0
+        )
         guard fd >= 0 else { throw IOError(operation: "socket", errno: errno) }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -57,7 +64,8 @@ public final class TCPSocket {
 
     /// Writes all of `bytes`, waiting for buffer space when the kernel has none.
     nonisolated(nonsending)
-    public func write(_ bytes: UnsafeRawBufferPointer) async throws(IOError) {
+        public func write(_ bytes: UnsafeRawBufferPointer) async throws(IOError)
+    {
         var offset = 0
         while offset < bytes.count {
             if handle.isClosed { throw IOError(.closed, operation: "write") }
@@ -81,7 +89,8 @@ public final class TCPSocket {
     /// Reads at least one byte into `buffer`, waiting until some arrive.
     /// Throws `.closedByPeer` at end of stream.
     nonisolated(nonsending)
-    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws(IOError) -> Int {
+        public func read(into buffer: UnsafeMutableRawBufferPointer) async throws(IOError) -> Int
+    {
         while true {
             if handle.isClosed { throw IOError(.closed, operation: "read") }
             if handle.readable {

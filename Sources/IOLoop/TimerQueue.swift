@@ -29,7 +29,8 @@ struct TimerQueue {
         waiters.removeLast()
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < deadlines.count && deadlines[left] < deadlines[smallest] { smallest = left }
             if right < deadlines.count && deadlines[right] < deadlines[smallest] { smallest = right }

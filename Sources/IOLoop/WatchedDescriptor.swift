@@ -25,14 +25,16 @@ public final class WatchedDescriptor {
 
     /// Waits for data (or end of stream, or an error) on the descriptor.
     nonisolated(nonsending)
-    public func waitUntilReadable(timeout: Duration) async throws(IOError) {
+        public func waitUntilReadable(timeout: Duration) async throws(IOError)
+    {
         try await waitUntilReadable(timeoutNanoseconds: timeout.nanoseconds)
     }
 
     /// `waitUntilReadable(timeout:)` with the timeout already in nanoseconds, for per-operation
     /// waits (converting a `Duration` costs 128-bit arithmetic each time).
     nonisolated(nonsending)
-    public func waitUntilReadable(timeoutNanoseconds: UInt64) async throws(IOError) {
+        public func waitUntilReadable(timeoutNanoseconds: UInt64) async throws(IOError)
+    {
         if !handle.readable {
             if await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds) == .timedOut {
                 throw IOError(.timedOut, operation: "read")
@@ -57,13 +59,15 @@ public final class WatchedDescriptor {
 
     /// Waits until the descriptor can take more bytes.
     nonisolated(nonsending)
-    public func waitUntilWritable(timeout: Duration) async throws(IOError) {
+        public func waitUntilWritable(timeout: Duration) async throws(IOError)
+    {
         try await waitUntilWritable(timeoutNanoseconds: timeout.nanoseconds)
     }
 
     /// `waitUntilWritable(timeout:)` with the timeout already in nanoseconds.
     nonisolated(nonsending)
-    public func waitUntilWritable(timeoutNanoseconds: UInt64) async throws(IOError) {
+        public func waitUntilWritable(timeoutNanoseconds: UInt64) async throws(IOError)
+    {
         if !handle.writable {
             if await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds) == .timedOut {
                 throw IOError(.timedOut, operation: "write")

@@ -5,8 +5,10 @@
 /// binary parameter pointing into the buffer (`parameters`).
 public struct BinaryRows: ~Copyable {
     /// `PGCOPY\n\377\r\n\0`, flags 0, header extension length 0.
-    public static let copyHeader: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00,
-                                            0, 0, 0, 0, 0, 0, 0, 0]
+    public static let copyHeader: [UInt8] = [
+        0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00,
+        0, 0, 0, 0, 0, 0, 0, 0,
+    ]
     /// A field count of -1 ends the data.
     public static let copyTrailer: [UInt8] = [0xFF, 0xFF]
     /// Microseconds from the Unix epoch to PostgreSQL's epoch, 2000-01-01 00:00:00 UTC.

@@ -40,12 +40,16 @@ public final class PostgresConnection {
 
     /// Connects on `loop` (the calling task must run on it) with `PQconnectStartParams` and
     /// `PQconnectPoll`, waiting for the socket between steps.
-    public static func connect(to endpoint: PostgresEndpoint, on loop: IOLoop) async throws(PostgresError) -> PostgresConnection {
+    public static func connect(
+        to endpoint: PostgresEndpoint,
+        on loop: IOLoop
+    ) async throws(PostgresError) -> PostgresConnection {
         let parameters = endpoint.libpqParameters
-        let keywords = parameters.map { strdup($0.0) }, values = parameters.map { strdup($0.1) }
+        let keywords = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for keyword in keywords { free(keyword) }
+            for value in values { free(value) }
         }
         var keywordPointers = keywords.map { UnsafePointer<CChar>($0) } + [nil]
         var valuePointers = values.map { UnsafePointer<CChar>($0) } + [nil]
@@ -57,7 +61,10 @@ public final class PostgresConnection {
         if PQstatus(connection) == CONNECTION_BAD { status = PGRES_POLLING_FAILED }
         while status != PGRES_POLLING_OK {
             if status == PGRES_POLLING_FAILED {
-                let error = PostgresError.connectFailure(endpoint: endpoint.description, libpqMessage: errorMessage(connection))
+                let error = PostgresError.connectFailure(
+                    endpoint: endpoint.description,
+                    libpqMessage: errorMessage(connection)
+                )
                 PQfinish(connection)
                 throw error
             }
@@ -98,9 +105,10 @@ public final class PostgresConnection {
     /// Runs `sql` (with text `$n` parameters) and returns every row as text; throws server errors.
     @discardableResult
     nonisolated(nonsending)
-    public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> [[String?]] {
+        public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> [[String?]]
+    {
         let cStrings = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { cStrings.forEach { free($0) } }
+        defer { for string in cStrings { free(string) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }
         let sent = PQsendQueryParams(connection, sql, Int32(parameters.count), nil, &pointers, nil, nil, 0)
         try await afterSend(sent)
@@ -113,9 +121,11 @@ public final class PostgresConnection {
                 continue
             }
             for row in 0..<PQntuples(result) {
-                rows.append((0..<PQnfields(result)).map { column in
-                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
-                })
+                rows.append(
+                    (0..<PQnfields(result)).map { column in
+                        PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                    }
+                )
             }
         }
         if let failure { throw .server(failure) }
@@ -124,7 +134,8 @@ public final class PostgresConnection {
 
     /// Prepares `sql` as statement `name` (parameter types inferred by the server).
     nonisolated(nonsending)
-    public func prepare(_ name: String, _ sql: String) async throws(PostgresError) {
+        public func prepare(_ name: String, _ sql: String) async throws(PostgresError)
+    {
         try await afterSend(PQsendPrepare(connection, name, sql, 0, nil))
         if case .failed(let error) = try await collectOutcome() { throw .server(error) }
     }
@@ -133,7 +144,8 @@ public final class PostgresConnection {
 
     /// Executes prepared statement `name` without parameters.
     nonisolated(nonsending)
-    public func executePrepared(_ name: String) async throws(PostgresError) -> PostgresOutcome {
+        public func executePrepared(_ name: String) async throws(PostgresError) -> PostgresOutcome
+    {
         try await afterSend(name.withCString { PQsendQueryPrepared(connection, $0, 0, nil, nil, nil, 0) })
         return try await collectOutcome()
     }
@@ -141,7 +153,11 @@ public final class PostgresConnection {
     /// Executes prepared statement `name` with text parameters: the benchmark hot path, which
     /// suspends only while the reply is on its way.
     nonisolated(nonsending)
-    public func executePrepared(_ name: String, parameters: borrowing TextParameters) async throws(PostgresError) -> PostgresOutcome {
+        public func executePrepared(
+            _ name: String,
+            parameters: borrowing TextParameters
+        ) async throws(PostgresError) -> PostgresOutcome
+    {
         // `withCString` borrows a short name's bytes in place; passing the String itself would
         // allocate a NUL-terminated copy on every call.
         let sent = parameters.withValuePointers { values, count in
@@ -154,7 +170,11 @@ public final class PostgresConnection {
     /// Executes prepared statement `name` with every field of `rows` as one binary parameter, in
     /// order (a multi-row INSERT of `rows.rowCount` rows).
     nonisolated(nonsending)
-    public func executePrepared(_ name: String, binaryRows rows: borrowing BinaryRows) async throws(PostgresError) -> PostgresOutcome {
+        public func executePrepared(
+            _ name: String,
+            binaryRows rows: borrowing BinaryRows
+        ) async throws(PostgresError) -> PostgresOutcome
+    {
         let fields = rows.fields
         let sent: Int32 = rows.bytes.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
@@ -166,7 +186,15 @@ public final class PostgresConnection {
             }
             if formatScratch.count != fields.count { formatScratch = Array(repeating: 1, count: fields.count) }
             return name.withCString {
-                PQsendQueryPrepared(connection, $0, Int32(fields.count), pointerScratch, lengthScratch, formatScratch, 0)
+                PQsendQueryPrepared(
+                    connection,
+                    $0,
+                    Int32(fields.count),
+                    pointerScratch,
+                    lengthScratch,
+                    formatScratch,
+                    0
+                )
             }
         }
         try await afterSend(sent)
@@ -175,7 +203,8 @@ public final class PostgresConnection {
 
     /// Runs `copyStatement` (`COPY ... FROM STDIN (FORMAT binary)`) and sends all of `data`.
     nonisolated(nonsending)
-    public func copyIn(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> PostgresOutcome {
+        public func copyIn(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> PostgresOutcome
+    {
         if let refused = try await beginCopy(copyStatement) { return refused }
         try await putCopyData(data)
         return try await endCopy()
@@ -183,7 +212,8 @@ public final class PostgresConnection {
 
     /// Starts `COPY ... FROM STDIN`: `nil` when the server is ready for data, or its refusal.
     nonisolated(nonsending)
-    public func beginCopy(_ copyStatement: String) async throws(PostgresError) -> PostgresOutcome? {
+        public func beginCopy(_ copyStatement: String) async throws(PostgresError) -> PostgresOutcome?
+    {
         try await afterSend(PQsendQuery(connection, copyStatement))
         guard let start = try await nextResult() else { throw .unexpected("COPY returned no result") }
         let status = PQresultStatus(start)
@@ -199,12 +229,17 @@ public final class PostgresConnection {
     /// Queues COPY data. libpq sends its buffer whenever the data would not fit, so with pieces of a
     /// few kilobytes neither buffer grows, however large the batch.
     nonisolated(nonsending)
-    public func putCopyData(_ data: [UInt8]) async throws(PostgresError) {
+        public func putCopyData(_ data: [UInt8]) async throws(PostgresError)
+    {
         var offset = 0
         while offset < data.count {
             let chunk = min(data.count - offset, 256 * 1024)
             let result = data.withUnsafeBytes { raw in
-                PQputCopyData(connection, raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(chunk))
+                PQputCopyData(
+                    connection,
+                    raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                    Int32(chunk)
+                )
             }
             if result == 1 {
                 offset += chunk
@@ -218,7 +253,8 @@ public final class PostgresConnection {
 
     /// Ends the COPY and returns how many rows it stored (or the server's error).
     nonisolated(nonsending)
-    public func endCopy() async throws(PostgresError) -> PostgresOutcome {
+        public func endCopy() async throws(PostgresError) -> PostgresOutcome
+    {
         while true {
             let result = PQputCopyEnd(connection, nil)
             if result == 1 { break }
@@ -236,7 +272,8 @@ public final class PostgresConnection {
 
     /// A server setting (`SHOW name`), e.g. `max_connections`.
     nonisolated(nonsending)
-    public func setting(_ name: String) async throws(PostgresError) -> String {
+        public func setting(_ name: String) async throws(PostgresError) -> String
+    {
         guard let value = try await query("SELECT current_setting($1)", [name]).first?.first ?? nil else {
             throw .unexpected("no value for setting \(name)")
         }
@@ -246,14 +283,16 @@ public final class PostgresConnection {
     // MARK: Asynchronous machinery
 
     nonisolated(nonsending)
-    private func afterSend(_ sent: Int32) async throws(PostgresError) {
+        private func afterSend(_ sent: Int32) async throws(PostgresError)
+    {
         guard sent == 1 else { throw .connectionLost(Self.errorMessage(connection)) }
         try await flushOutput()
     }
 
     /// Sends libpq's output buffer, waiting for socket space when needed.
     nonisolated(nonsending)
-    private func flushOutput() async throws(PostgresError) {
+        private func flushOutput() async throws(PostgresError)
+    {
         while true {
             let result = PQflush(connection)
             if result == 0 { return }
@@ -270,14 +309,16 @@ public final class PostgresConnection {
 
     /// The next result of the current command, or `nil` when it has none left.
     nonisolated(nonsending)
-    private func nextResult() async throws(PostgresError) -> OpaquePointer? {
+        private func nextResult() async throws(PostgresError) -> OpaquePointer?
+    {
         while PQisBusy(connection) == 1 { try await awaitInput() }
         return PQgetResult(connection)
     }
 
     /// Reads every result of the current command and sums the rows; the first error wins.
     nonisolated(nonsending)
-    private func collectOutcome() async throws(PostgresError) -> PostgresOutcome {
+        private func collectOutcome() async throws(PostgresError) -> PostgresOutcome
+    {
         var rows = 0
         var failure: PostgresServerError?
         try readIfArrived()
@@ -310,7 +351,8 @@ public final class PostgresConnection {
 
     /// Waits until the socket is readable and lets libpq read what arrived.
     nonisolated(nonsending)
-    private func awaitInput() async throws(PostgresError) {
+        private func awaitInput() async throws(PostgresError)
+    {
         do {
             try await watcher.waitUntilReadable(timeoutNanoseconds: ioTimeoutNanoseconds)
         } catch {
@@ -330,9 +372,12 @@ public final class PostgresConnection {
 
     private static func serverError(_ result: OpaquePointer) -> PostgresServerError? {
         let status = PQresultStatus(result)
-        guard status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR else { return nil }
+        guard status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR else {
+            return nil
+        }
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
-        let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+        let message =
+            PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             ?? String(cString: PQresultErrorMessage(result)).trimmingWhitespace()
         return PostgresServerError(sqlState: state, message: message)
     }

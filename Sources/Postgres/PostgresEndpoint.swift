@@ -17,9 +17,17 @@ public struct PostgresEndpoint: Sendable {
     /// How long one command may wait for its result.
     public var ioTimeout: Duration
 
-    public init(host: String, address: SocketAddress? = nil, port: Int, database: String, user: String? = nil,
-                password: String? = nil, sslMode: String? = nil,
-                connectTimeout: Duration = .seconds(5), ioTimeout: Duration = .seconds(60)) {
+    public init(
+        host: String,
+        address: SocketAddress? = nil,
+        port: Int,
+        database: String,
+        user: String? = nil,
+        password: String? = nil,
+        sslMode: String? = nil,
+        connectTimeout: Duration = .seconds(5),
+        ioTimeout: Duration = .seconds(60)
+    ) {
         self.host = host
         self.address = address
         self.port = port
@@ -38,8 +46,10 @@ public struct PostgresEndpoint: Sendable {
 
     /// Keyword/value pairs for `PQconnectStartParams`.
     var libpqParameters: [(String, String)] {
-        var parameters: [(String, String)] = [("host", host), ("port", String(port)), ("dbname", database),
-                                               ("application_name", "dbbench"), ("client_encoding", "UTF8")]
+        var parameters: [(String, String)] = [
+            ("host", host), ("port", String(port)), ("dbname", database),
+            ("application_name", "dbbench"), ("client_encoding", "UTF8"),
+        ]
         if let address { parameters.append(("hostaddr", address.numericHost)) }
         if let user { parameters.append(("user", user)) }
         if let password { parameters.append(("password", password)) }

@@ -31,7 +31,8 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .connect(let endpoint, let message): return "cannot connect to PostgreSQL at \(endpoint): \(message)"
-        case .authentication(let endpoint, let message): return "PostgreSQL at \(endpoint) refused authentication: \(message)"
+        case .authentication(let endpoint, let message):
+            return "PostgreSQL at \(endpoint) refused authentication: \(message)"
         case .server(let error): return error.description
         case .connectionLost(let message): return "connection lost: \(message)"
         case .timedOut(let operation): return "\(operation) timed out"
@@ -62,7 +63,8 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
         if text.isEmpty { text = "connection failed" }
         let lower = text.lowercased()
         if lower.contains("password authentication failed") || lower.contains("no password supplied")
-            || lower.contains("authentication failed") {
+            || lower.contains("authentication failed")
+        {
             return .authentication(endpoint: endpoint, message: text)
         }
         return .connect(endpoint: endpoint, message: text)

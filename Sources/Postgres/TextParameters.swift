@@ -50,7 +50,8 @@ public struct TextParameters: ~Copyable {
             appendByte(CChar(UInt8(ascii: "0") + UInt8(magnitude % 10)))
             magnitude /= 10
         } while magnitude > 0
-        var low = first, high = byteCount - 1
+        var low = first
+        var high = byteCount - 1
         while low < high {
             swap(&bytes[low], &bytes[high])
             low += 1
@@ -60,7 +61,9 @@ public struct TextParameters: ~Copyable {
     }
 
     /// Calls `body` with libpq's `paramValues` array and the number of parameters.
-    public func withValuePointers<Result>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, Int32) throws -> Result) rethrows -> Result {
+    public func withValuePointers<Result>(
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>, Int32) throws -> Result
+    ) rethrows -> Result {
         for index in 0..<count { pointers[index] = UnsafePointer(bytes + starts[index]) }
         return try body(pointers, Int32(count))
     }
@@ -97,7 +100,11 @@ public struct TextParameters: ~Copyable {
         byteCapacity = capacity
     }
 
-    private static func grow<Element>(_ old: UnsafeMutablePointer<Element>, from used: Int, to capacity: Int) -> UnsafeMutablePointer<Element> {
+    private static func grow<Element>(
+        _ old: UnsafeMutablePointer<Element>,
+        from used: Int,
+        to capacity: Int
+    ) -> UnsafeMutablePointer<Element> {
         let new = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
         new.moveInitialize(from: old, count: used)
         old.deallocate()

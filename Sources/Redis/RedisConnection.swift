@@ -12,8 +12,11 @@ public struct RedisEndpoint: Sendable {
     public var ioTimeout: Duration
 
     public init(
-        address: SocketAddress, password: String? = nil, database: Int = 0,
-        connectTimeout: Duration = .seconds(5), ioTimeout: Duration = .seconds(30)
+        address: SocketAddress,
+        password: String? = nil,
+        database: Int = 0,
+        connectTimeout: Duration = .seconds(5),
+        ioTimeout: Duration = .seconds(30)
     ) {
         self.address = address
         self.password = password
@@ -49,11 +52,16 @@ public final class RedisConnection {
 
     /// Connects on `loop` (the calling task must run on it), then authenticates and selects the
     /// database when the endpoint asks for it.
-    public static func connect(to endpoint: RedisEndpoint, on loop: IOLoop) async throws(RedisError) -> RedisConnection {
+    public static func connect(to endpoint: RedisEndpoint, on loop: IOLoop) async throws(RedisError) -> RedisConnection
+    {
         let socket: TCPSocket
         do {
             socket = try await TCPSocket.connect(
-                to: endpoint.address, on: loop, timeout: endpoint.connectTimeout, ioTimeout: endpoint.ioTimeout)
+                to: endpoint.address,
+                on: loop,
+                timeout: endpoint.connectTimeout,
+                ioTimeout: endpoint.ioTimeout
+            )
         } catch {
             throw .connect(address: endpoint.address.description, error)
         }
@@ -64,7 +72,8 @@ public final class RedisConnection {
     }
 
     nonisolated(nonsending)
-    private func handshake() async throws(RedisError) {
+        private func handshake() async throws(RedisError)
+    {
         var expected = 0
         if let password = endpoint.password, !password.isEmpty {
             output.command(["AUTH", password])
@@ -87,7 +96,8 @@ public final class RedisConnection {
 
     /// Sends everything in `output`.
     nonisolated(nonsending)
-    public func flush() async throws(RedisError) {
+        public func flush() async throws(RedisError)
+    {
         guard !output.isEmpty else { return }
         do {
             try await socket.write(output.bytes)
@@ -99,13 +109,15 @@ public final class RedisConnection {
 
     /// The next reply, decoded in full.
     nonisolated(nonsending)
-    public func readReply() async throws(RedisError) -> RedisReply {
+        public func readReply() async throws(RedisError) -> RedisReply
+    {
         try await nextReply { RedisReply($0) }
     }
 
     /// The next reply's kind, without copying its payload: the hot-path read.
     nonisolated(nonsending)
-    public func readReplySummary() async throws(RedisError) -> RedisReplySummary {
+        public func readReplySummary() async throws(RedisError) -> RedisReplySummary
+    {
         try await nextReply { RedisReplySummary($0) }
     }
 
@@ -120,7 +132,8 @@ public final class RedisConnection {
 
     /// Sends one command and returns its reply; error replies are returned, not thrown.
     nonisolated(nonsending)
-    public func send(_ arguments: [String]) async throws(RedisError) -> RedisReply {
+        public func send(_ arguments: [String]) async throws(RedisError) -> RedisReply
+    {
         output.command(arguments)
         try await flush()
         return try await readReply()
@@ -129,7 +142,8 @@ public final class RedisConnection {
     /// Sends one command and throws `.server` on an error reply.
     @discardableResult
     nonisolated(nonsending)
-    public func execute(_ arguments: [String]) async throws(RedisError) -> RedisReply {
+        public func execute(_ arguments: [String]) async throws(RedisError) -> RedisReply
+    {
         let reply = try await send(arguments)
         if case .error(let message) = reply {
             throw .server(command: arguments.first ?? "", message: message)
@@ -141,7 +155,8 @@ public final class RedisConnection {
     public func close() { socket.close() }
 
     nonisolated(nonsending)
-    private func nextReply<T>(_ transform: (UnsafePointer<redisReply>) -> T) async throws(RedisError) -> T {
+        private func nextReply<T>(_ transform: (UnsafePointer<redisReply>) -> T) async throws(RedisError) -> T
+    {
         while true {
             var raw: UnsafeMutableRawPointer?
             guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
@@ -157,7 +172,9 @@ public final class RedisConnection {
             } catch {
                 throw .io(error)
             }
-            guard redisReaderFeed(reader, readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), count) == REDIS_OK else {
+            guard
+                redisReaderFeed(reader, readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), count) == REDIS_OK
+            else {
                 throw .protocolError(readerError())
             }
         }

@@ -17,7 +17,9 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
 
     func probe(_ connection: RedisConnection) async -> String? {
         do {
-            if case .error(let message) = try await connection.send(["PING"]) { return RedisError.errorCode(of: message) }
+            if case .error(let message) = try await connection.send(["PING"]) {
+                return RedisError.errorCode(of: message)
+            }
             return nil
         } catch {
             return error.kind

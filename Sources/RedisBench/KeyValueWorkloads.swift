@@ -32,8 +32,12 @@ extension PipelinedRedisWorkload {
         await context.ready()
         var source = makeSource(context.makeRandom())
         await PipelinedDriver.run(
-            &source, connection: connection, operations: context.operations,
-            pipeline: settings.pipeline, context: context)
+            &source,
+            connection: connection,
+            operations: context.operations,
+            pipeline: settings.pipeline,
+            context: context
+        )
     }
 
     func teardown(on loop: IOLoop) async throws { try await settings.target.cleanUp(on: loop) }
@@ -91,14 +95,17 @@ struct GetWorkload: PipelinedRedisWorkload {
 
     /// Hits, misses and hits / (hits + misses), counted from the replies.
     static func hitRatio(of result: WorkloadResult) -> (hits: Int, misses: Int, ratio: Double) {
-        let hits = result.counters["hits"] ?? 0, misses = result.counters["misses"] ?? 0
+        let hits = result.counters["hits"] ?? 0
+        let misses = result.counters["misses"] ?? 0
         return (hits, misses, hits + misses > 0 ? Double(hits) / Double(hits + misses) : 0)
     }
 
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let (hits, misses, ratio) = Self.hitRatio(of: result)
-        return ["cache hit ratio \(Format.percent(ratio)) (\(Format.grouped(hits)) hits, \(Format.grouped(misses)) misses; "
-                + "\(Format.grouped(settings.cacheKeys)) keys pre-populated, reads over \(Format.grouped(keyRange)))"]
+        return [
+            "cache hit ratio \(Format.percent(ratio)) (\(Format.grouped(hits)) hits, \(Format.grouped(misses)) misses; "
+                + "\(Format.grouped(settings.cacheKeys)) keys pre-populated, reads over \(Format.grouped(keyRange)))"
+        ]
     }
 }
 

@@ -25,10 +25,14 @@ extension RedisRequestSource {
 /// scheduled start, and its latency counts from then.
 enum PipelinedDriver {
     nonisolated(nonsending)
-    static func run<Source: RedisRequestSource>(
-        _ source: inout Source, connection: RedisConnection, operations: Int, pipeline: Int,
-        context: ConnectionContext
-    ) async {
+        static func run<Source: RedisRequestSource>(
+            _ source: inout Source,
+            connection: RedisConnection,
+            operations: Int,
+            pipeline: Int,
+            context: ConnectionContext
+        ) async
+    {
         let recorder = context.recorder
         var startedAt = [UInt64](repeating: 0, count: pipeline)
         var operationOf = [Int](repeating: 0, count: pipeline)
@@ -64,7 +68,13 @@ enum PipelinedDriver {
                 do {
                     try await connection.flush()
                 } catch {
-                    failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
+                    failInFlight(
+                        count: inFlight,
+                        head: head,
+                        operationOf: operationOf,
+                        error: error,
+                        recorder: recorder
+                    )
                     return
                 }
             }
@@ -84,7 +94,10 @@ enum PipelinedDriver {
                     recorder.recordFailure(operation, kind: RedisError.errorCode(of: message))
                 } else {
                     recorder.recordSuccess(
-                        operation, nanoseconds: now &- startedAt[head], queued: context.queued(sentAt: startedAt[head]))
+                        operation,
+                        nanoseconds: now &- startedAt[head],
+                        queued: context.queued(sentAt: startedAt[head])
+                    )
                     source.observe(reply, operation: operation, recorder: recorder)
                 }
                 head += 1
@@ -98,7 +111,11 @@ enum PipelinedDriver {
 
     /// The connection failed: every request still in flight counts as failed with the I/O reason.
     private static func failInFlight(
-        count: Int, head: Int, operationOf: [Int], error: RedisError, recorder: OperationRecorder
+        count: Int,
+        head: Int,
+        operationOf: [Int],
+        error: RedisError,
+        recorder: OperationRecorder
     ) {
         let pipeline = operationOf.count
         for offset in 0..<count {

@@ -28,8 +28,12 @@ public enum RedisCommand: Subcommand {
             throw UnavailableError(description: error.description)
         }
         let endpoint = RedisEndpoint(
-            address: addresses[0], password: options.password, database: options.database,
-            connectTimeout: options.connectTimeout, ioTimeout: options.ioTimeout)
+            address: addresses[0],
+            password: options.password,
+            database: options.database,
+            connectTimeout: options.connectTimeout,
+            ioTimeout: options.ioTimeout
+        )
         let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix)
         // Closed loop: poll before sleeping, so that Redis does not pay for waking the client (IdlePolling).
         let loops = try IOLoopGroup(count: options.threads, pollsWhenIdle: options.run.limits.rate == nil)
@@ -49,11 +53,20 @@ public enum RedisCommand: Subcommand {
                 "\(Format.grouped(options.cacheKeys)) cache keys",
                 "values \(options.valueSize.count == 1 ? "\(options.valueSize.lowerBound)" : "\(options.valueSize.lowerBound)-\(options.valueSize.upperBound)") B",
                 options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", options.run.limits.loopSummary,
-            ])
+            ]
+        )
         let settings = KeyValueSettings(
-            target: target, connections: options.connections, operations: options.operations,
-            cacheKeys: options.cacheKeys, pipeline: options.pipeline,
-            set: SetEncoding(keyPrefix: target.cacheKeyPrefix, values: ValueSource(sizes: options.valueSize), ttl: options.ttl))
+            target: target,
+            connections: options.connections,
+            operations: options.operations,
+            cacheKeys: options.cacheKeys,
+            pipeline: options.pipeline,
+            set: SetEncoding(
+                keyPrefix: target.cacheKeyPrefix,
+                values: ValueSource(sizes: options.valueSize),
+                ttl: options.ttl
+            )
+        )
         for test in options.tests where !runner.stop.isRequested {
             let result: WorkloadResult
             switch test {
@@ -67,9 +80,17 @@ public enum RedisCommand: Subcommand {
         }
         report.assessments = RedisAssessment.assess(report.results)
         return try options.run.output.finish(
-            &report, thresholds: options.run.thresholds, interrupted: runner.stop.isRequested, style: style,
-            metadata: ReportMetadata(command: name, target: endpoint.address.description, serverVersion: version,
-                                     configuration: options.configuration))
+            &report,
+            thresholds: options.run.thresholds,
+            interrupted: runner.stop.isRequested,
+            style: style,
+            metadata: ReportMetadata(
+                command: name,
+                target: endpoint.address.description,
+                serverVersion: version,
+                configuration: options.configuration
+            )
+        )
     }
 
     /// Connects once (which checks reachability and credentials) and reads `redis_version`.
@@ -100,14 +121,23 @@ enum RedisAssessment {
         var assessments: [Assessment] = []
         for result in results where result.name != "CONNECTIONS" {
             if result.rate == nil {
-                assessments.append(Assessment(
-                    metric: "\(result.name) throughput", value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
-                    rating: throughput.rate(result.throughput)))
+                assessments.append(
+                    Assessment(
+                        metric: "\(result.name) throughput",
+                        value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
+                        rating: throughput.rate(result.throughput)
+                    )
+                )
             }
             if result.name == "GET" {
                 let ratio = GetWorkload.hitRatio(of: result).ratio
-                assessments.append(Assessment(
-                    metric: "GET cache hit ratio", value: Format.percent(ratio), rating: hitRatio.rate(ratio)))
+                assessments.append(
+                    Assessment(
+                        metric: "GET cache hit ratio",
+                        value: Format.percent(ratio),
+                        rating: hitRatio.rate(ratio)
+                    )
+                )
             }
         }
         return assessments

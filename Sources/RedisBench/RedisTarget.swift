@@ -46,7 +46,8 @@ public struct RedisTarget: Sendable {
         repeat {
             let reply = try await connection.execute(["SCAN", cursor, "MATCH", matchPattern, "COUNT", "1000"])
             guard case .array(let parts) = reply, parts.count == 2,
-                  let next = parts[0].string, case .array(let keys) = parts[1] else {
+                let next = parts[0].string, case .array(let keys) = parts[1]
+            else {
                 throw .protocolError("unexpected SCAN reply")
             }
             cursor = next

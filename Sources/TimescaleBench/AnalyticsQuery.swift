@@ -35,31 +35,47 @@ public enum AnalyticsQuery: String, CaseIterable, Sendable {
     public func query(table: String, timescale: Bool) -> BenchQuery {
         switch self {
         case .topModels:
-            return BenchQuery(name: rawValue, sql: """
-                SELECT model_id, provider, SUM(request_count) AS total_requests, SUM(token_total) AS total_tokens,
-                       SUM(cost_usd) AS total_cost, AVG(avg_latency_ms) AS avg_latency
-                FROM \(table) WHERE time > now() - interval '1 hour'
-                GROUP BY model_id, provider ORDER BY total_requests DESC LIMIT 10
-                """)
+            return BenchQuery(
+                name: rawValue,
+                sql: """
+                    SELECT model_id, provider, SUM(request_count) AS total_requests, SUM(token_total) AS total_tokens,
+                           SUM(cost_usd) AS total_cost, AVG(avg_latency_ms) AS avg_latency
+                    FROM \(table) WHERE time > now() - interval '1 hour'
+                    GROUP BY model_id, provider ORDER BY total_requests DESC LIMIT 10
+                    """
+            )
         case .lastPoint:
-            let models = MetricRow.models.map { "('\(String(decoding: $0.model, as: UTF8.self))')" }.joined(separator: ", ")
-            return BenchQuery(name: rawValue, sql: """
-                SELECT m.model_id, l.time, l.provider, l.token_total, l.cost_usd
-                FROM (VALUES \(models)) AS m (model_id)
-                CROSS JOIN LATERAL (SELECT time, provider, token_total, cost_usd FROM \(table)
-                                    WHERE model_id = m.model_id ORDER BY time DESC LIMIT 1) AS l
-                """)
+            let models = MetricRow.models.map { "('\(String(decoding: $0.model, as: UTF8.self))')" }.joined(
+                separator: ", "
+            )
+            return BenchQuery(
+                name: rawValue,
+                sql: """
+                    SELECT m.model_id, l.time, l.provider, l.token_total, l.cost_usd
+                    FROM (VALUES \(models)) AS m (model_id)
+                    CROSS JOIN LATERAL (SELECT time, provider, token_total, cost_usd FROM \(table)
+                                        WHERE model_id = m.model_id ORDER BY time DESC LIMIT 1) AS l
+                    """
+            )
         case .buckets:
-            let bucket = timescale ? "time_bucket('1 minute', time)" : "date_bin('1 minute', time, timestamptz '2000-01-01')"
-            return BenchQuery(name: rawValue, sql: """
-                SELECT \(bucket) AS minute, count(*) AS requests, SUM(token_total) AS tokens, AVG(avg_latency_ms) AS latency
-                FROM \(table) WHERE time > now() - interval '1 hour' GROUP BY minute ORDER BY minute
-                """)
+            let bucket =
+                timescale ? "time_bucket('1 minute', time)" : "date_bin('1 minute', time, timestamptz '2000-01-01')"
+            return BenchQuery(
+                name: rawValue,
+                sql: """
+                    SELECT \(bucket) AS minute, count(*) AS requests, SUM(token_total) AS tokens, AVG(avg_latency_ms) AS latency
+                    FROM \(table) WHERE time > now() - interval '1 hour' GROUP BY minute ORDER BY minute
+                    """
+            )
         case .userRange:
-            return BenchQuery(name: rawValue, sql: """
-                SELECT time, model_id, provider, token_total, cost_usd FROM \(table)
-                WHERE user_id = $1 AND time > now() - interval '10 minutes' ORDER BY time DESC LIMIT 100
-                """, parameters: [.oneOf(MetricRow.users.map { String(decoding: $0, as: UTF8.self) })])
+            return BenchQuery(
+                name: rawValue,
+                sql: """
+                    SELECT time, model_id, provider, token_total, cost_usd FROM \(table)
+                    WHERE user_id = $1 AND time > now() - interval '10 minutes' ORDER BY time DESC LIMIT 100
+                    """,
+                parameters: [.oneOf(MetricRow.users.map { String(decoding: $0, as: UTF8.self) })]
+            )
         }
     }
 }

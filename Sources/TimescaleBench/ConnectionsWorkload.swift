@@ -29,7 +29,9 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
 
     func extraNotes(opened: Int) async throws -> [String] {
         guard opened < connections else { return [] }
-        return ["server limit: max_connections = \(maxConnections), of which \(reservedConnections) reserved for superusers "
-                + "(other sessions count too)"]
+        return [
+            "server limit: max_connections = \(maxConnections), of which \(reservedConnections) reserved for superusers "
+                + "(other sessions count too)"
+        ]
     }
 }

@@ -41,7 +41,8 @@ struct InsertWorkload: Workload {
         let generator = MetricRow(runID: table.runID)
         var random = context.makeRandom(salt: 0x1A5E_47)
         // COPY streams each batch in pieces of about 4 KB; INSERT needs the whole batch as parameters.
-        var rows = method == .copy
+        var rows =
+            method == .copy
             ? BinaryRows(capacity: Self.copyPiece + 1024, tracksFields: false)
             : BinaryRows(capacity: fullBatch * 256 + 64)
         let recorder = context.recorder
@@ -62,9 +63,18 @@ struct InsertWorkload: Workload {
             let outcome: PostgresOutcome
             do {
                 if method == .copy {
-                    outcome = try await copy(count, over: connection, rows: &rows, generator: generator, random: &random)
+                    outcome = try await copy(
+                        count,
+                        over: connection,
+                        rows: &rows,
+                        generator: generator,
+                        random: &random
+                    )
                 } else {
-                    outcome = try await connection.executePrepared(count == fullBatch ? "insert_batch" : "insert_rest", binaryRows: rows)
+                    outcome = try await connection.executePrepared(
+                        count == fullBatch ? "insert_batch" : "insert_rest",
+                        binaryRows: rows
+                    )
                 }
             } catch {
                 recorder.recordFailure(0, kind: error.kind, work: count)
@@ -73,7 +83,11 @@ struct InsertWorkload: Workload {
             switch outcome {
             case .ok(let inserted):
                 recorder.recordSuccess(
-                    0, nanoseconds: monotonicNanoseconds() &- started, queued: context.queued(sentAt: started), work: count)
+                    0,
+                    nanoseconds: monotonicNanoseconds() &- started,
+                    queued: context.queued(sentAt: started),
+                    work: count
+                )
                 recorder.add(counter: Self.rowsCounter, inserted)
             case .failed(let error):
                 recorder.recordFailure(0, kind: "\(error.sqlState) \(error.message)", work: count)
@@ -86,7 +100,11 @@ struct InsertWorkload: Workload {
 
     /// One batch as one COPY, generated and sent piece by piece.
     private func copy(
-        _ count: Int, over connection: PostgresConnection, rows: inout BinaryRows, generator: MetricRow, random: inout FastRandom
+        _ count: Int,
+        over connection: PostgresConnection,
+        rows: inout BinaryRows,
+        generator: MetricRow,
+        random: inout FastRandom
     ) async throws(PostgresError) -> PostgresOutcome {
         if let refused = try await connection.beginCopy(table.copyStatement) { return refused }
         rows.removeAll()

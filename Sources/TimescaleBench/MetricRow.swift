@@ -6,7 +6,8 @@ import Postgres
 /// the last hour so that the query workload reads real data.
 struct MetricRow {
     static let columnCount = 15
-    static let columns = "time, model_id, provider, request_count, token_input, token_output, token_total, cost_usd, "
+    static let columns =
+        "time, model_id, provider, request_count, token_input, token_output, token_total, cost_usd, "
         + "avg_latency_ms, error_count, success_count, user_id, application_id, environment, metadata"
 
     static let models: [(model: [UInt8], provider: [UInt8])] = [
@@ -22,7 +23,9 @@ struct MetricRow {
     let metadata: [[UInt8]]
 
     init(runID: String) {
-        metadata = Self.regions.map { Array("{\"run_id\": \"\(runID)\", \"region\": \"\($0)\", \"source\": \"dbbench\"}".utf8) }
+        metadata = Self.regions.map {
+            Array("{\"run_id\": \"\(runID)\", \"region\": \"\($0)\", \"source\": \"dbbench\"}".utf8)
+        }
     }
 
     /// Appends `count` random rows to `rows`.
@@ -35,12 +38,13 @@ struct MetricRow {
             rows.text(model.model)
             rows.text(model.provider)
             rows.int32(Int32(random.within(1...100)))
-            let input = random.within(100...10_000), output = random.within(100...10_000)
+            let input = random.within(100...10_000)
+            let output = random.within(100...10_000)
             rows.int32(Int32(input))
             rows.int32(Int32(output))
             rows.int32(Int32(input + output))
-            rows.numeric(unscaled: Int64(random.within(1_000...500_000)), scale: 6)   // 0.001–0.5 USD
-            rows.numeric(unscaled: Int64(random.within(5_000...50_000)), scale: 2)    // 50–500 ms
+            rows.numeric(unscaled: Int64(random.within(1_000...500_000)), scale: 6)  // 0.001–0.5 USD
+            rows.numeric(unscaled: Int64(random.within(5_000...50_000)), scale: 2)  // 50–500 ms
             rows.int32(Int32(random.within(0...10)))
             rows.int32(Int32(random.within(90...100)))
             rows.text(Self.users[random.below(Self.users.count)])

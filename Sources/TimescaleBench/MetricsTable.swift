@@ -41,35 +41,43 @@ struct MetricsTable: Sendable {
         preparation.serverVersion = try await connection.setting("server_version")
         preparation.maxConnections = Int(try await connection.setting("max_connections")) ?? 0
         preparation.reservedConnections = Int(try await connection.setting("superuser_reserved_connections")) ?? 0
-        preparation.timescaleVersion = try await connection.query(
-            "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").first?.first ?? nil
+        preparation.timescaleVersion =
+            try await connection.query(
+                "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+            ).first?.first ?? nil
         if preparation.timescaleVersion == nil {
-            preparation.timescaleAvailable = !(try await connection.query(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").isEmpty)
+            preparation.timescaleAvailable =
+                !(try await connection.query(
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+                ).isEmpty)
         }
         guard createTable else { return preparation }
         preparation.usesTable = true
-        let schemaExists = !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
+        let schemaExists =
+            !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
         if !schemaExists {
             try await connection.query("CREATE SCHEMA \(schema)")
             preparation.createdSchema = true
         }
         let tableExists = try await connection.query("SELECT to_regclass($1)::text", [name]).first?.first ?? nil
         if tableExists == nil {
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE \(name) (
                     time TIMESTAMPTZ NOT NULL, model_id VARCHAR(255) NOT NULL, provider VARCHAR(100) NOT NULL,
                     request_count INT, token_input INT, token_output INT, token_total INT, cost_usd NUMERIC(10,6),
                     avg_latency_ms NUMERIC(10,2), error_count INT, success_count INT, user_id VARCHAR(255),
                     application_id VARCHAR(255), environment VARCHAR(50), metadata JSONB)
-                """)
+                """
+            )
             preparation.createdTable = true
             if preparation.timescaleVersion != nil {
                 try await connection.query("SELECT create_hypertable($1, 'time', if_not_exists => TRUE)", [name])
             }
             for column in ["model_id", "provider", "user_id", "application_id", "environment"] {
                 try await connection.query(
-                    "CREATE INDEX IF NOT EXISTS llm_usage_metrics_\(column)_time_idx ON \(name) (\(column), time DESC)")
+                    "CREATE INDEX IF NOT EXISTS llm_usage_metrics_\(column)_time_idx ON \(name) (\(column), time DESC)"
+                )
             }
         }
         return preparation
@@ -79,8 +87,11 @@ struct MetricsTable: Sendable {
     func countRunRows(on loop: IOLoop) async throws(PostgresError) -> Int {
         let connection = try await connect(on: loop)
         defer { connection.close() }
-        let count = try await connection.query(
-            "SELECT count(*) FROM \(name) WHERE metadata->>'run_id' = $1", [runID]).first?.first ?? nil
+        let count =
+            try await connection.query(
+                "SELECT count(*) FROM \(name) WHERE metadata->>'run_id' = $1",
+                [runID]
+            ).first?.first ?? nil
         return count.flatMap { Int($0) } ?? 0
     }
 
@@ -102,7 +113,8 @@ struct MetricsTable: Sendable {
             do {
                 try await connection.query("DROP SCHEMA \(schema)")
             } catch {
-                return "dropped \(name); left schema \(schema) in place because something else was created in it during the run"
+                return
+                    "dropped \(name); left schema \(schema) in place because something else was created in it during the run"
             }
             return "dropped schema \(schema) and \(name), which this run created"
         }
@@ -123,7 +135,8 @@ public struct TimescaleBenchError: CommandFailure {
     public var exitCode: Int32 {
         switch underlying {
         case .authentication: return ExitCode.noPermission
-        case .server(let error) where error.sqlState.hasPrefix("28") || error.sqlState == "42501": return ExitCode.noPermission
+        case .server(let error) where error.sqlState.hasPrefix("28") || error.sqlState == "42501":
+            return ExitCode.noPermission
         case .connect, .connectionLost, .timedOut, .server: return ExitCode.unavailable
         case .unexpected: return ExitCode.software
         }

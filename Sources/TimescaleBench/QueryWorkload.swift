@@ -27,8 +27,10 @@ struct QueryWorkload: Workload {
         try await failingRun { () async throws(PostgresError) in
             let connection = try await table.connect(on: loop)
             defer { connection.close() }
-            let recent = try await connection.query(
-                "SELECT count(*) FROM \(table.name) WHERE time > now() - interval '1 hour'").first?.first ?? nil
+            let recent =
+                try await connection.query(
+                    "SELECT count(*) FROM \(table.name) WHERE time > now() - interval '1 hour'"
+                ).first?.first ?? nil
             guard (recent.flatMap { Int($0) } ?? 0) < Self.minimumRecentRows else { return }
             let generator = MetricRow(runID: table.runID)
             var random = FastRandom(seed: 0x5EED)
@@ -38,7 +40,9 @@ struct QueryWorkload: Workload {
                 rows.beginCopy()
                 generator.append(5_000, to: &rows, random: &random)
                 rows.endCopy()
-                if case .failed(let error) = try await connection.copyIn(table.copyStatement, data: rows.bytes) { throw .server(error) }
+                if case .failed(let error) = try await connection.copyIn(table.copyStatement, data: rows.bytes) {
+                    throw .server(error)
+                }
             }
             try await connection.query("ANALYZE \(table.name)")
         }
@@ -76,7 +80,10 @@ struct QueryWorkload: Workload {
             switch outcome {
             case .ok(let rows):
                 recorder.recordSuccess(
-                    index, nanoseconds: monotonicNanoseconds() &- started, queued: context.queued(sentAt: started))
+                    index,
+                    nanoseconds: monotonicNanoseconds() &- started,
+                    queued: context.queued(sentAt: started)
+                )
                 recorder.add(counter: Self.rowsCounter, rows)
             case .failed(let error):
                 recorder.recordFailure(index, kind: "\(error.sqlState) \(error.message)")
@@ -85,7 +92,9 @@ struct QueryWorkload: Workload {
     }
 
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
-        ["\(Format.grouped(result.counters["rows"] ?? 0)) rows returned in total; P95 over all queries "
-            + "\(Format.milliseconds(result.total.latency.p95)) ms"]
+        [
+            "\(Format.grouped(result.counters["rows"] ?? 0)) rows returned in total; P95 over all queries "
+                + "\(Format.milliseconds(result.total.latency.p95)) ms"
+        ]
     }
 }

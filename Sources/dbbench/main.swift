@@ -57,8 +57,11 @@ func route(_ arguments: [String]) async -> Int32 {
     let environment = processEnvironment()
     do {
         let parsed = try ParsedArguments(
-            parsing: Array(arguments.dropFirst()), specs: command.options,
-            command: "dbbench \(command.name)", environment: environment)
+            parsing: Array(arguments.dropFirst()),
+            specs: command.options,
+            command: "dbbench \(command.name)",
+            environment: environment
+        )
         if parsed.wantsHelp {
             print(command.helpText, terminator: "")
             return ExitCode.success

@@ -1,5 +1,6 @@
 import IOLoop
 import Testing
+
 @testable import BenchCore
 
 /// A workload without a server for open-loop runs: each operation "takes" `serviceTime` on the loop's
@@ -20,7 +21,11 @@ private struct ScheduledWorkload: Workload {
             let sent = monotonicNanoseconds()
             let takes = context.index == 0 && done == stallAt ? stall : serviceTime
             await context.loop.sleep(until: sent &+ takes)
-            context.recorder.recordSuccess(0, nanoseconds: monotonicNanoseconds() &- sent, queued: context.queued(sentAt: sent))
+            context.recorder.recordSuccess(
+                0,
+                nanoseconds: monotonicNanoseconds() &- sent,
+                queued: context.queued(sentAt: sent)
+            )
             done += 1
         }
     }
@@ -29,15 +34,23 @@ private struct ScheduledWorkload: Workload {
 @Suite("Open loop (--rate)")
 struct OpenLoopTests {
     func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
-        try RunLimits(ParsedArguments(parsing: arguments, specs: OptionSpec.runLimits, command: "dbbench redis",
-                                      environment: [:]))
+        try RunLimits(
+            ParsedArguments(
+                parsing: arguments,
+                specs: OptionSpec.runLimits,
+                command: "dbbench redis",
+                environment: [:]
+            )
+        )
     }
 
     @Test func rateAndArrivalAreParsed() throws {
         #expect(try limits([]).rate == nil)
         #expect(try limits([]).loopSummary == "closed loop")
         #expect(try limits(["--rate", "5_000"]).rate == OpenLoopRate(perSecond: 5000, arrival: .uniform))
-        #expect(try limits(["--rate=200", "--arrival", "poisson"]).rate == OpenLoopRate(perSecond: 200, arrival: .poisson))
+        #expect(
+            try limits(["--rate=200", "--arrival", "poisson"]).rate == OpenLoopRate(perSecond: 200, arrival: .poisson)
+        )
         #expect(try limits(["--rate", "200"]).loopSummary == "open loop at 200/s (uniform)")
     }
 
@@ -59,7 +72,13 @@ struct OpenLoopTests {
         let rate = OpenLoopRate(perSecond: 1000)
         var starts: [UInt64] = []
         for connection in 0..<4 {
-            var schedule = ArrivalSchedule(rate: rate, connection: connection, of: 4, origin: 5_000_000, random: FastRandom(seed: 1))
+            var schedule = ArrivalSchedule(
+                rate: rate,
+                connection: connection,
+                of: 4,
+                origin: 5_000_000,
+                random: FastRandom(seed: 1)
+            )
             for _ in 0..<100 { starts.append(schedule.advance()) }
         }
         starts.sort()
@@ -70,8 +89,13 @@ struct OpenLoopTests {
     }
 
     @Test func poissonGapsHaveTheMeanAndSpreadOfAnExponential() {
-        var schedule = ArrivalSchedule(rate: OpenLoopRate(perSecond: 2000, arrival: .poisson), connection: 0, of: 2, origin: 0,
-                                       random: FastRandom(seed: 99))
+        var schedule = ArrivalSchedule(
+            rate: OpenLoopRate(perSecond: 2000, arrival: .poisson),
+            connection: 0,
+            of: 2,
+            origin: 0,
+            random: FastRandom(seed: 99)
+        )
         var previous = schedule.advance()
         var gaps: [Double] = []
         for _ in 0..<50_000 {
@@ -86,8 +110,10 @@ struct OpenLoopTests {
     }
 
     @Test func runKeepsTheRateAndReportsServiceTimeApart() async throws {
-        let result = try await runOnNewLoops(ScheduledWorkload(connections: 4, totalOperations: 600),
-                                             limits: RunLimits(rate: OpenLoopRate(perSecond: 2000)))
+        let result = try await runOnNewLoops(
+            ScheduledWorkload(connections: 4, totalOperations: 600),
+            limits: RunLimits(rate: OpenLoopRate(perSecond: 2000))
+        )
         #expect(result.total.succeeded == 600)
         #expect(result.rate == OpenLoopRate(perSecond: 2000))
         // 600 operations at 2000/s take 0.3 s; a closed loop of 100 µs operations would take 15 ms.

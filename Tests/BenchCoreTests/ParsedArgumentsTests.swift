@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BenchCore
 
 @Suite("Command-line parsing")
@@ -66,7 +67,10 @@ struct ParsedArgumentsTests {
         (["--keep-data=yes"], "--keep-data takes no value, got 'yes'"),
         (["extra"], "unexpected argument 'extra'"),
         (["--tests", "set,gte"], "--tests has unknown item 'gte'; choose from set,get (did you mean 'get'?)"),
-        (["--timeout", "5 parsecs"], "--timeout must be a duration from 1ms to 1m such as 500ms, 5s or 2m, got '5 parsecs'"),
+        (
+            ["--timeout", "5 parsecs"],
+            "--timeout must be a duration from 1ms to 1m such as 500ms, 5s or 2m, got '5 parsecs'"
+        ),
     ])
     func rejectsBadInputNamingTheFlag(arguments: [String], expected: String) {
         let message = usageError(arguments)
@@ -75,7 +79,9 @@ struct ParsedArgumentsTests {
     }
 
     @Test func badEnvironmentValueNamesTheVariable() {
-        #expect(usageError([], environment: ["REDIS_PORT": "http"])?.contains("REDIS_PORT must be a whole number") == true)
+        #expect(
+            usageError([], environment: ["REDIS_PORT": "http"])?.contains("REDIS_PORT must be a whole number") == true
+        )
     }
 
     @Test func listKeepsOrderAndDropsRepeats() throws {
@@ -88,7 +94,9 @@ struct ParsedArgumentsTests {
         #expect(try parse(["--value-size", "10-20"]).range("value-size", default: 1...2, in: 1...100) == 10...20)
         #expect(try parse([]).range("value-size", default: 1...2, in: 1...100) == 1...2)
         for bad in ["20-10", "0", "5-", "a-b", "1-2-3", "101"] {
-            #expect(throws: UsageError.self) { try parse(["--value-size", bad]).range("value-size", default: 1...2, in: 1...100) }
+            #expect(throws: UsageError.self) {
+                try parse(["--value-size", bad]).range("value-size", default: 1...2, in: 1...100)
+            }
         }
     }
 

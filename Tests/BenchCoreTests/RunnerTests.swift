@@ -1,13 +1,21 @@
 import IOLoop
 import Synchronization
 import Testing
+
 @testable import BenchCore
 
 /// A workload with no server: each connection records `operations` fake 1 ms operations and logs
 /// where and when it ran, so the runner's scheduling can be checked.
 private struct SyntheticWorkload: Workload {
     final class Log: Sendable {
-        struct Entry { var index: Int; var loop: Int; var onLoopThread: Bool; var share: Int; var readyAt: UInt64; var firstOperationAt: UInt64 }
+        struct Entry {
+            var index: Int
+            var loop: Int
+            var onLoopThread: Bool
+            var share: Int
+            var readyAt: UInt64
+            var firstOperationAt: UInt64
+        }
         let entries = Mutex<[Entry]>([])
         let events = Mutex<[String]>([])
     }
@@ -42,8 +50,14 @@ private struct SyntheticWorkload: Workload {
         } else {
             for _ in 0..<context.operations { context.recorder.recordSuccess(0, nanoseconds: 1_000_000) }
         }
-        let entry = Log.Entry(index: context.index, loop: context.loop.index, onLoopThread: context.loop.inLoopThread,
-                              share: context.operations, readyAt: readyAt, firstOperationAt: first)
+        let entry = Log.Entry(
+            index: context.index,
+            loop: context.loop.index,
+            onLoopThread: context.loop.inLoopThread,
+            share: context.operations,
+            readyAt: readyAt,
+            firstOperationAt: first
+        )
         log.entries.withLock { $0.append(entry) }
     }
 
@@ -53,8 +67,13 @@ private struct SyntheticWorkload: Workload {
 }
 
 /// Runs `workload` on `loopCount` new I/O loops, progress off, and shuts the loops down afterwards.
-func runOnNewLoops<W: Workload>(_ workload: W, loops loopCount: Int = 2, limits: RunLimits = RunLimits())
-    async throws -> WorkloadResult {
+func runOnNewLoops<W: Workload>(
+    _ workload: W,
+    loops loopCount: Int = 2,
+    limits: RunLimits = RunLimits()
+)
+    async throws -> WorkloadResult
+{
     let loops = try IOLoopGroup(count: loopCount)
     defer { loops.shutdown() }
     let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false), limits: limits)
@@ -109,8 +128,10 @@ struct RunnerTests {
         #expect(result.operationsPerConnection?.minimum == 10)
         #expect(result.operationsPerConnection?.median == 30)
         #expect(result.operationsPerConnection?.maximum == 50)
-        #expect(TextReporter.spreadNote(try #require(result.operationsPerConnection))
-                == "operations per connection: 10 min · 30 median · 50 max")
+        #expect(
+            TextReporter.spreadNote(try #require(result.operationsPerConnection))
+                == "operations per connection: 10 min · 30 median · 50 max"
+        )
     }
 
     @Test func evenSharesLeaveNoSpreadNote() async throws {
@@ -141,7 +162,8 @@ struct RunnerTests {
     }
 
     @Test func randomIsDeterministicAndInRange() {
-        var a = FastRandom(seed: 42), b = FastRandom(seed: 42)
+        var a = FastRandom(seed: 42)
+        var b = FastRandom(seed: 42)
         let drawsA = (0..<1000).map { _ in a.below(10) }
         let drawsB = (0..<1000).map { _ in b.below(10) }
         #expect(drawsA == drawsB)

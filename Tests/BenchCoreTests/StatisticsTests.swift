@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BenchCore
 
 @Suite("Statistics")
@@ -18,9 +19,9 @@ struct StatisticsTests {
 
     @Test func nanosecondsRoundToMicrosecondsAndClamp() {
         var histogram = LatencyHistogram.latency()
-        histogram.recordNanoseconds(0)           // below 1 µs → 1 µs
-        histogram.recordNanoseconds(1_499)       // → 1 µs
-        histogram.recordNanoseconds(1_500)       // → 2 µs
+        histogram.recordNanoseconds(0)  // below 1 µs → 1 µs
+        histogram.recordNanoseconds(1_499)  // → 1 µs
+        histogram.recordNanoseconds(1_500)  // → 2 µs
         histogram.recordNanoseconds(120_000_000_000)  // 120 s → clamped to 60 s
         #expect(histogram.totalCount == 4)
         #expect(histogram.countForValue(1) == 2)
@@ -45,7 +46,12 @@ struct StatisticsTests {
         first.add(counter: 0, 7)
         second.add(counter: 0, 3)
 
-        let result = WorkloadResult(name: "MIXED", connections: 4, recorders: [first, second], wallNanoseconds: 2_000_000_000)
+        let result = WorkloadResult(
+            name: "MIXED",
+            connections: 4,
+            recorders: [first, second],
+            wallNanoseconds: 2_000_000_000
+        )
         #expect(result.operations.map(\.succeeded) == [300, 100])
         #expect(result.operations.map(\.failed) == [1, 2])
         #expect(result.total.succeeded == 400)
@@ -63,8 +69,13 @@ struct StatisticsTests {
         let recorder = OperationRecorder(operationNames: ["connect", "PING"])
         for _ in 0..<5 { recorder.recordSuccess(0, nanoseconds: 50_000) }
         for _ in 0..<5 { recorder.recordSuccess(1, nanoseconds: 10_000) }
-        let result = WorkloadResult(name: "CONNECTIONS", connections: 5, recorders: [recorder],
-                                    wallNanoseconds: 1_000_000_000, preStartOperationNames: ["connect"])
+        let result = WorkloadResult(
+            name: "CONNECTIONS",
+            connections: 5,
+            recorders: [recorder],
+            wallNanoseconds: 1_000_000_000,
+            preStartOperationNames: ["connect"]
+        )
         #expect(result.total.succeeded == 5)
         #expect(result.total.latency.max == 10)
         #expect(result.operations[0].isPreStart && !result.operations[1].isPreStart)
@@ -86,7 +97,8 @@ struct StatisticsTests {
     }
 
     @Test(arguments: [
-        (150_000.0, Rating.excellent), (100_000, .excellent), (99_999, .good), (50_000, .good), (49_999, .needsImprovement),
+        (150_000.0, Rating.excellent), (100_000, .excellent), (99_999, .good), (50_000, .good),
+        (49_999, .needsImprovement),
     ])
     func throughputRatings(value: Double, expected: Rating) {
         #expect(RatingThresholds(excellent: 100_000, good: 50_000, higherIsBetter: true).rate(value) == expected)
@@ -105,8 +117,10 @@ struct FormatTests {
         #expect(ProgressMode.choose("auto", stderrIsTerminal: false) == .lines)
         #expect(ProgressMode.choose("on", stderrIsTerminal: false) == .lines)
         #expect(ProgressMode.choose("off", stderrIsTerminal: true) == .off)
-        #expect(ProgressDisplay.timelineLine(name: "SET", second: 3, done: 312_000, total: 1_000_000, lastSecond: 104_000)
-                == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second")
+        #expect(
+            ProgressDisplay.timelineLine(name: "SET", second: 3, done: 312_000, total: 1_000_000, lastSecond: 104_000)
+                == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second"
+        )
     }
 
     @Test func grouping() {

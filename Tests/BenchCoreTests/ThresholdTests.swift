@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BenchCore
 
 @Suite("Thresholds (--assert)")
@@ -46,18 +47,23 @@ struct ThresholdTests {
     @Test func evaluatesEveryWorkloadOrTheNamedOne() throws {
         let results = [result("SET"), result("GET")]
         let outcomes = ThresholdOutcome.evaluate(
-            [try parse("p50<=500us"), try parse("ops>=500"), try parse("errors==0"), try parse("get.p99<0.5ms"),
-             try parse("rows>=250"), try parse("mixed.ops>1")],
-            results: results)
+            [
+                try parse("p50<=500us"), try parse("ops>=500"), try parse("errors==0"), try parse("get.p99<0.5ms"),
+                try parse("rows>=250"), try parse("mixed.ops>1"),
+            ],
+            results: results
+        )
         let verdicts = outcomes.map { "\($0.threshold.text) \($0.workload) \($0.passed)" }
-        #expect(verdicts == [
-            "p50<=500us SET true", "p50<=500us GET true",     // p50 is 500 µs
-            "ops>=500 SET true", "ops>=500 GET true",         // 1000 successes over 2 s
-            "errors==0 SET false", "errors==0 GET false",     // 3 failures each
-            "get.p99<0.5ms GET false",                        // p99 is 990 µs
-            "rows>=250 SET true", "rows>=250 GET true",       // 500 rows over 2 s
-            "mixed.ops>1 mixed false",                        // MIXED did not run
-        ])
+        #expect(
+            verdicts == [
+                "p50<=500us SET true", "p50<=500us GET true",  // p50 is 500 µs
+                "ops>=500 SET true", "ops>=500 GET true",  // 1000 successes over 2 s
+                "errors==0 SET false", "errors==0 GET false",  // 3 failures each
+                "get.p99<0.5ms GET false",  // p99 is 990 µs
+                "rows>=250 SET true", "rows>=250 GET true",  // 500 rows over 2 s
+                "mixed.ops>1 mixed false",  // MIXED did not run
+            ]
+        )
         #expect(outcomes[4].detail == "SET errors = 3")
     }
 
@@ -73,19 +79,37 @@ struct ThresholdTests {
 
     @Test func runLimitsNeedADurationForAWarmup() throws {
         func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
-            try RunLimits(ParsedArguments(parsing: arguments, specs: OptionSpec.runLimits, command: "dbbench redis", environment: [:]))
+            try RunLimits(
+                ParsedArguments(
+                    parsing: arguments,
+                    specs: OptionSpec.runLimits,
+                    command: "dbbench redis",
+                    environment: [:]
+                )
+            )
         }
         #expect(try limits([]) == RunLimits())
-        #expect(try limits(["--duration", "30s", "--warmup", "5s"]) == RunLimits(duration: .seconds(30), warmup: .seconds(5)))
+        #expect(
+            try limits(["--duration", "30s", "--warmup", "5s"])
+                == RunLimits(duration: .seconds(30), warmup: .seconds(5))
+        )
         #expect(try limits(["--duration", "30s", "--warmup", "5s"]).summary == "30s per workload after a 5s warm-up")
-        #expect(throws: UsageError("dbbench redis: --warmup needs --duration (a warm-up would otherwise use up part of the operation count)")) {
+        #expect(
+            throws: UsageError(
+                "dbbench redis: --warmup needs --duration (a warm-up would otherwise use up part of the operation count)"
+            )
+        ) {
             try limits(["--warmup", "5s"])
         }
     }
 
     @Test func repeatableOptionKeepsEveryValue() throws {
-        let parsed = try ParsedArguments(parsing: ["--assert", "p99<5", "--assert=ops>1"], specs: [.assert],
-                                         command: "dbbench redis", environment: [:])
+        let parsed = try ParsedArguments(
+            parsing: ["--assert", "p99<5", "--assert=ops>1"],
+            specs: [.assert],
+            command: "dbbench redis",
+            environment: [:]
+        )
         #expect(parsed.all("assert") == ["p99<5", "ops>1"])
     }
 }

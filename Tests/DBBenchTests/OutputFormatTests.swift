@@ -1,8 +1,8 @@
 import BenchCore
 import Foundation
 import Histogram
-import Testing
 import TestSupport
+import Testing
 
 /// Parses the JSON a run printed; fails the test when it is not a JSON object.
 func parseJSON(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
@@ -16,7 +16,8 @@ func rebuildHistogram(_ json: [String: Any]) throws -> LatencyHistogram {
     var histogram = LatencyHistogram(
         lowestDiscernibleValue: UInt64(try #require(json["lowest_discernible_value"] as? Int)),
         highestTrackableValue: UInt64(try #require(json["highest_trackable_value"] as? Int)),
-        numberOfSignificantValueDigits: try #require(SignificantDigits(rawValue: Int8(digits))))
+        numberOfSignificantValueDigits: try #require(SignificantDigits(rawValue: Int8(digits)))
+    )
     for case let pair as [Int] in try #require(json["buckets"] as? [Any]) {
         let recorded = histogram.record(UInt64(pair[0]), count: UInt64(pair[1]))
         #expect(recorded, "bucket \(pair) is outside the histogram's range")
@@ -26,8 +27,10 @@ func rebuildHistogram(_ json: [String: Any]) throws -> LatencyHistogram {
 
 /// Checks a document's top level against the documented schema (Docs/output.md, version 1).
 func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for key in ["schema_version", "tool", "version", "command", "target", "server_version", "configuration", "interrupted",
-                "exit_code", "workloads", "assessment", "thresholds"] {
+    for key in [
+        "schema_version", "tool", "version", "command", "target", "server_version", "configuration", "interrupted",
+        "exit_code", "workloads", "assessment", "thresholds",
+    ] {
         #expect(document[key] != nil, "document lacks \(key)", sourceLocation: sourceLocation)
     }
     for workload in try #require(document["workloads"] as? [[String: Any]], sourceLocation: sourceLocation) {
@@ -37,9 +40,11 @@ func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocati
 
 /// Checks one workload object against the documented schema (Docs/output.md, version 1).
 func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for key in ["name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
-                "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
-                "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations"] {
+    for key in [
+        "name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
+        "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
+        "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations",
+    ] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
     }
     try checkLatencySchema(workload["latency_us"], sourceLocation: sourceLocation)
@@ -58,13 +63,19 @@ func checkLatencySchema(_ value: Any?, sourceLocation: SourceLocation) throws {
     }
 }
 
-@Suite("--format and --output against the real servers", .serialized,
-       .enabled(if: TestServices.hasRedis && TestServices.hasPostgres, "needs the servers of 'make test'"))
+@Suite(
+    "--format and --output against the real servers",
+    .serialized,
+    .enabled(if: TestServices.hasRedis && TestServices.hasPostgres, "needs the servers of 'make test'")
+)
 struct OutputFormatTests {
     @Test func redisJSONFollowsTheSchemaAndItsHistogramRoundTrips() throws {
         let result = try CommandRunner.dbbench(
-            redisArguments(["--tests", "set,get", "--connections", "4", "--num-operations", "2000", "--format", "json"],
-                           prefix: "dbbench-test-json:"))
+            redisArguments(
+                ["--tests", "set,get", "--connections", "4", "--num-operations", "2000", "--format", "json"],
+                prefix: "dbbench-test-json:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let document = try parseJSON(result.stdout)
         try checkDocumentSchema(document)
@@ -106,10 +117,15 @@ struct OutputFormatTests {
 
     @Test func csvHasAHeaderAndOneRowPerWorkload() throws {
         let result = try CommandRunner.dbbench(
-            redisArguments(["--tests", "set,mixed", "--connections", "2", "--num-operations", "500", "--format", "csv"],
-                           prefix: "dbbench-test-csv:"))
+            redisArguments(
+                ["--tests", "set,mixed", "--connections", "2", "--num-operations", "500", "--format", "csv"],
+                prefix: "dbbench-test-csv:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let lines = result.stdout.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         let header = try #require(lines.first)
         #expect(header.first == "workload" && header.contains("p99_us"))
         let attempted = try #require(header.firstIndex(of: "attempted"))
@@ -121,11 +137,18 @@ struct OutputFormatTests {
     }
 
     @Test func outputFileGetsTheFormatWhileStdoutKeepsTheTable() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-\(UUID().uuidString).json")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try CommandRunner.dbbench(
-            redisArguments(["--tests", "set", "--connections", "2", "--num-operations", "300", "--format", "json",
-                            "--output", path, "--assert", "errors==0"], prefix: "dbbench-test-output:"))
+            redisArguments(
+                [
+                    "--tests", "set", "--connections", "2", "--num-operations", "300", "--format", "json",
+                    "--output", path, "--assert", "errors==0",
+                ],
+                prefix: "dbbench-test-output:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(resultRows(result.stdout)["SET"] != nil)
         let document = try parseJSON(try String(contentsOfFile: path, encoding: .utf8))
@@ -136,8 +159,11 @@ struct OutputFormatTests {
     @Test func unwritableOutputFailsBeforeAnyLoad() throws {
         let before = try commandCalls("set")
         let result = try CommandRunner.dbbench(
-            redisArguments(["--tests", "set", "--num-operations", "100", "--output", "/nonexistent-dir/results.json"],
-                           prefix: "dbbench-test-output:"))
+            redisArguments(
+                ["--tests", "set", "--num-operations", "100", "--output", "/nonexistent-dir/results.json"],
+                prefix: "dbbench-test-output:"
+            )
+        )
         #expect(result.exitCode == 73)
         #expect(result.stderr.contains("--output /nonexistent-dir/results.json"))
         #expect(try commandCalls("set") == before)
@@ -145,9 +171,13 @@ struct OutputFormatTests {
 
     @Test func timescaleJSONCarriesTheConfigurationButNotThePassword() throws {
         let result = try CommandRunner.dbbench(
-            ["timescale", "--tests", "insert", "--connections", "2", "--inserts-per-connection", "200", "--batch-size", "50",
-             "--schema", "dbbench_test_json", "--format", "json"],
-            environment: TestServices.postgresEnvironment)
+            [
+                "timescale", "--tests", "insert", "--connections", "2", "--inserts-per-connection", "200",
+                "--batch-size", "50",
+                "--schema", "dbbench_test_json", "--format", "json",
+            ],
+            environment: TestServices.postgresEnvironment
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(!result.stdout.contains(TestServices.postgresPassword))
         let document = try parseJSON(result.stdout)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The top-level rows of the results table, by workload name: [attempted, ok, errors, wall s, ops/s, ...].
 func resultRows(_ output: String) -> [String: [String]] {
@@ -41,28 +41,39 @@ func redisArguments(_ extra: [String], prefix: String) -> [String] {
     ["redis", "--port", String(TestServices.redisPort ?? 0), "--key-prefix", prefix] + extra
 }
 
-@Suite("dbbench redis against the real server", .serialized,
-       .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'"))
+@Suite(
+    "dbbench redis against the real server",
+    .serialized,
+    .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'")
+)
 struct RedisCommandTests {
     @Test func setCountsMatchTheServersCommandStats() throws {
         let before = try commandCalls("set")
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "8", "--num-operations", "12345"], prefix: "dbbench-test-set:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "8", "--num-operations", "12345"],
+                prefix: "dbbench-test-set:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let after = try commandCalls("set")
         #expect(after - before == 12345)
         let row = try #require(resultRows(result.stdout)["SET"])
         #expect(number(row[0]) == 12345)  // attempted
         #expect(number(row[1]) == 12345)  // succeeded
-        #expect(number(row[2]) == 0)      // errors
+        #expect(number(row[2]) == 0)  // errors
         #expect((number(row[4]) ?? 0) > 0)  // ops/s
         #expect(try keys(matching: "dbbench-test-set:*").isEmpty)
     }
 
     @Test func pipelinedSetSendsExactlyTheRequestedOperations() throws {
         let before = try commandCalls("set")
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "5", "--num-operations", "20001", "--pipeline", "16"], prefix: "dbbench-test-pipe:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "5", "--num-operations", "20001", "--pipeline", "16"],
+                prefix: "dbbench-test-pipe:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(try commandCalls("set") - before == 20001)
         #expect(number(resultRows(result.stdout)["SET"]?[1] ?? "") == 20001)
@@ -70,17 +81,28 @@ struct RedisCommandTests {
     }
 
     @Test func getHitRatioIsCountedFromReplies() throws {
-        let getsBefore = try commandCalls("get"), setsBefore = try commandCalls("set")
-        let full = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000"], prefix: "dbbench-test-get:"))
+        let getsBefore = try commandCalls("get")
+        let setsBefore = try commandCalls("set")
+        let full = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000"],
+                prefix: "dbbench-test-get:"
+            )
+        )
         #expect(full.exitCode == 0, "\(full.stderr)")
         #expect(full.stdout.contains("cache hit ratio 100.0% (5,000 hits, 0 misses"))
         #expect(try commandCalls("get") - getsBefore == 5000)
         #expect(try commandCalls("set") - setsBefore == 1000)  // pre-population, one SET per key
 
-        let partial = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000", "--key-range", "4000"],
-            prefix: "dbbench-test-get:"))
+        let partial = try CommandRunner.dbbench(
+            redisArguments(
+                [
+                    "--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000",
+                    "--key-range", "4000",
+                ],
+                prefix: "dbbench-test-get:"
+            )
+        )
         #expect(partial.exitCode == 0, "\(partial.stderr)")
         let line = try #require(partial.stdout.split(separator: "\n").first { $0.contains("cache hit ratio") })
         let percent = try #require(Double(line.split(separator: " ")[3].dropLast()))
@@ -95,8 +117,12 @@ struct RedisCommandTests {
         defer { _ = try? CommandRunner.redisCLI(["DEL", "keep:me", "dbbench-test-safetyx", "keep:list"]) }
         let sizeBefore = try CommandRunner.redisCLI(["DBSIZE"])
 
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--connections", "6", "--num-operations", "3000", "--cache-keys", "500"], prefix: "dbbench-test-safety:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--connections", "6", "--num-operations", "3000", "--cache-keys", "500"],
+                prefix: "dbbench-test-safety:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         for workload in ["SET", "GET", "MIXED", "CONNECTIONS"] {
             #expect(resultRows(result.stdout)[workload] != nil, "no \(workload) row in:\n\(result.stdout)")
@@ -111,8 +137,12 @@ struct RedisCommandTests {
     @Test func mixedRunsAllFiveCommands() throws {
         let commands = ["set", "get", "incr", "lpush", "hset"]
         let before = try commands.map(commandCalls)
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "mixed", "--connections", "4", "--num-operations", "10000"], prefix: "dbbench-test-mixed:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "mixed", "--connections", "4", "--num-operations", "10000"],
+                prefix: "dbbench-test-mixed:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let deltas = try zip(commands.map(commandCalls), before).map { $0 - $1 }
         #expect(deltas.reduce(0, +) == 10000)
@@ -121,8 +151,12 @@ struct RedisCommandTests {
     }
 
     @Test func connectionTestHoldsEveryConnection() throws {
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "connections", "--connections", "40"], prefix: "dbbench-test-conn:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "connections", "--connections", "40"],
+                prefix: "dbbench-test-conn:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.contains("40 of 40 connections opened and held at once; 40 answered PING"))
         let row = try #require(resultRows(result.stdout)["CONNECTIONS"])
@@ -132,29 +166,53 @@ struct RedisCommandTests {
     }
 
     @Test func environmentSelectsTheServerAndFlagsWin() throws {
-        let port = String(TestServices.redisPort ?? 0), closed = String(TestServices.closedPort())
+        let port = String(TestServices.redisPort ?? 0)
+        let closed = String(TestServices.closedPort())
         let viaEnvironment = try CommandRunner.dbbench(
-            ["redis", "--tests", "set", "--connections", "2", "--num-operations", "10", "--key-prefix", "dbbench-test-env:"],
-            environment: ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": port])
+            [
+                "redis", "--tests", "set", "--connections", "2", "--num-operations", "10", "--key-prefix",
+                "dbbench-test-env:",
+            ],
+            environment: ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": port]
+        )
         #expect(viaEnvironment.exitCode == 0, "\(viaEnvironment.stderr)")
         let flagWins = try CommandRunner.dbbench(
-            ["redis", "--port", port, "--tests", "set", "--connections", "2", "--num-operations", "10", "--key-prefix", "dbbench-test-env:"],
-            environment: ["REDIS_PORT": closed])
+            [
+                "redis", "--port", port, "--tests", "set", "--connections", "2", "--num-operations", "10",
+                "--key-prefix", "dbbench-test-env:",
+            ],
+            environment: ["REDIS_PORT": closed]
+        )
         #expect(flagWins.exitCode == 0, "\(flagWins.stderr)")
-        let wrongEnvironment = try CommandRunner.dbbench(["redis", "--tests", "set"], environment: ["REDIS_PORT": closed])
+        let wrongEnvironment = try CommandRunner.dbbench(
+            ["redis", "--tests", "set"],
+            environment: ["REDIS_PORT": closed]
+        )
         #expect(wrongEnvironment.exitCode == 69)
         #expect(wrongEnvironment.stderr.contains("127.0.0.1:\(closed)"))
     }
 
     @Test func thresholdsSetTheExitCode() throws {
-        let passing = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set,get", "--connections", "4", "--num-operations", "2000",
-             "--assert", "errors==0", "--assert", "ops>=1", "--assert", "get.p99<30s"], prefix: "dbbench-test-assert:"))
+        let passing = try CommandRunner.dbbench(
+            redisArguments(
+                [
+                    "--tests", "set,get", "--connections", "4", "--num-operations", "2000",
+                    "--assert", "errors==0", "--assert", "ops>=1", "--assert", "get.p99<30s",
+                ],
+                prefix: "dbbench-test-assert:"
+            )
+        )
         #expect(passing.exitCode == 0, "\(passing.stderr)")
         #expect(passing.stdout.contains("all 5 passed"))
-        let failing = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "4", "--num-operations", "2000",
-             "--assert", "errors==0", "--assert", "set.p50<1us"], prefix: "dbbench-test-assert:"))
+        let failing = try CommandRunner.dbbench(
+            redisArguments(
+                [
+                    "--tests", "set", "--connections", "4", "--num-operations", "2000",
+                    "--assert", "errors==0", "--assert", "set.p50<1us",
+                ],
+                prefix: "dbbench-test-assert:"
+            )
+        )
         #expect(failing.exitCode == 1)
         #expect(failing.stdout.contains("PASS  errors==0"))
         #expect(failing.stdout.contains("FAIL  set.p50<1us  SET p50 = "))
@@ -162,10 +220,14 @@ struct RedisCommandTests {
     }
 
     @Test func interruptionPrintsPartialResultsAndCleansUp() throws {
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000", "--progress", "off"],
-            prefix: "dbbench-test-int:"),
-            timeout: 60, interruptAfter: 1.5)
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000", "--progress", "off"],
+                prefix: "dbbench-test-int:"
+            ),
+            timeout: 60,
+            interruptAfter: 1.5
+        )
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(result.stdout.contains("INTERRUPTED: partial results"))
         let row = try #require(resultRows(result.stdout)["MIXED*"], "no MIXED* row:\n\(result.stdout)")
@@ -181,10 +243,14 @@ struct RedisCommandTests {
     @Test func aStopThatWaitsForAPausedServerSaysHowToQuitAtOnce() throws {
         // The server stops answering a second into the run, for 4 s; the signal comes half a second later.
         pauseServer(in: 1.0, forMilliseconds: 4000)
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
-            prefix: "dbbench-test-stuck:"),
-            timeout: 60, interruptAfter: 1.5)
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
+                prefix: "dbbench-test-stuck:"
+            ),
+            timeout: 60,
+            interruptAfter: 1.5
+        )
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(result.stderr.contains("dbbench: stopping: waiting for the operations in flight"), "\(result.stderr)")
         #expect(result.stderr.contains("interrupt again to quit at once, without cleanup"))
@@ -195,9 +261,15 @@ struct RedisCommandTests {
 
     @Test func durationEndsTheRunOnTime() throws {
         let setsBefore = try commandCalls("set")
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "8", "--duration", "1500ms", "--warmup", "500ms", "--progress", "off"],
-            prefix: "dbbench-test-duration:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                [
+                    "--tests", "set", "--connections", "8", "--duration", "1500ms", "--warmup", "500ms", "--progress",
+                    "off",
+                ],
+                prefix: "dbbench-test-duration:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let row = try #require(resultRows(result.stdout)["SET"])
         let wall = try #require(Double(row[3]))
@@ -214,9 +286,15 @@ struct RedisCommandTests {
     @Test func openLoopChargesAPausedServerToTheOperationsScheduledBehindIt() throws {
         // 1000 SETs/s over 2 connections for 3 s; a second in, the server stops answering for 600 ms.
         pauseServer(in: 1.2, forMilliseconds: 600)
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off", "--format", "json"],
-            prefix: "dbbench-test-rate:"))
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                [
+                    "--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off",
+                    "--format", "json",
+                ],
+                prefix: "dbbench-test-rate:"
+            )
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let document = try parseJSON(result.stdout)
         try checkDocumentSchema(document)
@@ -243,9 +321,14 @@ struct RedisCommandTests {
     }
 
     @Test func progressLinesWhenStderrIsNotATerminal() throws {
-        let result = try CommandRunner.dbbench(redisArguments(
-            ["--tests", "set", "--connections", "8", "--num-operations", "100000000"], prefix: "dbbench-test-progress:"),
-            timeout: 60, interruptAfter: 2.6)
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "8", "--num-operations", "100000000"],
+                prefix: "dbbench-test-progress:"
+            ),
+            timeout: 60,
+            interruptAfter: 2.6
+        )
         #expect(result.exitCode == 130)
         let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress SET ") }
         #expect(lines.count >= 2, "stderr: \(result.stderr)")
@@ -257,9 +340,13 @@ struct RedisCommandTests {
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {
         let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
         _ = try CommandRunner.redisCLI(["CONFIG", "SET", "requirepass", secret])
-        defer { _ = try? CommandRunner.redisCLI(["-a", secret, "--no-auth-warning", "CONFIG", "SET", "requirepass", ""]) }
-        let arguments = ["redis", "--port", String(TestServices.redisPort ?? 0), "--tests", "set,connections",
-                         "--connections", "3", "--num-operations", "30", "--key-prefix", "dbbench-test-auth:"]
+        defer {
+            _ = try? CommandRunner.redisCLI(["-a", secret, "--no-auth-warning", "CONFIG", "SET", "requirepass", ""])
+        }
+        let arguments = [
+            "redis", "--port", String(TestServices.redisPort ?? 0), "--tests", "set,connections",
+            "--connections", "3", "--num-operations", "30", "--key-prefix", "dbbench-test-auth:",
+        ]
 
         let accepted = try CommandRunner.dbbench(arguments, environment: ["REDIS_PASSWORD": secret])
         #expect(accepted.exitCode == 0, "\(accepted.stderr)")
@@ -306,12 +393,18 @@ struct CommandLineTests {
         (["redis", "--port", "70000"], "--port must be a whole number from 1 to 65535, got '70000'"),
         (["redis", "--tests", "set,gett"], "--tests has unknown item 'gett'"),
         (["redis", "--key-prefix", ""], "--key-prefix must not be empty"),
-        (["redis", "--connections", "50", "--num-operations", "10"], "--num-operations (10) is smaller than --connections (50)"),
+        (
+            ["redis", "--connections", "50", "--num-operations", "10"],
+            "--num-operations (10) is smaller than --connections (50)"
+        ),
         (["redis", "--timeout", "soon"], "--timeout must be a duration"),
         (["redis", "--threads", "0"], "--threads must be a whole number"),
         (["redis", "--value-size", "20-10"], "--value-size must be a number or MIN-MAX range"),
         (["redis", "--ttl", "-1"], "--ttl must be a whole number"),
-        (["redis", "--rate", "1000", "--pipeline", "16"], "--rate schedules every request on its own and cannot be combined with --pipeline 16"),
+        (
+            ["redis", "--rate", "1000", "--pipeline", "16"],
+            "--rate schedules every request on its own and cannot be combined with --pipeline 16"
+        ),
         (["redis", "--arrival", "poisson"], "--arrival needs --rate"),
         (["redis", "--format", "xml"], "--format must be one of text, json, csv, got 'xml'"),
     ])

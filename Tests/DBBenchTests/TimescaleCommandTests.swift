@@ -1,9 +1,13 @@
 import BenchCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
-func timescale(_ extra: [String], schema: String, environment: [String: String] = TestServices.postgresEnvironment) throws -> CommandResult {
+func timescale(
+    _ extra: [String],
+    schema: String,
+    environment: [String: String] = TestServices.postgresEnvironment
+) throws -> CommandResult {
     try CommandRunner.dbbench(["timescale", "--schema", schema] + extra, environment: environment)
 }
 
@@ -11,15 +15,23 @@ func schemaExists(_ schema: String) throws -> Bool {
     try CommandRunner.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'") == "1"
 }
 
-@Suite("dbbench timescale against the real server", .serialized,
-       .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'"))
+@Suite(
+    "dbbench timescale against the real server",
+    .serialized,
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
 struct TimescaleCommandTests {
     @Test(arguments: ["copy", "insert"])
     func rowsInTheTableEqualRowsReported(method: String) throws {
         let schema = "dbbench_test_rows_\(method)"
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        let result = try timescale(["--tests", "insert", "--connections", "6", "--inserts-per-connection", "333",
-                                    "--batch-size", "50", "--insert-method", method, "--keep-data"], schema: schema)
+        let result = try timescale(
+            [
+                "--tests", "insert", "--connections", "6", "--inserts-per-connection", "333",
+                "--batch-size", "50", "--insert-method", method, "--keep-data",
+            ],
+            schema: schema
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.contains("1,998 rows inserted by"))
         #expect(result.stdout.contains("1,998 rows of this run found in \(schema).llm_usage_metrics (matches)"))
@@ -28,26 +40,33 @@ struct TimescaleCommandTests {
         let row = try #require(resultRows(result.stdout)["INSERT"])
         #expect(number(row[1]) == 42)
         // Values are in the documented ranges and spread over the last hour.
-        let check = try CommandRunner.psql("""
+        let check = try CommandRunner.psql(
+            """
             SELECT bool_and(cost_usd BETWEEN 0.001 AND 0.5 AND avg_latency_ms BETWEEN 50 AND 500
                    AND token_total = token_input + token_output AND time > now() - interval '61 minutes'
                    AND model_id IN ('gpt-4', 'gpt-3.5-turbo', 'claude-3', 'claude-2')),
                    count(DISTINCT date_trunc('minute', time)) > 30 FROM \(schema).llm_usage_metrics
-            """)
+            """
+        )
         #expect(check == "t|t")
         #expect(try CommandRunner.psql("SELECT count(*) FROM pg_indexes WHERE schemaname = '\(schema)'") == "5")
     }
 
     @Test func teardownDropsOnlyWhatTheRunCreated() throws {
         let schema = "dbbench_test_teardown"
-        _ = try CommandRunner.psql("""
+        _ = try CommandRunner.psql(
+            """
             DROP TABLE IF EXISTS public.llm_usage_metrics;
             CREATE TABLE public.llm_usage_metrics (time TIMESTAMPTZ NOT NULL, model_id TEXT);
             INSERT INTO public.llm_usage_metrics VALUES (now(), 'users-own-row')
-            """)
+            """
+        )
         defer { _ = try? CommandRunner.psql("DROP TABLE IF EXISTS public.llm_usage_metrics") }
 
-        let result = try timescale(["--connections", "4", "--inserts-per-connection", "100", "--num-queries", "20"], schema: schema)
+        let result = try timescale(
+            ["--connections", "4", "--inserts-per-connection", "100", "--num-queries", "20"],
+            schema: schema
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         for workload in ["INSERT", "QUERY", "CONNECTIONS"] {
             #expect(resultRows(result.stdout)[workload] != nil, "no \(workload) row in:\n\(result.stdout)")
@@ -60,11 +79,17 @@ struct TimescaleCommandTests {
     @Test func rowsAreDeletedFromATableThatExistedBefore() throws {
         let schema = "dbbench_test_existing"
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        let first = try timescale(["--tests", "insert", "--connections", "2", "--inserts-per-connection", "10", "--keep-data"], schema: schema)
+        let first = try timescale(
+            ["--tests", "insert", "--connections", "2", "--inserts-per-connection", "10", "--keep-data"],
+            schema: schema
+        )
         #expect(first.exitCode == 0, "\(first.stderr)")
         #expect(try CommandRunner.psql("SELECT count(*) FROM \(schema).llm_usage_metrics") == "20")
 
-        let second = try timescale(["--tests", "insert", "--connections", "3", "--inserts-per-connection", "100"], schema: schema)
+        let second = try timescale(
+            ["--tests", "insert", "--connections", "3", "--inserts-per-connection", "100"],
+            schema: schema
+        )
         #expect(second.exitCode == 0, "\(second.stderr)")
         #expect(second.stdout.contains("300 rows of this run found"))
         #expect(second.stdout.contains("cleanup: deleted this run's rows"))
@@ -86,7 +111,10 @@ struct TimescaleCommandTests {
         #expect(total == 200)
         #expect(number(resultRows(all.stdout)["QUERY"]?[1] ?? "") == 200)
 
-        let one = try timescale(["--tests", "query", "--connections", "2", "--num-queries", "10", "--queries", "user_range"], schema: schema)
+        let one = try timescale(
+            ["--tests", "query", "--connections", "2", "--num-queries", "10", "--queries", "user_range"],
+            schema: schema
+        )
         #expect(one.exitCode == 0, "\(one.stderr)")
         #expect(one.stdout.contains("  user_range ") == false)  // a single query has no per-query rows
         #expect(number(resultRows(one.stdout)["QUERY"]?[1] ?? "") == 10)
@@ -95,9 +123,14 @@ struct TimescaleCommandTests {
 
     @Test func customStatementRunsWithRandomParametersAndTouchesNothing() throws {
         let schema = "dbbench_test_sql"
-        let result = try timescale(["--tests", "sql", "--sql", "SELECT g FROM generate_series($1::int, $2::int) AS g",
-                                    "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300",
-                                    "--assert", "sql.errors==0", "--assert", "sql.rows>=1"], schema: schema)
+        let result = try timescale(
+            [
+                "--tests", "sql", "--sql", "SELECT g FROM generate_series($1::int, $2::int) AS g",
+                "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300",
+                "--assert", "sql.errors==0", "--assert", "sql.rows>=1",
+            ],
+            schema: schema
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
         let row = try #require(resultRows(result.stdout)["SQL"])
         #expect(number(row[1]) == 300)
@@ -115,8 +148,14 @@ struct TimescaleCommandTests {
     @Test func interruptionDropsTheSchemaAndReportsPartialRows() throws {
         let schema = "dbbench_test_interrupt"
         let result = try CommandRunner.dbbench(
-            ["timescale", "--schema", schema, "--tests", "insert,query", "--connections", "4", "--inserts-per-connection", "50000000"],
-            environment: TestServices.postgresEnvironment, timeout: 60, interruptAfter: 2)
+            [
+                "timescale", "--schema", schema, "--tests", "insert,query", "--connections", "4",
+                "--inserts-per-connection", "50000000",
+            ],
+            environment: TestServices.postgresEnvironment,
+            timeout: 60,
+            interruptAfter: 2
+        )
         #expect(result.exitCode == 130, "\(result.stderr)")
         #expect(result.stdout.contains("INTERRUPTED: partial results"))
         #expect(resultRows(result.stdout)["INSERT*"] != nil)
@@ -128,8 +167,10 @@ struct TimescaleCommandTests {
 
     @Test func warmupRowsAreFoundButNotReported() throws {
         let schema = "dbbench_test_warmup"
-        let result = try timescale(["--tests", "insert", "--connections", "2", "--duration", "1s", "--warmup", "500ms", "--keep-data"],
-                                   schema: schema)
+        let result = try timescale(
+            ["--tests", "insert", "--connections", "2", "--duration", "1s", "--warmup", "500ms", "--keep-data"],
+            schema: schema
+        )
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         #expect(result.exitCode == 0, "\(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows of this run found") })
@@ -143,9 +184,14 @@ struct TimescaleCommandTests {
     @Test func connectionsAboveMaxConnectionsAreReportedAsPartialSuccess() throws {
         let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
         let wanted = maxConnections + 50
-        let result = try timescale(["--tests", "connections", "--connections", String(wanted)], schema: "dbbench_test_conn")
+        let result = try timescale(
+            ["--tests", "connections", "--connections", String(wanted)],
+            schema: "dbbench_test_conn"
+        )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("connections opened and held at once") })
+        let line = try #require(
+            result.stdout.split(separator: "\n").first { $0.contains("connections opened and held at once") }
+        )
         let opened = try #require(number(String(line.split(separator: " ")[0])))
         #expect(opened > 0 && opened < wanted)
         #expect(line.contains("of \(Format.grouped(wanted)) connections"))
@@ -159,7 +205,9 @@ struct TimescaleCommandTests {
         let result = try timescale([], schema: "dbbench_test_auth", environment: environment)
         #expect(result.exitCode == 77)
         #expect(result.stderr.contains("password authentication failed for user \"postgres\""))
-        #expect(!result.stderr.contains(environment["DB_PASSWORD"]!) && !result.stdout.contains(environment["DB_PASSWORD"]!))
+        #expect(
+            !result.stderr.contains(environment["DB_PASSWORD"]!) && !result.stdout.contains(environment["DB_PASSWORD"]!)
+        )
     }
 
     @Test func closedPortExits69() throws {
@@ -168,7 +216,10 @@ struct TimescaleCommandTests {
         environment["DB_PORT"] = String(port)
         let result = try timescale([], schema: "dbbench_test_closed", environment: environment)
         #expect(result.exitCode == 69)
-        #expect(result.stderr == "dbbench timescale: cannot connect to PostgreSQL at 127.0.0.1:\(port)/analytics: Connection refused\n")
+        #expect(
+            result.stderr
+                == "dbbench timescale: cannot connect to PostgreSQL at 127.0.0.1:\(port)/analytics: Connection refused\n"
+        )
     }
 
     @Test(arguments: [
@@ -177,15 +228,24 @@ struct TimescaleCommandTests {
         (["--schema", "Bad-Name"], "--schema must be a plain identifier"),
         (["--schema", "public"], "--schema public is not dbbench's to use"),
         (["--tests", "insert,select"], "--tests has unknown item 'select'"),
-        (["--queries", "top_model"], "--queries has unknown item 'top_model'; choose from top_models,last_point,buckets,user_range (did you mean 'top_models'?)"),
-        (["--insert-method", "insert", "--batch-size", "5000"], "--batch-size 5000 is too large for --insert-method insert"),
+        (
+            ["--queries", "top_model"],
+            "--queries has unknown item 'top_model'; choose from top_models,last_point,buckets,user_range (did you mean 'top_models'?)"
+        ),
+        (
+            ["--insert-method", "insert", "--batch-size", "5000"],
+            "--batch-size 5000 is too large for --insert-method insert"
+        ),
         (["--sslmode", "maybe"], "--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"),
         (["--conections", "5"], "unknown option '--conections' (did you mean '--connections'?)"),
         (["--keep-data=yes"], "--keep-data takes no value"),
         (["--tests", "sql"], "--tests sql needs --sql 'STATEMENT'"),
         (["--assert", "redis.p99<5"], "--assert 'redis.p99<5': unknown workload 'redis'"),
         (["--sql", "SELECT 1"], "--sql is only used by --tests sql"),
-        (["--tests", "sql", "--sql", "SELECT $1", "--sql-args", "5-1"], "--sql-args must be comma-separated MIN-MAX ranges"),
+        (
+            ["--tests", "sql", "--sql", "SELECT $1", "--sql-args", "5-1"],
+            "--sql-args must be comma-separated MIN-MAX ranges"
+        ),
     ])
     func badInputExits64(arguments: [String], expected: String) throws {
         let result = try CommandRunner.dbbench(["timescale"] + arguments, environment: TestServices.postgresEnvironment)

@@ -1,6 +1,7 @@
 import Glibc
-import Testing
 import TestSupport
+import Testing
+
 @testable import IOLoop
 
 @Suite("I/O loop")
@@ -73,7 +74,12 @@ struct IOLoopTests {
         let address = try SocketAddress.resolve(host: "127.0.0.1", port: listener.port)[0]
         let outcome = await Task(executorPreference: loop) { () -> (String, IOError.Kind?, Double) in
             do {
-                let socket = try await TCPSocket.connect(to: address, on: loop, timeout: .seconds(2), ioTimeout: .milliseconds(200))
+                let socket = try await TCPSocket.connect(
+                    to: address,
+                    on: loop,
+                    timeout: .seconds(2),
+                    ioTimeout: .milliseconds(200)
+                )
                 let message = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 1)
                 defer { message.deallocate() }
                 message.copyBytes(from: Array("ping".utf8))
@@ -106,7 +112,10 @@ struct IOLoopTests {
         var pair: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair) == 0)
         let (reader, writer) = (pair[0], pair[1])
-        defer { close(reader); close(writer) }
+        defer {
+            close(reader)
+            close(writer)
+        }
         let loop = try IOLoop()
         defer { loop.shutdown() }
         let steps = await Task(executorPreference: loop) { () -> [String] in
@@ -179,9 +188,13 @@ private struct Listener {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let fd = self.fd
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         _ = listen(fd, 8)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Postgres
 
 @Suite("Binary COPY encoding")
@@ -25,7 +26,11 @@ struct BinaryRowsTests {
     }
 
     @Test func timestampCountsFromTheYear2000() {
-        #expect(field { $0.timestamp(unixMicroseconds: BinaryRows.postgresEpochOffsetMicroseconds + 1) } == [0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(
+            field { $0.timestamp(unixMicroseconds: BinaryRows.postgresEpochOffsetMicroseconds + 1) } == [
+                0, 0, 0, 0, 0, 0, 0, 1,
+            ]
+        )
     }
 
     @Test func rowsAndFieldsAreTracked() {

@@ -1,6 +1,7 @@
 import IOLoop
-import Testing
 import TestSupport
+import Testing
+
 @testable import Postgres
 
 func onLoop<T: Sendable>(_ body: @escaping @Sendable (IOLoop) async throws -> T) async throws -> T {
@@ -9,13 +10,27 @@ func onLoop<T: Sendable>(_ body: @escaping @Sendable (IOLoop) async throws -> T)
     return try await Task(executorPreference: loop) { try await body(loop) }.value
 }
 
-func testEndpoint(port: Int? = TestServices.postgresPort, password: String? = TestServices.postgresPassword) throws -> PostgresEndpoint {
+func testEndpoint(
+    port: Int? = TestServices.postgresPort,
+    password: String? = TestServices.postgresPassword
+) throws -> PostgresEndpoint {
     let address = try SocketAddress.resolve(host: "127.0.0.1", port: port ?? 5432)[0]
-    return PostgresEndpoint(host: "127.0.0.1", address: address, port: port ?? 5432, database: "analytics",
-                            user: "postgres", password: password, connectTimeout: .seconds(5), ioTimeout: .seconds(10))
+    return PostgresEndpoint(
+        host: "127.0.0.1",
+        address: address,
+        port: port ?? 5432,
+        database: "analytics",
+        user: "postgres",
+        password: password,
+        connectTimeout: .seconds(5),
+        ioTimeout: .seconds(10)
+    )
 }
 
-@Suite("PostgreSQL connection (real server)", .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'"))
+@Suite(
+    "PostgreSQL connection (real server)",
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
 struct PostgresConnectionTests {
     @Test func queriesReturnTextRowsAndThrowServerErrors() async throws {
         let (rows, error) = try await onLoop { loop -> ([[String?]], PostgresError?) in
@@ -65,10 +80,12 @@ struct PostgresConnectionTests {
             try await connection.query("SET TIME ZONE 'UTC'")
             return try await connection.query("SELECT n::text, at::text, s, j::text, i::text FROM t ORDER BY n")
         }
-        #expect(stored == [
-            ["0.012345", "2023-11-14 22:13:20.123456+00", "héllo", "{\"a\": 1}", "-7"],
-            ["499.999999", "1970-01-01 00:00:00+00", "", "[]", nil],
-        ])
+        #expect(
+            stored == [
+                ["0.012345", "2023-11-14 22:13:20.123456+00", "héllo", "{\"a\": 1}", "-7"],
+                ["499.999999", "1970-01-01 00:00:00+00", "", "[]", nil],
+            ]
+        )
     }
 
     @Test func serverErrorsOfBenchmarkCommandsAreValues() async throws {
@@ -102,7 +119,9 @@ struct PostgresConnectionTests {
             }
             return (outcomes, Double(monotonicNanoseconds() - started) / 1e9)
         }
-        #expect(outcomes == [.ok(rows: 20_000), .ok(rows: 1), .ok(rows: 50_000), .ok(rows: 1), .ok(rows: 3), .ok(rows: 1)])
+        #expect(
+            outcomes == [.ok(rows: 20_000), .ok(rows: 1), .ok(rows: 50_000), .ok(rows: 1), .ok(rows: 3), .ok(rows: 1)]
+        )
         #expect(seconds < 2.5)
     }
 
@@ -120,7 +139,9 @@ struct PostgresConnectionTests {
             }
             return errors
         }
-        #expect(errors[0]?.description == "cannot connect to PostgreSQL at 127.0.0.1:\(port)/analytics: Connection refused")
+        #expect(
+            errors[0]?.description == "cannot connect to PostgreSQL at 127.0.0.1:\(port)/analytics: Connection refused"
+        )
         guard case .authentication(_, let message) = errors[1] else {
             Issue.record("expected an authentication error, got \(String(describing: errors[1]))")
             return

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Postgres
 
 @Suite("Text parameters")
@@ -27,7 +28,9 @@ struct TextParametersTests {
         for (index, text) in texts.enumerated() {
             if index.isMultiple(of: 2) { parameters.append(text) } else { parameters.append(index * 1_000_003) }
         }
-        let expected = texts.enumerated().map { $0.offset.isMultiple(of: 2) ? $0.element : String($0.offset * 1_000_003) }
+        let expected = texts.enumerated().map {
+            $0.offset.isMultiple(of: 2) ? $0.element : String($0.offset * 1_000_003)
+        }
         #expect(parameters.count == 40)
         #expect(strings(parameters) == expected)
         #expect(parameters.strings == expected)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Redis
 
 @Suite("RESP encoding")
@@ -24,11 +25,13 @@ struct RESPWriterTests {
     }
 
     @Test func removeAllKeepsWriting() {
-        #expect(text {
-            $0.command(["PING"])
-            $0.removeAll()
-            $0.command(["ECHO", "x"])
-        } == "*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n")
+        #expect(
+            text {
+                $0.command(["PING"])
+                $0.removeAll()
+                $0.command(["ECHO", "x"])
+            } == "*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n"
+        )
     }
 
     @Test func decimalLengths() {

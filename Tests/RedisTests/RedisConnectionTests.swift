@@ -1,6 +1,7 @@
 import IOLoop
-import Testing
 import TestSupport
+import Testing
+
 @testable import Redis
 
 /// Runs `body` as a task on a fresh I/O loop, as the benchmark's connection tasks run.

@@ -8,7 +8,8 @@ public enum TestServices {
 
     /// KEY=VALUE pairs of the services file, or empty when the servers are not up.
     public static let environment: [String: String] = {
-        let path = ProcessInfo.processInfo.environment["DBBENCH_SERVICES_ENV"]
+        let path =
+            ProcessInfo.processInfo.environment["DBBENCH_SERVICES_ENV"]
             ?? packageRoot.appendingPathComponent(".services/env").path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
         var result: [String: String] = [:]
@@ -61,26 +62,39 @@ public enum CommandRunner {
     /// Runs dbbench with `arguments`; `environment` entries are added to a clean environment
     /// (PATH and HOME only, so the caller's REDIS_* and DB_* variables do not leak in).
     /// With `interruptAfter`, sends SIGINT that many seconds after the start.
-    public static func dbbench(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120,
-                               interruptAfter: Double? = nil) throws -> CommandResult {
+    public static func dbbench(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Double = 120,
+        interruptAfter: Double? = nil
+    ) throws -> CommandResult {
         try run(dbbenchPath, arguments, environment: environment, timeout: timeout, interruptAfter: interruptAfter)
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120,
-                           interruptAfter: Double? = nil) throws -> CommandResult {
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Double = 120,
+        interruptAfter: Double? = nil
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         base["HOME"] = ProcessInfo.processInfo.environment["HOME"]
         process.environment = base.merging(environment) { $1 }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-test-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dbbench-test-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+        let outURL = directory.appendingPathComponent("stdout")
+        let errURL = directory.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -105,7 +119,8 @@ public enum CommandRunner {
             exitCode: process.terminationStatus,
             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-            seconds: Date().timeIntervalSince(started))
+            seconds: Date().timeIntervalSince(started)
+        )
     }
 
     /// `redis-cli` against the test server: an independent client to check the server's state.
@@ -132,8 +147,11 @@ extension TestServices {
 
     /// The environment `dbbench timescale` needs to reach the test server.
     public static var postgresEnvironment: [String: String] {
-        ["DB_HOST": "127.0.0.1", "DB_PORT": environment["DB_PORT"] ?? "5432", "DB_USER": environment["DB_USER"] ?? "postgres",
-         "DB_PASSWORD": postgresPassword, "DB_NAME": environment["DB_NAME"] ?? "analytics"]
+        [
+            "DB_HOST": "127.0.0.1", "DB_PORT": environment["DB_PORT"] ?? "5432",
+            "DB_USER": environment["DB_USER"] ?? "postgres",
+            "DB_PASSWORD": postgresPassword, "DB_NAME": environment["DB_NAME"] ?? "analytics",
+        ]
     }
 }
 
@@ -142,9 +160,15 @@ extension CommandRunner {
     /// Returns the unaligned, tuples-only output.
     public static func psql(_ sql: String) throws -> String {
         guard let port = TestServices.postgresPort else { throw ServicesNotRunning() }
-        let result = try run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "analytics",
-                                               "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                             environment: ["PGPASSWORD": TestServices.postgresPassword], timeout: 60)
+        let result = try run(
+            "/usr/bin/psql",
+            [
+                "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "analytics",
+                "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql,
+            ],
+            environment: ["PGPASSWORD": TestServices.postgresPassword],
+            timeout: 60
+        )
         guard result.exitCode == 0 else { throw PsqlFailed(sql: sql, message: result.stderr) }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

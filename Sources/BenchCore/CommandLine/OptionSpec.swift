@@ -12,8 +12,14 @@ public struct OptionSpec: Sendable {
     /// May be given several times (`--assert`); every value is kept.
     public let repeatable: Bool
 
-    public init(_ name: String, placeholder: String? = nil, default defaultValue: String? = nil,
-                environment: String? = nil, repeatable: Bool = false, help: String) {
+    public init(
+        _ name: String,
+        placeholder: String? = nil,
+        default defaultValue: String? = nil,
+        environment: String? = nil,
+        repeatable: Bool = false,
+        help: String
+    ) {
         self.name = name
         self.repeatable = repeatable
         self.placeholder = placeholder
@@ -36,20 +42,33 @@ public struct OptionSpec: Sendable {
 extension OptionSpec {
     /// `--threads`, shared by every subcommand.
     public static let threads = OptionSpec(
-        "threads", placeholder: "N", default: "number of cores",
-        help: "I/O loop threads; connections are spread over them round-robin")
+        "threads",
+        placeholder: "N",
+        default: "number of cores",
+        help: "I/O loop threads; connections are spread over them round-robin"
+    )
     /// `--connect-timeout`, shared by every subcommand.
     public static let connectTimeout = OptionSpec(
-        "connect-timeout", placeholder: "DURATION", default: "5s",
-        help: "How long to wait for a connection before giving up (ms, s, m)")
+        "connect-timeout",
+        placeholder: "DURATION",
+        default: "5s",
+        help: "How long to wait for a connection before giving up (ms, s, m)"
+    )
     /// `--timeout`, shared by every subcommand.
     public static let ioTimeout = OptionSpec(
-        "timeout", placeholder: "DURATION", default: "30s",
-        help: "How long one request may wait for its reply before it counts as an error")
+        "timeout",
+        placeholder: "DURATION",
+        default: "30s",
+        help: "How long one request may wait for its reply before it counts as an error"
+    )
     /// `--assert`, shared by every subcommand.
     public static let assert = OptionSpec(
-        "assert", placeholder: "EXPR", repeatable: true,
-        help: "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 when one fails")
+        "assert",
+        placeholder: "EXPR",
+        repeatable: true,
+        help:
+            "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 when one fails"
+    )
     /// `--help`, accepted everywhere.
     public static let help = OptionSpec.flag("help", help: "Show this help")
 }

@@ -12,8 +12,12 @@ public struct ParsedArguments: Sendable {
     /// Parses `arguments` (everything after the subcommand name) against `specs`.
     /// Accepts `--name value`, `--name=value` and switches; rejects unknown, repeated and
     /// value-less options and stray positional words.
-    public init(parsing arguments: [String], specs: [OptionSpec], command: String,
-                environment: [String: String]) throws(UsageError) {
+    public init(
+        parsing arguments: [String],
+        specs: [OptionSpec],
+        command: String,
+        environment: [String: String]
+    ) throws(UsageError) {
         self.command = command
         self.specs = specs
         self.environment = environment
@@ -27,7 +31,9 @@ public struct ParsedArguments: Sendable {
                     values["help"] = [""]
                     continue
                 }
-                throw UsageError("\(command): unexpected argument '\(argument)' (options start with --; see '\(command) --help')")
+                throw UsageError(
+                    "\(command): unexpected argument '\(argument)' (options start with --; see '\(command) --help')"
+                )
             }
             let body = argument.dropFirst(2)
             let name: String
@@ -84,7 +90,10 @@ public struct ParsedArguments: Sendable {
     /// Every option with its effective value (command line, environment or documented default), for
     /// the JSON output; options in `hidden` (passwords) are left out, switches show "true"/"false",
     /// and `resolved` gives the value of options whose default is a description ("number of cores").
-    public func effectiveConfiguration(hiding hidden: Set<String>, resolved: [String: String] = [:]) -> [(String, String)] {
+    public func effectiveConfiguration(
+        hiding hidden: Set<String>,
+        resolved: [String: String] = [:]
+    ) -> [(String, String)] {
         specs.filter { !hidden.contains($0.name) && $0.name != "help" }.compactMap { spec in
             if let value = resolved[spec.name] { return (spec.name, value) }
             if !spec.takesValue { return (spec.name, isSet(spec.name) ? "true" : "false") }
@@ -104,35 +113,51 @@ public struct ParsedArguments: Sendable {
     public func optionalString(_ name: String) -> String? { raw(name)?.value }
 
     /// A whole number within `range` (underscores allowed: `1_000_000`).
-    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int
+    {
         guard let (text, source) = raw(name) else { return defaultValue }
         guard let value = Int(text.replacingUnderscores()), range.contains(value) else {
-            throw UsageError("\(command): \(source) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            throw UsageError(
+                "\(command): \(source) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'"
+            )
         }
         return value
     }
 
     /// A whole number `N` or a range `MIN-MAX`, both ends within `bounds`.
-    public func range(_ name: String, default defaultValue: ClosedRange<Int>, in bounds: ClosedRange<Int>) throws(UsageError) -> ClosedRange<Int> {
+    public func range(
+        _ name: String,
+        default defaultValue: ClosedRange<Int>,
+        in bounds: ClosedRange<Int>
+    ) throws(UsageError) -> ClosedRange<Int> {
         guard let (text, source) = raw(name) else { return defaultValue }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.replacingUnderscores()) }
-        let low: Int?, high: Int?
+        let low: Int?
+        let high: Int?
         switch parts.count {
         case 1: (low, high) = (parts[0], parts[0])
         case 2: (low, high) = (parts[0], parts[1])
         default: (low, high) = (nil, nil)
         }
         guard let low, let high, low <= high, bounds.contains(low), bounds.contains(high) else {
-            throw UsageError("\(command): \(source) must be a number or MIN-MAX range within \(bounds.lowerBound)-\(bounds.upperBound), got '\(text)'")
+            throw UsageError(
+                "\(command): \(source) must be a number or MIN-MAX range within \(bounds.lowerBound)-\(bounds.upperBound), got '\(text)'"
+            )
         }
         return low...high
     }
 
     /// A duration such as `500ms`, `5s`, `2m` (a bare number means seconds), within `range`.
-    public func duration(_ name: String, default defaultValue: Duration, in range: ClosedRange<Duration>) throws(UsageError) -> Duration {
+    public func duration(
+        _ name: String,
+        default defaultValue: Duration,
+        in range: ClosedRange<Duration>
+    ) throws(UsageError) -> Duration {
         guard let (text, source) = raw(name) else { return defaultValue }
         guard let value = DurationParser.parse(text), range.contains(value) else {
-            throw UsageError("\(command): \(source) must be a duration from \(DurationParser.format(range.lowerBound)) to \(DurationParser.format(range.upperBound)) such as 500ms, 5s or 2m, got '\(text)'")
+            throw UsageError(
+                "\(command): \(source) must be a duration from \(DurationParser.format(range.lowerBound)) to \(DurationParser.format(range.upperBound)) such as 500ms, 5s or 2m, got '\(text)'"
+            )
         }
         return value
     }
@@ -144,7 +169,8 @@ public struct ParsedArguments: Sendable {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let word = item.trimmingSpaces().lowercased()
             guard allowed.contains(word) else {
-                var message = "\(command): \(source) has unknown item '\(word)'; choose from \(allowed.joined(separator: ","))"
+                var message =
+                    "\(command): \(source) has unknown item '\(word)'; choose from \(allowed.joined(separator: ","))"
                 if let suggestion = Suggestion.closest(to: word, in: allowed) {
                     message += " (did you mean '\(suggestion)'?)"
                 }

@@ -25,7 +25,11 @@ public struct RunOptions: Sendable {
 
     /// A runner on `loops` with these limits and this progress setting.
     public func runner(loops: IOLoopGroup, style: TerminalStyle, stderrIsTerminal: Bool) -> BenchmarkRunner {
-        BenchmarkRunner(loops: loops, progress: .choose(progress, stderrIsTerminal: stderrIsTerminal), style: style,
-                        limits: limits)
+        BenchmarkRunner(
+            loops: loops,
+            progress: .choose(progress, stderrIsTerminal: stderrIsTerminal),
+            style: style,
+            limits: limits
+        )
     }
 }

@@ -11,8 +11,13 @@ public struct BenchmarkRunner: Sendable {
     public let stop: StopSignal
     public let limits: RunLimits
 
-    public init(loops: IOLoopGroup, progress: ProgressMode, style: TerminalStyle, stop: StopSignal = .interrupt,
-                limits: RunLimits = RunLimits()) {
+    public init(
+        loops: IOLoopGroup,
+        progress: ProgressMode,
+        style: TerminalStyle,
+        stop: StopSignal = .interrupt,
+        limits: RunLimits = RunLimits()
+    ) {
         self.loops = loops
         self.limits = limits
         self.progress = progress
@@ -37,17 +42,25 @@ public struct BenchmarkRunner: Sendable {
 
         let limits = workload.followsRunLimits ? self.limits : RunLimits()
         let recorders = loops.loops.map { _ in
-            OperationRecorder(operationNames: workload.operationNames, counterNames: workload.counterNames,
-                              openLoop: limits.rate != nil)
+            OperationRecorder(
+                operationNames: workload.operationNames,
+                counterNames: workload.counterNames,
+                openLoop: limits.rate != nil
+            )
         }
         let connections = workload.connections
         // With --duration the clock ends the run; the count no longer limits it.
-        let shares = limits.duration == nil
+        let shares =
+            limits.duration == nil
             ? Self.split(workload.totalOperations, over: connections) : Array(repeating: Int.max, count: connections)
         let gate = StartGate(count: connections)
         let display = ProgressDisplay.start(
-            mode: progress, name: workload.name, total: limits.duration == nil ? workload.totalOperations : 0,
-            recorders: recorders, style: style)
+            mode: progress,
+            name: workload.name,
+            total: limits.duration == nil ? workload.totalOperations : 0,
+            recorders: recorders,
+            style: style
+        )
 
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<connections {
@@ -56,8 +69,15 @@ public struct BenchmarkRunner: Sendable {
                 let operations = shares[index]
                 group.addTask(executorPreference: loop) {
                     let context = ConnectionContext(
-                        index: index, of: connections, loop: loop, operations: operations, recorder: recorder, gate: gate, stop: stop,
-                        limits: limits)
+                        index: index,
+                        of: connections,
+                        loop: loop,
+                        operations: operations,
+                        recorder: recorder,
+                        gate: gate,
+                        stop: stop,
+                        limits: limits
+                    )
                     do {
                         try await workload.runConnection(context)
                     } catch {
@@ -73,9 +93,12 @@ public struct BenchmarkRunner: Sendable {
         let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
         let finished = recorders.map(\.finishedAt).max() ?? started
         var result = WorkloadResult(
-            name: workload.name, connections: connections, recorders: recorders,
+            name: workload.name,
+            connections: connections,
+            recorders: recorders,
             wallNanoseconds: finished > started ? finished - started : 0,
-            preStartOperationNames: workload.preStartOperationNames)
+            preStartOperationNames: workload.preStartOperationNames
+        )
         result.interrupted = stop.isRequested
         result.perSecond = perSecond
         result.rate = limits.rate
@@ -100,7 +123,8 @@ public struct BenchmarkRunner: Sendable {
     /// `total` split over `parts` as evenly as possible, the remainder going to the first parts.
     public static func split(_ total: Int, over parts: Int) -> [Int] {
         guard parts > 0 else { return [] }
-        let base = total / parts, remainder = total % parts
+        let base = total / parts
+        let remainder = total % parts
         return (0..<parts).map { base + ($0 < remainder ? 1 : 0) }
     }
 

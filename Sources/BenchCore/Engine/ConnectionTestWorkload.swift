@@ -51,7 +51,9 @@ extension ConnectionTestWorkload {
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let opened = result.operations[0].succeeded
         let answered = result.operations[1].succeeded
-        return ["\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "
-                + "\(Format.grouped(answered)) answered \(probeName)"] + (try await extraNotes(opened: opened))
+        return [
+            "\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "
+                + "\(Format.grouped(answered)) answered \(probeName)"
+        ] + (try await extraNotes(opened: opened))
     }
 }

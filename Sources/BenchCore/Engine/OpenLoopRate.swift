@@ -71,11 +71,16 @@ struct ArrivalSchedule {
 extension OptionSpec {
     /// `--rate`, shared by every subcommand.
     public static let rate = OptionSpec(
-        "rate", placeholder: "N",
+        "rate",
+        placeholder: "N",
         help: "Open loop: start N operations per second in total, on a schedule, and count latency from "
-            + "the scheduled start (default: closed loop)")
+            + "the scheduled start (default: closed loop)"
+    )
     /// `--arrival`, shared by every subcommand.
     public static let arrival = OptionSpec(
-        "arrival", placeholder: "uniform|poisson", default: "uniform",
-        help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate")
+        "arrival",
+        placeholder: "uniform|poisson",
+        default: "uniform",
+        help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate"
+    )
 }

@@ -23,11 +23,14 @@ public struct RunLimits: Sendable, Equatable {
         } else if arrival != nil {
             throw UsageError("\(arguments.command): --arrival needs --rate (without a rate the run is closed-loop)")
         }
-        duration = arguments.raw("duration") == nil
+        duration =
+            arguments.raw("duration") == nil
             ? nil : try arguments.duration("duration", default: .seconds(1), in: .milliseconds(10)...(.seconds(86_400)))
         warmup = try arguments.duration("warmup", default: .zero, in: .zero...(.seconds(3600)))
         if warmup > .zero && duration == nil {
-            throw UsageError("\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the operation count)")
+            throw UsageError(
+                "\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the operation count)"
+            )
         }
     }
 
@@ -37,7 +40,8 @@ public struct RunLimits: Sendable, Equatable {
     /// "30s after a 5s warm-up", for the settings line.
     public var summary: String? {
         guard let duration else { return nil }
-        return "\(DurationParser.format(duration)) per workload" + (warmup > .zero ? " after a \(DurationParser.format(warmup)) warm-up" : "")
+        return "\(DurationParser.format(duration)) per workload"
+            + (warmup > .zero ? " after a \(DurationParser.format(warmup)) warm-up" : "")
     }
 }
 
@@ -47,10 +51,15 @@ extension OptionSpec {
 
     /// `--duration`, shared by every subcommand.
     public static let duration = OptionSpec(
-        "duration", placeholder: "DURATION",
-        help: "Run each workload this long (ms, s, m) instead of a number of operations")
+        "duration",
+        placeholder: "DURATION",
+        help: "Run each workload this long (ms, s, m) instead of a number of operations"
+    )
     /// `--warmup`, shared by every subcommand.
     public static let warmup = OptionSpec(
-        "warmup", placeholder: "DURATION", default: "0s",
-        help: "With --duration: run this long first without recording anything")
+        "warmup",
+        placeholder: "DURATION",
+        default: "0s",
+        help: "With --duration: run this long first without recording anything"
+    )
 }

@@ -42,7 +42,8 @@ public final class StopSignal: Sendable {
     /// The stderr line for a stop that takes long, as bytes ready before any signal arrives.
     /// `nonisolated(unsafe)`: initialised once, never written or freed afterwards.
     nonisolated(unsafe) static let stillStoppingNotice: UnsafeBufferPointer<UInt8> = {
-        let text = "dbbench: stopping: waiting for the operations in flight (each ends by --timeout at the latest), "
+        let text =
+            "dbbench: stopping: waiting for the operations in flight (each ends by --timeout at the latest), "
             + "then cleanup; interrupt again to quit at once, without cleanup\n"
         let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.utf8.count)
         _ = bytes.initialize(from: text.utf8)

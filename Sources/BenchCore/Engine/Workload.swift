@@ -77,8 +77,16 @@ public final class ConnectionContext {
     /// Open loop only: when the operation that `startOperation` let start was due.
     public private(set) var scheduledStart: UInt64 = 0
 
-    init(index: Int, of connections: Int, loop: IOLoop, operations: Int, recorder: OperationRecorder, gate: StartGate,
-         stop: StopSignal, limits: RunLimits) {
+    init(
+        index: Int,
+        of connections: Int,
+        loop: IOLoop,
+        operations: Int,
+        recorder: OperationRecorder,
+        gate: StartGate,
+        stop: StopSignal,
+        limits: RunLimits
+    ) {
         self.limits = limits
         self.index = index
         self.connections = connections
@@ -119,8 +127,13 @@ public final class ConnectionContext {
         if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }
         if let duration = limits.duration { deadline = measureFrom &+ duration.nanoseconds }
         if let rate = limits.rate {
-            schedule = ArrivalSchedule(rate: rate, connection: index, of: connections, origin: opened,
-                                       random: makeRandom(salt: 0xA771_7A1))
+            schedule = ArrivalSchedule(
+                rate: rate,
+                connection: index,
+                of: connections,
+                origin: opened,
+                random: makeRandom(salt: 0xA771_7A1)
+            )
         }
     }
 
@@ -129,7 +142,8 @@ public final class ConnectionContext {
     /// (`scheduledStart`) and counts the operation as late when that has long passed.
     @inline(__always)
     nonisolated(nonsending)
-    public func startOperation() async -> Bool {
+        public func startOperation() async -> Bool
+    {
         guard remaining > 0, !shouldStop else { return false }
         if schedule != nil, await !waitForSchedule() { return false }
         remaining -= 1
@@ -137,7 +151,8 @@ public final class ConnectionContext {
     }
 
     nonisolated(nonsending)
-    private func waitForSchedule() async -> Bool {
+        private func waitForSchedule() async -> Bool
+    {
         guard let due = schedule?.advance(), due < deadline else { return false }
         var now = monotonicNanoseconds()
         while now < due {

@@ -24,7 +24,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let value): output += value ? "true" : "false"
         case .integer(let value): output += String(value)
         case .number(let value):
-            if !value.isFinite { output += "null" } else if value == value.rounded() && abs(value) < 1e15 {
+            if !value.isFinite {
+                output += "null"
+            } else if value == value.rounded() && abs(value) < 1e15 {
                 output += String(Int64(value))
             } else {
                 output += String(value)

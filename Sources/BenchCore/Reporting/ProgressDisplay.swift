@@ -20,8 +20,11 @@ public enum ProgressMode: Sendable, Equatable {
 extension OptionSpec {
     /// `--progress`, shared by every subcommand.
     public static let progress = OptionSpec(
-        "progress", placeholder: "auto|on|off", default: "auto",
-        help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none")
+        "progress",
+        placeholder: "auto|on|off",
+        default: "auto",
+        help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none"
+    )
 }
 
 /// Progress on stderr from the recorders' atomic counters, and the per-second series of the results
@@ -32,7 +35,13 @@ final class ProgressDisplay: Sendable {
 
     private init(task: Task<[Int], Never>) { self.task = task }
 
-    static func start(mode: ProgressMode, name: String, total: Int, recorders: [OperationRecorder], style: TerminalStyle) -> ProgressDisplay {
+    static func start(
+        mode: ProgressMode,
+        name: String,
+        total: Int,
+        recorders: [OperationRecorder],
+        style: TerminalStyle
+    ) -> ProgressDisplay {
         let task = Task { () -> [Int] in
             let started = monotonicNanoseconds()
             let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
@@ -48,13 +57,22 @@ final class ProgressDisplay: Sendable {
                     series.append(now - doneAtLastSecond)
                     doneAtLastSecond = now
                     if mode == .lines {
-                        writeStandardError(timelineLine(name: name, second: series.count, done: now, total: total,
-                                                        lastSecond: series.last ?? 0) + "\n")
+                        writeStandardError(
+                            timelineLine(
+                                name: name,
+                                second: series.count,
+                                done: now,
+                                total: total,
+                                lastSecond: series.last ?? 0
+                            ) + "\n"
+                        )
                     }
                 }
                 if mode == .bar {
                     let elapsed = Double(monotonicNanoseconds() - started) / 1e9
-                    writeStandardError("\r\u{1B}[K" + bar(name: name, done: now, total: total, elapsed: elapsed, style: style))
+                    writeStandardError(
+                        "\r\u{1B}[K" + bar(name: name, done: now, total: total, elapsed: elapsed, style: style)
+                    )
                 }
             }
             if mode == .bar { writeStandardError("\r\u{1B}[K") }
@@ -84,7 +102,10 @@ final class ProgressDisplay: Sendable {
     /// "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second".
     static func timelineLine(name: String, second: Int, done: Int, total: Int, lastSecond: Int) -> String {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
-        let amount = total > 0 ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))" : "\(Format.grouped(done)) done"
+        let amount =
+            total > 0
+            ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))"
+            : "\(Format.grouped(done)) done"
         return "progress \(name) \(second)s: \(amount), \(Format.grouped(lastSecond)) in the last second"
     }
 }

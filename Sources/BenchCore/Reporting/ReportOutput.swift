@@ -11,13 +11,19 @@ public struct ReportOutput: Sendable {
     public let path: String?
 
     public static let specs: [OptionSpec] = [
-        OptionSpec("format", placeholder: "text|json|csv", default: "text",
-                   help: "Results as a table, as JSON (Docs/output.md, with histograms) or as CSV"),
+        OptionSpec(
+            "format",
+            placeholder: "text|json|csv",
+            default: "text",
+            help: "Results as a table, as JSON (Docs/output.md, with histograms) or as CSV"
+        ),
         OptionSpec("output", placeholder: "FILE", help: "Write the results to FILE; the table still goes to stdout"),
     ]
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
-        kind = Kind(rawValue: try arguments.choice("format", default: "text", allowed: Kind.allCases.map(\.rawValue))) ?? .text
+        kind =
+            Kind(rawValue: try arguments.choice("format", default: "text", allowed: Kind.allCases.map(\.rawValue)))
+            ?? .text
         path = arguments.optionalString("output")
         if path == "" { throw UsageError("\(arguments.command): --output needs a file name") }
     }
@@ -27,15 +33,22 @@ public struct ReportOutput: Sendable {
     public func checkWritable() throws {
         guard let path else { return }
         let existed = access(path, F_OK) == 0
-        guard let file = fopen(path, "a") else { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        guard let file = fopen(path, "a") else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
         fclose(file)
         if !existed { unlink(path) }
     }
 
     /// Evaluates `thresholds` into `report`, then prints and writes it; returns the exit code: 130
     /// after a stop signal, else 1 when a threshold failed, else 0.
-    public func finish(_ report: inout BenchmarkReport, thresholds: [Threshold], interrupted: Bool, style: TerminalStyle,
-                       metadata: ReportMetadata) throws -> Int32 {
+    public func finish(
+        _ report: inout BenchmarkReport,
+        thresholds: [Threshold],
+        interrupted: Bool,
+        style: TerminalStyle,
+        metadata: ReportMetadata
+    ) throws -> Int32 {
         let thresholdCode = report.check(thresholds)
         let code = interrupted ? ExitCode.interrupted : thresholdCode
         try emit(report, style: style, metadata: metadata, exitCode: code)
@@ -43,7 +56,8 @@ public struct ReportOutput: Sendable {
     }
 
     /// Prints and writes `report` as asked.
-    public func emit(_ report: BenchmarkReport, style: TerminalStyle, metadata: ReportMetadata, exitCode: Int32) throws {
+    public func emit(_ report: BenchmarkReport, style: TerminalStyle, metadata: ReportMetadata, exitCode: Int32) throws
+    {
         let text = { (style: TerminalStyle) in TextReporter(style: style).render(report) }
         let formatted: String
         switch kind {
@@ -56,7 +70,9 @@ public struct ReportOutput: Sendable {
             return
         }
         print(text(style), terminator: "")
-        guard let file = fopen(path, "w") else { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        guard let file = fopen(path, "w") else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
         let written = fputs(formatted, file)
         let closed = fclose(file)
         if written < 0 || closed != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }

@@ -32,8 +32,10 @@ public struct TextReporter: Sendable {
 
     public init(style: TerminalStyle) { self.style = style }
 
-    private static let headers = ["workload", "attempted", "ok", "errors", "wall s", "ops/s",
-                                  "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
+    private static let headers = [
+        "workload", "attempted", "ok", "errors", "wall s", "ops/s",
+        "mean", "p50", "p90", "p95", "p99", "p99.9", "max",
+    ]
 
     /// One table line before padding: its cells, whether it is a workload's total, whether it has errors.
     private struct Line {
@@ -51,10 +53,16 @@ public struct TextReporter: Sendable {
         if !report.settings.isEmpty { lines.append(style.dim(report.settings.joined(separator: " · "))) }
         lines.append("")
         lines.append(contentsOf: table(report.results))
-        lines.append(style.dim("latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"))
+        lines.append(
+            style.dim(
+                "latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"
+            )
+        )
         for result in report.results {
             let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
-            guard !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil else { continue }
+            guard !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil else {
+                continue
+            }
             lines.append("")
             lines.append(style.bold(result.name))
             if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
@@ -70,8 +78,10 @@ public struct TextReporter: Sendable {
             let metricWidth = report.assessments.map(\.metric.count).max() ?? 0
             let valueWidth = report.assessments.map(\.value.count).max() ?? 0
             for assessment in report.assessments {
-                lines.append("  " + Format.right(assessment.metric, metricWidth) + "  "
-                             + Format.left(assessment.value, valueWidth) + "  " + colour(assessment.rating))
+                lines.append(
+                    "  " + Format.right(assessment.metric, metricWidth) + "  "
+                        + Format.left(assessment.value, valueWidth) + "  " + colour(assessment.rating)
+                )
             }
         }
         if !report.thresholds.isEmpty {
@@ -83,8 +93,11 @@ public struct TextReporter: Sendable {
                 lines.append("  \(verdict)  " + Format.right(outcome.threshold.text, width) + "  " + outcome.detail)
             }
             let failed = report.thresholds.filter { !$0.passed }.count
-            lines.append(failed == 0 ? "  all \(report.thresholds.count) passed"
-                                     : style.red("  \(failed) of \(report.thresholds.count) failed: exit code 1"))
+            lines.append(
+                failed == 0
+                    ? "  all \(report.thresholds.count) passed"
+                    : style.red("  \(failed) of \(report.thresholds.count) failed: exit code 1")
+            )
         }
         lines.append(contentsOf: report.footer.map(style.dim))
         return lines.joined(separator: "\n") + "\n"
@@ -118,16 +131,30 @@ public struct TextReporter: Sendable {
     private func table(_ results: [WorkloadResult]) -> [String] {
         var rows: [Line] = []
         for result in results {
-            rows.append(line(result.total, label: result.name + (result.interrupted ? "*" : ""), wall: result.wallSeconds,
-                             throughput: result.throughput, isTotal: true))
+            rows.append(
+                line(
+                    result.total,
+                    label: result.name + (result.interrupted ? "*" : ""),
+                    wall: result.wallSeconds,
+                    throughput: result.throughput,
+                    isTotal: true
+                )
+            )
             if let service = result.serviceTime {
                 let cells = ["  service time", "", "", "", "", ""] + latencyCells(LatencySummary(service))
                 rows.append(Line(cells: cells, isTotal: false, hasErrors: false))
             }
             guard result.operations.count > 1 else { continue }
             for operation in result.operations {
-                rows.append(line(operation, label: "  " + operation.name, wall: nil, throughput: result.throughput(of: operation),
-                                 isTotal: false))
+                rows.append(
+                    line(
+                        operation,
+                        label: "  " + operation.name,
+                        wall: nil,
+                        throughput: result.throughput(of: operation),
+                        isTotal: false
+                    )
+                )
             }
         }
         var widths = Self.headers.map(\.count)
@@ -144,31 +171,41 @@ public struct TextReporter: Sendable {
         }
         var output = [style.dim(render(Self.headers) { $1 })]
         for row in rows {
-            output.append(render(row.cells) { index, text in
-                if index == 0 && row.isTotal { return style.bold(text) }
-                if index == 3 && row.hasErrors { return style.red(text) }
-                return text
-            })
+            output.append(
+                render(row.cells) { index, text in
+                    if index == 0 && row.isTotal { return style.bold(text) }
+                    if index == 3 && row.hasErrors { return style.red(text) }
+                    return text
+                }
+            )
         }
         return output
     }
 
-    private func line(_ operation: OperationResult, label: String, wall: Double?, throughput: Double?, isTotal: Bool) -> Line {
-        let cells = [
-            label,
-            Format.grouped(operation.attempted),
-            Format.grouped(operation.succeeded),
-            Format.grouped(operation.failed),
-            wall.map { Format.fixed($0, 3) } ?? "",
-            throughput.map { Format.grouped(Int($0.rounded())) } ?? "-",
-        ] + latencyCells(operation.latency)
+    private func line(
+        _ operation: OperationResult,
+        label: String,
+        wall: Double?,
+        throughput: Double?,
+        isTotal: Bool
+    ) -> Line {
+        let cells =
+            [
+                label,
+                Format.grouped(operation.attempted),
+                Format.grouped(operation.succeeded),
+                Format.grouped(operation.failed),
+                wall.map { Format.fixed($0, 3) } ?? "",
+                throughput.map { Format.grouped(Int($0.rounded())) } ?? "-",
+            ] + latencyCells(operation.latency)
         return Line(cells: cells, isTotal: isTotal, hasErrors: operation.failed > 0)
     }
 
     /// mean, p50 … max in milliseconds, or dashes when nothing was measured.
     private func latencyCells(_ latency: LatencySummary) -> [String] {
         guard latency.count > 0 else { return Array(repeating: "-", count: 7) }
-        return [Format.milliseconds(latency.mean)] + [latency.p50, latency.p90, latency.p95, latency.p99, latency.p999, latency.max]
+        return [Format.milliseconds(latency.mean)]
+            + [latency.p50, latency.p90, latency.p95, latency.p99, latency.p999, latency.max]
             .map { Format.milliseconds($0) }
     }
 }

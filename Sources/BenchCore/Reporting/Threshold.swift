@@ -2,7 +2,9 @@
 /// `errors==0`, `set.p99.9<=2ms`. Latencies take `us`, `ms` (the default) or `s`.
 public struct Threshold: Sendable, Equatable {
     public enum Metric: String, CaseIterable, Sendable {
-        case mean, p50, p90, p95, p99, p999 = "p99.9", max
+        case mean, p50, p90, p95, p99
+        case p999 = "p99.9"
+        case max
         /// Successful operations per second of wall time.
         case ops
         /// Rows per second (rows inserted, or returned by queries).
@@ -16,7 +18,11 @@ public struct Threshold: Sendable, Equatable {
     }
 
     public enum Comparison: String, CaseIterable, Sendable {
-        case lessOrEqual = "<=", greaterOrEqual = ">=", equal = "==", less = "<", greater = ">"
+        case lessOrEqual = "<="
+        case greaterOrEqual = ">="
+        case equal = "=="
+        case less = "<"
+        case greater = ">"
 
         func holds(_ value: Double, _ limit: Double) -> Bool {
             switch self {
@@ -43,35 +49,45 @@ public struct Threshold: Sendable, Equatable {
         self.text = text
         let expression = text.filter { $0 != " " }
         guard let comparison = Comparison.allCases.first(where: { expression.contains($0.rawValue) }),
-              let range = expression.firstRange(of: comparison.rawValue) else {
+            let range = expression.firstRange(of: comparison.rawValue)
+        else {
             throw UsageError("\(command): --assert '\(text)' needs a comparison: <, <=, >, >= or ==")
         }
         self.comparison = comparison
         let left = String(expression[..<range.lowerBound]).lowercased()
         let right = String(expression[range.upperBound...]).lowercased()
         let metrics = Metric.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let metric = Metric.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
-            .first(where: { left == $0.rawValue || left.hasSuffix("." + $0.rawValue) }) else {
-            throw UsageError("\(command): --assert '\(text)': unknown metric '\(left)'; use one of \(metrics), optionally after a workload and a dot")
+        guard
+            let metric = Metric.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
+                .first(where: { left == $0.rawValue || left.hasSuffix("." + $0.rawValue) })
+        else {
+            throw UsageError(
+                "\(command): --assert '\(text)': unknown metric '\(left)'; use one of \(metrics), optionally after a workload and a dot"
+            )
         }
         self.metric = metric
         let prefix = left == metric.rawValue ? nil : String(left.dropLast(metric.rawValue.count + 1))
         if let prefix, !workloads.contains(prefix) {
-            throw UsageError("\(command): --assert '\(text)': unknown workload '\(prefix)'; choose from \(workloads.joined(separator: ", "))")
+            throw UsageError(
+                "\(command): --assert '\(text)': unknown workload '\(prefix)'; choose from \(workloads.joined(separator: ", "))"
+            )
         }
         workload = prefix
         var number = Substring(right)
         var scale = 1.0
         if metric.isLatency {
             scale = 1000  // milliseconds unless told otherwise
-            for (suffix, factor) in [("us", 1.0), ("µs", 1.0), ("ms", 1000.0), ("s", 1_000_000.0)] where right.hasSuffix(suffix) {
+            for (suffix, factor) in [("us", 1.0), ("µs", 1.0), ("ms", 1000.0), ("s", 1_000_000.0)]
+            where right.hasSuffix(suffix) {
                 number = right.dropLast(suffix.count)
                 scale = factor
                 break
             }
         }
         guard let value = Double(number), value >= 0 else {
-            throw UsageError("\(command): --assert '\(text)': '\(right)' is not a number\(metric.isLatency ? " with an optional unit (us, ms, s)" : "")")
+            throw UsageError(
+                "\(command): --assert '\(text)': '\(right)' is not a number\(metric.isLatency ? " with an optional unit (us, ms, s)" : "")"
+            )
         }
         limit = value * scale
     }
@@ -123,20 +139,37 @@ public struct ThresholdOutcome: Sendable {
         for threshold in thresholds {
             let matching = results.filter { threshold.workload == nil || $0.name.lowercased() == threshold.workload }
             if matching.isEmpty {
-                outcomes.append(ThresholdOutcome(threshold: threshold, workload: threshold.workload ?? "-", passed: false,
-                                                 detail: "workload \(threshold.workload ?? "") did not run"))
+                outcomes.append(
+                    ThresholdOutcome(
+                        threshold: threshold,
+                        workload: threshold.workload ?? "-",
+                        passed: false,
+                        detail: "workload \(threshold.workload ?? "") did not run"
+                    )
+                )
             }
             for result in matching {
                 guard let value = threshold.value(in: result) else {
                     if threshold.workload != nil {
-                        outcomes.append(ThresholdOutcome(threshold: threshold, workload: result.name, passed: false,
-                                                         detail: "\(result.name) counts no \(threshold.metric.rawValue)"))
+                        outcomes.append(
+                            ThresholdOutcome(
+                                threshold: threshold,
+                                workload: result.name,
+                                passed: false,
+                                detail: "\(result.name) counts no \(threshold.metric.rawValue)"
+                            )
+                        )
                     }
                     continue
                 }
-                outcomes.append(ThresholdOutcome(
-                    threshold: threshold, workload: result.name, passed: threshold.comparison.holds(value, threshold.limit),
-                    detail: "\(result.name) \(threshold.metric.rawValue) = \(threshold.format(value))"))
+                outcomes.append(
+                    ThresholdOutcome(
+                        threshold: threshold,
+                        workload: result.name,
+                        passed: threshold.comparison.holds(value, threshold.limit),
+                        detail: "\(result.name) \(threshold.metric.rawValue) = \(threshold.format(value))"
+                    )
+                )
             }
         }
         return outcomes

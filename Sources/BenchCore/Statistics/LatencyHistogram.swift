@@ -6,7 +6,11 @@ public typealias LatencyHistogram = Histogram<UInt64>
 extension Histogram where Count == UInt64 {
     /// An empty latency histogram with dbbench's range and precision.
     public static func latency() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        Histogram<UInt64>(
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: 60_000_000,
+            numberOfSignificantValueDigits: .three
+        )
     }
 
     /// Records a latency given in nanoseconds, rounded to the microsecond and clamped to the range.
@@ -31,7 +35,13 @@ public struct LatencySummary: Sendable, Equatable {
     public init(_ histogram: LatencyHistogram) {
         count = histogram.totalCount
         guard count > 0 else {
-            mean = 0; p50 = 0; p90 = 0; p95 = 0; p99 = 0; p999 = 0; max = 0
+            mean = 0
+            p50 = 0
+            p90 = 0
+            p95 = 0
+            p99 = 0
+            p999 = 0
+            max = 0
             return
         }
         mean = histogram.mean

@@ -66,8 +66,13 @@ public struct WorkloadResult: Sendable {
     }
 
     /// Merges the per-loop recorders of one run.
-    public init(name: String, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64,
-                preStartOperationNames: Set<String> = []) {
+    public init(
+        name: String,
+        connections: Int,
+        recorders: [OperationRecorder],
+        wallNanoseconds: UInt64,
+        preStartOperationNames: Set<String> = []
+    ) {
         self.name = name
         self.connections = connections
         self.wallNanoseconds = wallNanoseconds
@@ -76,10 +81,12 @@ public struct WorkloadResult: Sendable {
         var everything = LatencyHistogram.latency()
         let openLoop = recorders.contains { !$0.serviceHistograms.isEmpty }
         var service = LatencyHistogram.latency()
-        var totalSucceeded = 0, totalFailed = 0
+        var totalSucceeded = 0
+        var totalFailed = 0
         for (index, operationName) in names.enumerated() {
             var histogram = LatencyHistogram.latency()
-            var succeeded = 0, failed = 0
+            var succeeded = 0
+            var failed = 0
             for recorder in recorders {
                 histogram.add(recorder.histograms[index])
                 succeeded += recorder.succeeded[index]
@@ -94,8 +101,15 @@ public struct WorkloadResult: Sendable {
                 totalSucceeded += succeeded
                 totalFailed += failed
             }
-            operations.append(OperationResult(
-                name: operationName, succeeded: succeeded, failed: failed, histogram: histogram, isPreStart: isPreStart))
+            operations.append(
+                OperationResult(
+                    name: operationName,
+                    succeeded: succeeded,
+                    failed: failed,
+                    histogram: histogram,
+                    isPreStart: isPreStart
+                )
+            )
         }
         self.operations = operations
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)

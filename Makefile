@@ -1,12 +1,14 @@
 # dbbench — see README.md. Every target that needs servers starts throwaway ones on loopback.
 
 SWIFT     ?= swift
+## SWIFTFLAGS: extra flags for every build; CI passes -Xswiftc -warnings-as-errors
+SWIFTFLAGS ?=
 PACKAGES  := libpq-dev libhiredis-dev pkg-config postgresql redis-server redis-tools time
 RELEASE   := .build/release/dbbench
 SERVICES  := scripts/services.sh
 WITH_SERVICES := scripts/with-services.sh
 
-.PHONY: all build debug test demo compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
+.PHONY: all build debug lint test demo compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
 
 all: build
 
@@ -22,14 +24,18 @@ deps:
 ## build: the release binary (.build/release/dbbench); the Swift runtime is linked statically, which
 ## makes start-up faster and resident memory smaller (only the parts used are paged in)
 build: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS)
 
 debug: deps
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFTFLAGS)
+
+## lint: the tree as swift format leaves it (.swift-format); `swift format -i -r Sources Tests Package.swift` fixes it
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 ## test: unit and integration tests against throwaway local PostgreSQL and Redis
 test: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(SWIFTFLAGS)
 	$(WITH_SERVICES) $(SWIFT) test --skip-build --no-parallel
 
 ## demo: build, start throwaway servers, run every benchmark with modest settings, stop the servers

@@ -13,12 +13,30 @@ struct KeyValueSettings: Sendable {
     let set: SetEncoding
 }
 
+/// The commands SET, GET and MIXED send.
+enum KeyValueOperation: Int, OperationKind, CaseIterable {
+    case set, get, incr, lpush, hset
+
+    var name: String {
+        switch self {
+        case .set: return "SET"
+        case .get: return "GET"
+        case .incr: return "INCR"
+        case .lpush: return "LPUSH"
+        case .hset: return "HSET"
+        }
+    }
+}
+
 /// A workload whose connections each drive a `RedisRequestSource` through `PipelinedDriver`.
-protocol PipelinedRedisWorkload: Workload {
-    associatedtype Source: RedisRequestSource
+protocol PipelinedRedisWorkload: Workload where Operation == KeyValueOperation {
+    associatedtype Source: RedisRequestSource where Source.Owner == Self
     var settings: KeyValueSettings { get }
     func makeSource(_ random: FastRandom) -> Source
 }
+
+/// The old script's verdict on throughput: ≥100k ops/s EXCELLENT, ≥50k GOOD.
+let redisThroughputRating = RatingThresholds(excellent: 100_000, good: 50_000, higherIsBetter: true)
 
 extension PipelinedRedisWorkload {
     var connections: Int { settings.connections }
@@ -26,7 +44,7 @@ extension PipelinedRedisWorkload {
 
     func setup(on loop: IOLoop) async throws { try await settings.target.ping(on: loop) }
 
-    func runConnection(_ context: ConnectionContext) async throws {
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         let connection = try await settings.target.connect(on: context.loop)
         defer { connection.close() }
         await context.ready()
@@ -36,18 +54,33 @@ extension PipelinedRedisWorkload {
             connection: connection,
             operations: context.operations,
             pipeline: settings.pipeline,
-            context: context
+            context: context,
+            recorder: recorder
         )
     }
 
     func teardown(on loop: IOLoop) async throws { try await settings.target.cleanUp(on: loop) }
+
+    func assess(_ result: WorkloadResult) -> [Assessment] { throughputAssessment(result) }
+
+    /// Throughput, rated; nothing for an open-loop run, whose throughput is the `--rate` asked for.
+    func throughputAssessment(_ result: WorkloadResult) -> [Assessment] {
+        guard result.rate == nil else { return [] }
+        return [
+            Assessment(
+                metric: "\(result.name) throughput",
+                value: "\(Format.grouped(Int(result.throughput.rounded()))) ops/s",
+                rating: redisThroughputRating.rate(result.throughput)
+            )
+        ]
+    }
 }
 
 /// SET with a 300 s TTL over the cache keys.
 struct SetWorkload: PipelinedRedisWorkload {
     let settings: KeyValueSettings
     var name: String { "SET" }
-    var operationNames: [String] { ["SET"] }
+    var operations: [KeyValueOperation] { [.set] }
 
     func makeSource(_ random: FastRandom) -> SetRequests {
         SetRequests(encoding: settings.set, cacheKeys: settings.cacheKeys, random: random)
@@ -59,8 +92,18 @@ struct GetWorkload: PipelinedRedisWorkload {
     let settings: KeyValueSettings
     let keyRange: Int
     var name: String { "GET" }
-    var operationNames: [String] { ["GET"] }
-    var counterNames: [String] { ["hits", "misses"] }
+    var operations: [KeyValueOperation] { [.get] }
+    var counters: [Counter] { [.hits, .misses] }
+
+    /// GET replies with a value, and nil ones.
+    enum Counter: Int, CounterKind {
+        case hits, misses
+
+        var key: CounterKey { self == .hits ? .hits : .misses }
+    }
+
+    /// The old script's verdict on the hit ratio: ≥90% EXCELLENT, ≥70% GOOD.
+    static let hitRatioRating = RatingThresholds(excellent: 0.9, good: 0.7, higherIsBetter: true)
 
     func makeSource(_ random: FastRandom) -> GetRequests {
         GetRequests(keyPrefix: settings.target.cacheKeyPrefix, keyRange: keyRange, random: random)
@@ -95,9 +138,20 @@ struct GetWorkload: PipelinedRedisWorkload {
 
     /// Hits, misses and hits / (hits + misses), counted from the replies.
     static func hitRatio(of result: WorkloadResult) -> (hits: Int, misses: Int, ratio: Double) {
-        let hits = result.counters["hits"] ?? 0
-        let misses = result.counters["misses"] ?? 0
+        let hits = result.counter(.hits) ?? 0
+        let misses = result.counter(.misses) ?? 0
         return (hits, misses, hits + misses > 0 ? Double(hits) / Double(hits + misses) : 0)
+    }
+
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        let ratio = Self.hitRatio(of: result).ratio
+        return throughputAssessment(result) + [
+            Assessment(
+                metric: "GET cache hit ratio",
+                value: Format.percent(ratio),
+                rating: Self.hitRatioRating.rate(ratio)
+            )
+        ]
     }
 
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
@@ -113,7 +167,7 @@ struct GetWorkload: PipelinedRedisWorkload {
 struct MixedWorkload: PipelinedRedisWorkload {
     let settings: KeyValueSettings
     var name: String { "MIXED" }
-    var operationNames: [String] { MixedRequests.operationNames }
+    var operations: [KeyValueOperation] { KeyValueOperation.allCases }
 
     func makeSource(_ random: FastRandom) -> MixedRequests {
         MixedRequests(target: settings.target, set: settings.set, cacheKeys: settings.cacheKeys, random: random)

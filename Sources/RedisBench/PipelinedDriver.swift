@@ -4,15 +4,16 @@ import Redis
 
 /// Produces the requests of one workload, one at a time, and interprets their replies.
 protocol RedisRequestSource {
-    /// Appends the next request to `output` and returns its operation index
-    /// (into the workload's `operationNames`).
-    mutating func appendNext(to output: inout RESPWriter) -> Int
+    /// The workload whose operations and counters the source records.
+    associatedtype Owner: Workload where Owner.Operation == KeyValueOperation
+    /// Appends the next request to `output` and returns which command it is.
+    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation
     /// Counts what a successful reply says beyond success (a GET hit or miss).
-    func observe(_ reply: RedisReplySummary, operation: Int, recorder: OperationRecorder)
+    func observe(_ reply: RedisReplySummary, recorder: Recorder<Owner>)
 }
 
 extension RedisRequestSource {
-    func observe(_ reply: RedisReplySummary, operation: Int, recorder: OperationRecorder) {}
+    func observe(_ reply: RedisReplySummary, recorder: Recorder<Owner>) {}
 }
 
 /// Keeps up to `pipeline` requests in flight on one connection until `operations` have been sent
@@ -30,12 +31,12 @@ enum PipelinedDriver {
             connection: RedisConnection,
             operations: Int,
             pipeline: Int,
-            context: ConnectionContext
+            context: ConnectionContext,
+            recorder: Recorder<Source.Owner>
         ) async
     {
-        let recorder = context.recorder
         var startedAt = [UInt64](repeating: 0, count: pipeline)
-        var operationOf = [Int](repeating: 0, count: pipeline)
+        var operationOf = [KeyValueOperation](repeating: .set, count: pipeline)
         var head = 0  // oldest request in flight
         var inFlight = 0
         var unsent = operations
@@ -98,7 +99,7 @@ enum PipelinedDriver {
                         nanoseconds: now &- startedAt[head],
                         queued: context.queued(sentAt: startedAt[head])
                     )
-                    source.observe(reply, operation: operation, recorder: recorder)
+                    source.observe(reply, recorder: recorder)
                 }
                 head += 1
                 if head == pipeline { head = 0 }
@@ -110,13 +111,13 @@ enum PipelinedDriver {
     }
 
     /// The connection failed: every request still in flight counts as failed with the I/O reason.
-    private static func failInFlight(
+    private static func failInFlight<W: Workload>(
         count: Int,
         head: Int,
-        operationOf: [Int],
+        operationOf: [KeyValueOperation],
         error: RedisError,
-        recorder: OperationRecorder
-    ) {
+        recorder: Recorder<W>
+    ) where W.Operation == KeyValueOperation {
         let pipeline = operationOf.count
         for offset in 0..<count {
             recorder.recordFailure(operationOf[(head + offset) % pipeline], kind: error.kind)

@@ -6,7 +6,7 @@ public enum RedisTest: String, CaseIterable, Sendable {
     case set, get, mixed, connections
 }
 
-/// `dbbench redis` options after validation.
+/// `dbbench redis` options after validation; each option is declared once, below.
 public struct RedisOptions: Sendable {
     public var host: String
     public var port: Int
@@ -24,134 +24,132 @@ public struct RedisOptions: Sendable {
     public var valueSize: ClosedRange<Int>
     /// Expiry of the keys SET writes, in seconds; 0 writes them without one.
     public var ttl: Int
-    public var threads: Int
-    public var connectTimeout: Duration
     public var ioTimeout: Duration
-    /// `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`, `--progress`, `--format`, `--output`.
+    /// `--threads`, `--connect-timeout`, `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`,
+    /// `--progress`, `--format`, `--output`.
     public var run: RunOptions
     /// The effective options for the JSON output (no password).
     public var configuration: [(String, String)]
 
+    enum Declared {
+        static let host = Option.string(
+            "host",
+            placeholder: "HOST",
+            default: "127.0.0.1",
+            environment: "REDIS_HOST",
+            help: "Redis server host name or address"
+        )
+        static let port = Option.integer(
+            "port",
+            placeholder: "PORT",
+            default: 6379,
+            in: 1...65535,
+            environment: "REDIS_PORT",
+            help: "Redis server port"
+        )
+        static let password = Option.optionalString(
+            "password",
+            placeholder: "PASSWORD",
+            environment: "REDIS_PASSWORD",
+            secret: true,
+            help: "AUTH password; prefer the environment variable, which stays out of shell history and ps"
+        )
+        static let database = Option.integer(
+            "db",
+            default: 0,
+            in: 0...1_000_000,
+            environment: "REDIS_DB",
+            help: "Database number (SELECT)"
+        )
+        static let connections = Option.integer(
+            "connections",
+            default: 100,
+            in: 1...100_000,
+            help: "Concurrent connections"
+        )
+        static let operations = Option.integer(
+            "num-operations",
+            default: 100_000,
+            in: 1...10_000_000_000,
+            help: "Operations per workload in total, split evenly over the connections"
+        )
+        static let cacheKeys = Option.integer(
+            "cache-keys",
+            default: 10_000,
+            in: 1...100_000_000,
+            help: "Keys SET and MIXED write and GET pre-populates"
+        )
+        static let keyRange = Option.optionalInteger(
+            "key-range",
+            defaultLabel: "--cache-keys",
+            in: 1...1_000_000_000,
+            help: "GET reads random keys from this many; above --cache-keys some reads miss"
+        )
+        static let pipeline = Option.integer(
+            "pipeline",
+            default: 1,
+            in: 1...10_000,
+            help: "Requests in flight per connection"
+        )
+        static let tests = Option.list(
+            "tests",
+            default: RedisTest.allCases,
+            help: "Workloads to run, comma-separated"
+        )
+        static let keyPrefix = Option.string(
+            "key-prefix",
+            placeholder: "PREFIX",
+            default: "dbbench:",
+            help: "Every key the run creates starts with this; teardown deletes keys under it"
+        )
+        static let valueSize = Option.range(
+            "value-size",
+            default: 10...20,
+            in: 1...1_048_576,
+            help: "Bytes per value written, fixed or drawn uniformly from a range"
+        )
+        static let ttl = Option.integer(
+            "ttl",
+            placeholder: "SECONDS",
+            default: 300,
+            in: 0...100_000_000,
+            help: "Expiry of the keys SET writes (SET ... EX); 0 for none"
+        )
+        static let ioTimeout = Option.duration(
+            "timeout",
+            default: .seconds(30),
+            in: .milliseconds(1)...(.seconds(3600)),
+            help: "How long one request may wait for its reply before it counts as an error"
+        )
+    }
+
     public static let specs: [OptionSpec] =
         [
-            OptionSpec(
-                "host",
-                placeholder: "HOST",
-                default: "127.0.0.1",
-                environment: "REDIS_HOST",
-                help: "Redis server host name or address"
-            ),
-            OptionSpec(
-                "port",
-                placeholder: "PORT",
-                default: "6379",
-                environment: "REDIS_PORT",
-                help: "Redis server port"
-            ),
-            OptionSpec(
-                "password",
-                placeholder: "PASSWORD",
-                environment: "REDIS_PASSWORD",
-                help: "AUTH password; prefer the environment variable, which stays out of shell history and ps"
-            ),
-            OptionSpec(
-                "db",
-                placeholder: "N",
-                default: "0",
-                environment: "REDIS_DB",
-                help: "Database number (SELECT)"
-            ),
-            OptionSpec(
-                "connections",
-                placeholder: "N",
-                default: "100",
-                help: "Concurrent connections"
-            ),
-            OptionSpec(
-                "num-operations",
-                placeholder: "N",
-                default: "100000",
-                help: "Operations per workload in total, split evenly over the connections"
-            ),
-            OptionSpec(
-                "cache-keys",
-                placeholder: "N",
-                default: "10000",
-                help: "Keys SET and MIXED write and GET pre-populates"
-            ),
-            OptionSpec(
-                "key-range",
-                placeholder: "N",
-                default: "--cache-keys",
-                help: "GET reads random keys from this many; above --cache-keys some reads miss"
-            ),
-            OptionSpec(
-                "pipeline",
-                placeholder: "N",
-                default: "1",
-                help: "Requests in flight per connection"
-            ),
-            OptionSpec(
-                "tests",
-                placeholder: "LIST",
-                default: "set,get,mixed,connections",
-                help: "Workloads to run, comma-separated"
-            ),
-            OptionSpec(
-                "key-prefix",
-                placeholder: "PREFIX",
-                default: "dbbench:",
-                help: "Every key the run creates starts with this; teardown deletes keys under it"
-            ),
-            OptionSpec(
-                "value-size",
-                placeholder: "N|MIN-MAX",
-                default: "10-20",
-                help: "Bytes per value written, fixed or drawn uniformly from a range"
-            ),
-            OptionSpec(
-                "ttl",
-                placeholder: "SECONDS",
-                default: "300",
-                help: "Expiry of the keys SET writes (SET ... EX); 0 for none"
-            ),
-            .threads,
-            .connectTimeout,
-            .ioTimeout,
-        ] + RunOptions.specs
+            Declared.host.spec, Declared.port.spec, Declared.password.spec, Declared.database.spec,
+            Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
+            Declared.pipeline.spec, Declared.tests.spec, Declared.keyPrefix.spec, Declared.valueSize.spec,
+            Declared.ttl.spec,
+        ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
-        host = arguments.string("host", default: "127.0.0.1")
-        port = try arguments.integer("port", default: 6379, in: 1...65535)
-        password = arguments.optionalString("password")
-        database = try arguments.integer("db", default: 0, in: 0...1_000_000)
-        connections = try arguments.integer("connections", default: 100, in: 1...100_000)
-        operations = try arguments.integer("num-operations", default: 100_000, in: 1...10_000_000_000)
-        cacheKeys = try arguments.integer("cache-keys", default: 10_000, in: 1...100_000_000)
-        keyRange = try arguments.integer("key-range", default: cacheKeys, in: 1...1_000_000_000)
-        pipeline = try arguments.integer("pipeline", default: 1, in: 1...10_000)
-        tests = try arguments.list(
-            "tests",
-            default: RedisTest.allCases.map(\.rawValue),
-            allowed: RedisTest.allCases.map(\.rawValue)
-        ).compactMap(RedisTest.init(rawValue:))
-        keyPrefix = arguments.string("key-prefix", default: "dbbench:")
-        valueSize = try arguments.range("value-size", default: 10...20, in: 1...1_048_576)
-        ttl = try arguments.integer("ttl", default: 300, in: 0...100_000_000)
-        threads = try arguments.integer("threads", default: IOLoopGroup.processorCount, in: 1...256)
-        connectTimeout = try arguments.duration(
-            "connect-timeout",
-            default: .seconds(5),
-            in: .milliseconds(1)...(.seconds(600))
-        )
-        ioTimeout = try arguments.duration("timeout", default: .seconds(30), in: .milliseconds(1)...(.seconds(3600)))
+        host = try arguments[Declared.host]
+        port = try arguments[Declared.port]
+        password = try arguments[Declared.password]
+        database = try arguments[Declared.database]
+        connections = try arguments[Declared.connections]
+        operations = try arguments[Declared.operations]
+        cacheKeys = try arguments[Declared.cacheKeys]
+        keyRange = try arguments[Declared.keyRange] ?? cacheKeys
+        pipeline = try arguments[Declared.pipeline]
+        tests = try arguments[Declared.tests]
+        keyPrefix = try arguments[Declared.keyPrefix]
+        valueSize = try arguments[Declared.valueSize]
+        ttl = try arguments[Declared.ttl]
+        ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue))
-        configuration = arguments.effectiveConfiguration(
-            hiding: ["password"],
-            resolved: ["threads": String(threads), "key-range": String(keyRange)]
-        )
+        configuration = arguments.configuration(resolved: ["key-range": String(keyRange)])
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty {
             throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections")
@@ -161,13 +159,15 @@ public struct RedisOptions: Sendable {
         }
         if run.limits.rate != nil && pipeline > 1 {
             throw UsageError(
-                "\(command): --rate schedules every request on its own and cannot be combined with --pipeline \(pipeline); use more --connections for more requests in flight"
+                "\(command): --rate schedules every request on its own and cannot be combined with --pipeline "
+                    + "\(pipeline); use more --connections for more requests in flight"
             )
         }
         let countsOperations = tests.contains { $0 != .connections }
         if countsOperations && run.limits.duration == nil && operations < connections {
             throw UsageError(
-                "\(command): --num-operations (\(operations)) is smaller than --connections (\(connections)); every connection needs at least one operation"
+                "\(command): --num-operations (\(operations)) is smaller than --connections (\(connections)); "
+                    + "every connection needs at least one operation"
             )
         }
     }

@@ -82,7 +82,7 @@ public struct RedisTarget: Sendable {
     }
 }
 
-/// A Redis failure that ends the run, with the exit code it maps to.
+/// A Redis failure that ends the run; `kind` decides the exit code.
 public struct RedisBenchError: CommandFailure {
     public let underlying: RedisError
 
@@ -90,13 +90,13 @@ public struct RedisBenchError: CommandFailure {
 
     public var description: String { underlying.description }
 
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch underlying {
-        case .authentication: return ExitCode.noPermission
+        case .authentication: return .permissionDenied
         case .server(_, let message) where message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS"):
-            return ExitCode.noPermission
-        case .connect, .io, .server: return ExitCode.unavailable
-        case .protocolError: return ExitCode.software
+            return .permissionDenied
+        case .connect, .io, .server: return .unavailable
+        case .protocolError: return .internalError
         }
     }
 }

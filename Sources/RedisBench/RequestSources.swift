@@ -49,40 +49,41 @@ struct SetEncoding: Sendable {
 
 /// `SET <prefix>key:<n> <value> EX <ttl>` over `cacheKeys` keys.
 struct SetRequests: RedisRequestSource {
+    typealias Owner = SetWorkload
     let encoding: SetEncoding
     let cacheKeys: Int
     var random: FastRandom
 
-    mutating func appendNext(to output: inout RESPWriter) -> Int {
+    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
         encoding.append(key: random.below(cacheKeys), to: &output, random: &random)
-        return 0
+        return .set
     }
 }
 
 /// `GET <prefix>key:<n>` over `keyRange` keys, counting hits (a value) and misses (nil).
 struct GetRequests: RedisRequestSource {
-    static let hits = 0, misses = 1
+    typealias Owner = GetWorkload
     static let head = RESPEncoded.head(count: 2, ["GET"])
 
     let keyPrefix: [UInt8]
     let keyRange: Int
     var random: FastRandom
 
-    mutating func appendNext(to output: inout RESPWriter) -> Int {
+    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
         output.raw(Self.head)
         output.bulk(prefix: keyPrefix, decimal: random.below(keyRange))
-        return 0
+        return .get
     }
 
-    func observe(_ reply: RedisReplySummary, operation: Int, recorder: OperationRecorder) {
-        recorder.add(counter: reply == .null ? Self.misses : Self.hits)
+    func observe(_ reply: RedisReplySummary, recorder: Recorder<GetWorkload>) {
+        recorder.add(reply == .null ? .misses : .hits)
     }
 }
 
 /// 20% each of SET and GET over the cache keys, INCR over 100 counters, LPUSH over 100 lists and
 /// HSET over 100 hashes (10 fields each).
 struct MixedRequests: RedisRequestSource {
-    static let operationNames = ["SET", "GET", "INCR", "LPUSH", "HSET"]
+    typealias Owner = MixedWorkload
     static let structureKeys = 100
     static let incrHead = RESPEncoded.head(count: 2, ["INCR"])
     static let lpushHead = RESPEncoded.head(count: 3, ["LPUSH"])
@@ -94,22 +95,22 @@ struct MixedRequests: RedisRequestSource {
     let cacheKeys: Int
     var random: FastRandom
 
-    mutating func appendNext(to output: inout RESPWriter) -> Int {
-        let operation = random.below(5)
+    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
+        let operation = KeyValueOperation(rawValue: random.below(5)) ?? .set
         switch operation {
-        case 0:
+        case .set:
             set.append(key: random.below(cacheKeys), to: &output, random: &random)
-        case 1:
+        case .get:
             output.raw(GetRequests.head)
             output.bulk(prefix: target.cacheKeyPrefix, decimal: random.below(cacheKeys))
-        case 2:
+        case .incr:
             output.raw(Self.incrHead)
             output.bulk(prefix: target.counterPrefix, decimal: random.below(Self.structureKeys))
-        case 3:
+        case .lpush:
             output.raw(Self.lpushHead)
             output.bulk(prefix: target.listPrefix, decimal: random.below(Self.structureKeys))
             set.values.append(to: &output, random: &random)
-        default:
+        case .hset:
             output.raw(Self.hsetHead)
             output.bulk(prefix: target.hashPrefix, decimal: random.below(Self.structureKeys))
             output.bulk(prefix: Self.fieldPrefix, decimal: random.below(10))

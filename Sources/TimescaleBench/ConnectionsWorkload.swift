@@ -27,6 +27,20 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
 
     func close(_ connection: PostgresConnection) { connection.close() }
 
+    /// The old script's verdict on connections held at once: ≥1000 EXCELLENT, ≥500 GOOD.
+    static let rating = RatingThresholds(excellent: 1000, good: 500, higherIsBetter: true)
+
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        let held = Self.opened(in: result)
+        return [
+            Assessment(
+                metric: "concurrent connections",
+                value: Format.grouped(held),
+                rating: Self.rating.rate(Double(held))
+            )
+        ]
+    }
+
     func extraNotes(opened: Int) async throws -> [String] {
         guard opened < connections else { return [] }
         return [

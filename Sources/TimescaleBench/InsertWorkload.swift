@@ -3,10 +3,24 @@ import IOLoop
 import Postgres
 
 /// Each connection inserts its rows in batches of `--batch-size`: one binary COPY or one prepared
-/// multi-row INSERT per batch. Latency is per batch; throughput is rows over wall time, and the rows
-/// in the table afterwards are counted and compared with the rows reported.
+/// multi-row INSERT per batch. An operation is a batch (its latency, ops/s, progress); the rows are
+/// a counter, shown as rows/s, and the rows in the table afterwards are counted and compared with
+/// the rows reported.
 struct InsertWorkload: Workload {
-    static let rowsCounter = 0
+    enum Operation: Int, OperationKind {
+        case batch
+
+        var name: String { "batch" }
+    }
+
+    enum Counter: Int, CounterKind {
+        case rows
+
+        var key: CounterKey { .rows }
+    }
+
+    /// The old script's verdict: ≥100k rows/s EXCELLENT, ≥50k GOOD.
+    static let rating = RatingThresholds(excellent: 100_000, good: 50_000, higherIsBetter: true)
 
     let table: MetricsTable
     let connections: Int
@@ -14,9 +28,11 @@ struct InsertWorkload: Workload {
     let batchSize: Int
     let method: InsertMethod
     var name: String { "INSERT" }
-    var operationNames: [String] { ["batch"] }
-    var counterNames: [String] { ["rows"] }
-    var totalOperations: Int { connections * rowsPerConnection }
+    var operations: [Operation] { [.batch] }
+    var counters: [Counter] { [.rows] }
+    /// Batches: every connection writes `rowsPerConnection` rows, the last batch the remainder.
+    var totalOperations: Int { connections * batchesPerConnection }
+    var batchesPerConnection: Int { (rowsPerConnection + batchSize - 1) / batchSize }
 
     /// `INSERT INTO t (...) VALUES ($1, ..., $15), ($16, ...)` for `rows` rows.
     func insertStatement(rows: Int) -> String {
@@ -29,11 +45,13 @@ struct InsertWorkload: Workload {
         return "INSERT INTO \(table.name) (\(MetricRow.columns)) VALUES " + values.joined(separator: ", ")
     }
 
-    func runConnection(_ context: ConnectionContext) async throws {
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         let connection = try await table.connect(on: context.loop)
         defer { connection.close() }
-        let fullBatch = min(batchSize, max(1, context.operations))
-        let lastBatch = context.operations % fullBatch
+        // A timed run (`--duration`) writes full batches until its deadline.
+        let rowsToWrite = context.runsUntilDeadline ? Int.max : rowsPerConnection
+        let fullBatch = min(batchSize, rowsToWrite)
+        let lastBatch = context.runsUntilDeadline ? 0 : rowsToWrite % fullBatch
         if method == .insert {
             try await connection.prepare("insert_batch", insertStatement(rows: fullBatch))
             if lastBatch > 0 { try await connection.prepare("insert_rest", insertStatement(rows: lastBatch)) }
@@ -45,12 +63,9 @@ struct InsertWorkload: Workload {
             method == .copy
             ? BinaryRows(capacity: Self.copyPiece + 1024, tracksFields: false)
             : BinaryRows(capacity: fullBatch * 256 + 64)
-        let recorder = context.recorder
         await context.ready()
 
-        // `context.operations` counts rows; `startOperation` is asked once per batch (the open-loop
-        // schedule is in batches), so `remaining` is what ends the loop.
-        var remaining = context.operations
+        var remaining = rowsToWrite
         while remaining > 0, await context.startOperation() {
             let count = min(fullBatch, remaining)
             remaining -= count
@@ -77,20 +92,19 @@ struct InsertWorkload: Workload {
                     )
                 }
             } catch {
-                recorder.recordFailure(0, kind: error.kind, work: count)
+                recorder.recordFailure(.batch, kind: error.kind)
                 return
             }
             switch outcome {
             case .ok(let inserted):
                 recorder.recordSuccess(
-                    0,
+                    .batch,
                     nanoseconds: monotonicNanoseconds() &- started,
-                    queued: context.queued(sentAt: started),
-                    work: count
+                    queued: context.queued(sentAt: started)
                 )
-                recorder.add(counter: Self.rowsCounter, inserted)
+                recorder.add(.rows, inserted)
             case .failed(let error):
-                recorder.recordFailure(0, kind: "\(error.sqlState) \(error.message)", work: count)
+                recorder.recordFailure(.batch, kind: "\(error.sqlState) \(error.message)")
             }
         }
     }
@@ -121,14 +135,26 @@ struct InsertWorkload: Workload {
         return try await connection.endCopy()
     }
 
-    /// Rows per second, and the rows found in the table with this run's id.
-    static func rowsPerSecond(_ result: WorkloadResult) -> Double {
-        result.wallSeconds > 0 ? Double(result.counters["rows"] ?? 0) / result.wallSeconds : 0
+    /// Rows inserted per second of wall time.
+    static func rowsPerSecond(_ result: WorkloadResult) -> Double { result.rate(of: .rows) ?? 0 }
+
+    /// Rows per second, rated; nothing for an open-loop run, which inserts at the `--rate` asked for.
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        guard result.rate == nil else { return [] }
+        let rate = Self.rowsPerSecond(result)
+        return [
+            Assessment(
+                metric: "INSERT throughput",
+                value: "\(Format.grouped(Int(rate.rounded()))) rows/s",
+                rating: Self.rating.rate(rate)
+            )
+        ]
     }
 
+    /// The rows reported, and the rows found in the table with this run's id.
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
-        let reported = result.counters["rows"] ?? 0
-        let warmup = result.warmupCounters["rows"] ?? 0
+        let reported = result.counter(.rows) ?? 0
+        let warmup = result.warmupCounter(.rows)
         let found = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
         let expected = reported + warmup
         var verdict = found == expected ? "matches" : "MISMATCH: \(Format.grouped(found - expected)) rows differ"

@@ -124,7 +124,7 @@ struct MetricsTable: Sendable {
     }
 }
 
-/// A PostgreSQL failure that ends the run, with the exit code it maps to.
+/// A PostgreSQL failure that ends the run; `kind` decides the exit code.
 public struct TimescaleBenchError: CommandFailure {
     public let underlying: PostgresError
 
@@ -132,13 +132,13 @@ public struct TimescaleBenchError: CommandFailure {
 
     public var description: String { underlying.description }
 
-    public var exitCode: Int32 {
+    public var kind: FailureKind {
         switch underlying {
-        case .authentication: return ExitCode.noPermission
+        case .authentication: return .permissionDenied
         case .server(let error) where error.sqlState.hasPrefix("28") || error.sqlState == "42501":
-            return ExitCode.noPermission
-        case .connect, .connectionLost, .timedOut, .server: return ExitCode.unavailable
-        case .unexpected: return ExitCode.software
+            return .permissionDenied
+        case .connect, .connectionLost, .timedOut, .server: return .unavailable
+        case .unexpected: return .internalError
         }
     }
 }

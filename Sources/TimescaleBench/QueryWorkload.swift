@@ -6,7 +6,20 @@ import Postgres
 /// `queries` with freshly drawn parameters; latency per query, queries per second over wall time.
 /// QUERY runs the analytics queries on the benchmark table; SQL runs the statement of `--sql`.
 struct QueryWorkload: Workload {
-    static let rowsCounter = 0
+    /// One of the prepared statements, by its position in `queries`.
+    struct Operation: OperationKind {
+        let slot: Int
+        let name: String
+    }
+
+    enum Counter: Int, CounterKind {
+        case rows
+
+        var key: CounterKey { .rows }
+    }
+
+    /// The old script's verdict on the query P95: below 100 ms EXCELLENT, below 200 ms GOOD.
+    static let p95Rating = RatingThresholds(excellent: 100, good: 200, higherIsBetter: false)
     /// With fewer rows than this in the last hour, setup first inserts `seedRows` (unmeasured).
     static let minimumRecentRows = 10_000
     static let seedRows = 100_000
@@ -18,8 +31,8 @@ struct QueryWorkload: Workload {
     let queries: [BenchQuery]
     /// The benchmark table to fill with recent rows first, for QUERY; `nil` for SQL.
     let seeding: MetricsTable?
-    var operationNames: [String] { queries.map(\.name) }
-    var counterNames: [String] { ["rows"] }
+    var operations: [Operation] { queries.enumerated().map { Operation(slot: $0.offset, name: $0.element.name) } }
+    var counters: [Counter] { [.rows] }
 
     /// Makes sure the last hour of the benchmark table holds data to aggregate.
     func setup(on loop: IOLoop) async throws {
@@ -48,7 +61,7 @@ struct QueryWorkload: Workload {
         }
     }
 
-    func runConnection(_ context: ConnectionContext) async throws {
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         let connection = try await PostgresConnection.connect(to: endpoint, on: context.loop)
         defer { connection.close() }
         for (index, query) in queries.enumerated() {
@@ -57,7 +70,7 @@ struct QueryWorkload: Workload {
         let names = queries.indices.map { "q\($0)" }
         var random = context.makeRandom(salt: 0x0E41)
         var parameters = TextParameters()
-        let recorder = context.recorder
+        let kinds = operations
         await context.ready()
 
         while await context.startOperation() {
@@ -74,26 +87,37 @@ struct QueryWorkload: Workload {
             do {
                 outcome = try await connection.executePrepared(names[index], parameters: parameters)
             } catch {
-                recorder.recordFailure(index, kind: error.kind)
+                recorder.recordFailure(kinds[index], kind: error.kind)
                 return
             }
             switch outcome {
             case .ok(let rows):
                 recorder.recordSuccess(
-                    index,
+                    kinds[index],
                     nanoseconds: monotonicNanoseconds() &- started,
                     queued: context.queued(sentAt: started)
                 )
-                recorder.add(counter: Self.rowsCounter, rows)
+                recorder.add(.rows, rows)
             case .failed(let error):
-                recorder.recordFailure(index, kind: "\(error.sqlState) \(error.message)")
+                recorder.recordFailure(kinds[index], kind: "\(error.sqlState) \(error.message)")
             }
         }
     }
 
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        let p95 = Double(result.total.latency.p95) / 1000
+        return [
+            Assessment(
+                metric: "\(name) latency P95",
+                value: "\(Format.fixed(p95, 1)) ms",
+                rating: Self.p95Rating.rate(p95)
+            )
+        ]
+    }
+
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         [
-            "\(Format.grouped(result.counters["rows"] ?? 0)) rows returned in total; P95 over all queries "
+            "\(Format.grouped(result.counter(.rows) ?? 0)) rows returned in total; P95 over all queries "
                 + "\(Format.milliseconds(result.total.latency.p95)) ms"
         ]
     }

@@ -19,14 +19,22 @@ public enum InsertMethod: String, CaseIterable, Sendable {
     case insert
 }
 
-/// `dbbench timescale` options after validation.
+/// libpq's `sslmode` values.
+public enum SSLMode: String, CaseIterable, Sendable {
+    case disable, allow, prefer, require
+    case verifyCA = "verify-ca"
+    case verifyFull = "verify-full"
+}
+
+/// `dbbench timescale` options after validation; each option is declared once, below.
 public struct TimescaleOptions: Sendable {
     public var host: String
     public var port: Int
     public var database: String
     public var user: String
     public var password: String?
-    public var sslMode: String?
+    /// `nil` leaves it to libpq (`PGSSLMODE`, else prefer).
+    public var sslMode: SSLMode?
     public var connections: Int
     public var insertsPerConnection: Int
     public var batchSize: Int
@@ -38,10 +46,9 @@ public struct TimescaleOptions: Sendable {
     public var tests: [TimescaleTest]
     public var schema: String
     public var keepData: Bool
-    public var threads: Int
-    public var connectTimeout: Duration
     public var ioTimeout: Duration
-    /// `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`, `--progress`, `--format`, `--output`.
+    /// `--threads`, `--connect-timeout`, `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`,
+    /// `--progress`, `--format`, `--output`.
     public var run: RunOptions
     /// The effective options for the JSON output (no password).
     public var configuration: [(String, String)]
@@ -49,136 +56,143 @@ public struct TimescaleOptions: Sendable {
     /// Parameters of one INSERT statement are limited to 65535, and each row takes 15.
     static let maximumInsertBatch = 65_535 / MetricRow.columnCount
 
+    enum Declared {
+        static let host = Option.string(
+            "host",
+            placeholder: "HOST",
+            default: "127.0.0.1",
+            environment: "DB_HOST",
+            help: "PostgreSQL/TimescaleDB host name or address"
+        )
+        static let port = Option.integer(
+            "port",
+            placeholder: "PORT",
+            default: 5432,
+            in: 1...65535,
+            environment: "DB_PORT",
+            help: "Server port"
+        )
+        static let database = Option.string(
+            "database",
+            placeholder: "NAME",
+            default: "analytics",
+            environment: "DB_NAME",
+            help: "Database"
+        )
+        static let user = Option.string(
+            "user",
+            placeholder: "USER",
+            default: "postgres",
+            environment: "DB_USER",
+            help: "User name"
+        )
+        static let password = Option.optionalString(
+            "password",
+            placeholder: "PASSWORD",
+            environment: "DB_PASSWORD",
+            secret: true,
+            help: "Password; prefer the environment variable (PGPASSWORD and ~/.pgpass work too)"
+        )
+        static let sslMode: Option<SSLMode?> = Option.optionalChoice(
+            "sslmode",
+            defaultLabel: "libpq's: PGSSLMODE, else prefer",
+            help: "libpq sslmode"
+        )
+        static let connections = Option.integer(
+            "connections",
+            default: 100,
+            in: 1...100_000,
+            help: "Concurrent connections"
+        )
+        static let insertsPerConnection = Option.integer(
+            "inserts-per-connection",
+            default: 1000,
+            in: 1...100_000_000,
+            help: "Rows each connection inserts"
+        )
+        static let batchSize = Option.integer(
+            "batch-size",
+            default: 100,
+            in: 1...1_000_000,
+            help: "Rows per INSERT statement or COPY; one batch is one operation"
+        )
+        static let queryCount = Option.integer(
+            "num-queries",
+            default: 1000,
+            in: 1...100_000_000,
+            help: "Queries in total, split evenly over the connections"
+        )
+        static let queries = Option.list(
+            "queries",
+            default: AnalyticsQuery.allCases,
+            help: "Queries the QUERY workload runs, each drawn at random per execution"
+        )
+        static let insertMethod = Option.choice(
+            "insert-method",
+            default: InsertMethod.copy,
+            help: "Binary COPY per batch, or a prepared multi-row INSERT per batch"
+        )
+        static let tests = Option.list(
+            "tests",
+            default: TimescaleTest.defaults,
+            help: "Workloads to run, comma-separated: insert, query, connections, sql"
+        )
+        static let sql = Option.optionalString(
+            "sql",
+            placeholder: "STATEMENT",
+            help: "A statement of your own for --tests sql, prepared once per connection, with $1, $2, ... parameters"
+        )
+        static let sqlArguments = Option.optionalString(
+            "sql-args",
+            placeholder: "RANGES",
+            help: "Per parameter of --sql, a range MIN-MAX; each execution draws a random integer from it"
+        )
+        static let schema = Option.string(
+            "schema",
+            placeholder: "NAME",
+            default: "dbbench",
+            help: "Schema of the benchmark table; dropped afterwards if this run created it"
+        )
+        static let keepData = Option.flag("keep-data", help: "Keep the schema, table and rows after the run")
+        static let ioTimeout = Option.duration(
+            "timeout",
+            default: .seconds(60),
+            in: .milliseconds(1)...(.seconds(3600)),
+            help: "How long one statement may wait for its result before it counts as an error"
+        )
+    }
+
     public static let specs: [OptionSpec] =
         [
-            OptionSpec(
-                "host",
-                placeholder: "HOST",
-                default: "127.0.0.1",
-                environment: "DB_HOST",
-                help: "PostgreSQL/TimescaleDB host name or address"
-            ),
-            OptionSpec("port", placeholder: "PORT", default: "5432", environment: "DB_PORT", help: "Server port"),
-            OptionSpec("database", placeholder: "NAME", default: "analytics", environment: "DB_NAME", help: "Database"),
-            OptionSpec("user", placeholder: "USER", default: "postgres", environment: "DB_USER", help: "User name"),
-            OptionSpec(
-                "password",
-                placeholder: "PASSWORD",
-                environment: "DB_PASSWORD",
-                help: "Password; prefer the environment variable (PGPASSWORD and ~/.pgpass work too)"
-            ),
-            OptionSpec(
-                "sslmode",
-                placeholder: "MODE",
-                default: "libpq's (prefer)",
-                help: "libpq sslmode: disable, allow, prefer, require, verify-ca, verify-full"
-            ),
-            OptionSpec("connections", placeholder: "N", default: "100", help: "Concurrent connections"),
-            OptionSpec(
-                "inserts-per-connection",
-                placeholder: "N",
-                default: "1000",
-                help: "Rows each connection inserts"
-            ),
-            OptionSpec("batch-size", placeholder: "N", default: "100", help: "Rows per INSERT statement or COPY"),
-            OptionSpec(
-                "num-queries",
-                placeholder: "N",
-                default: "1000",
-                help: "Queries in total, split evenly over the connections"
-            ),
-            OptionSpec(
-                "queries",
-                placeholder: "LIST",
-                default: AnalyticsQuery.allCases.map(\.rawValue).joined(separator: ","),
-                help: "Queries the QUERY workload runs, each drawn at random per execution"
-            ),
-            OptionSpec(
-                "insert-method",
-                placeholder: "copy|insert",
-                default: "copy",
-                help: "Binary COPY per batch, or a prepared multi-row INSERT per batch"
-            ),
-            OptionSpec(
-                "tests",
-                placeholder: "LIST",
-                default: "insert,query,connections",
-                help: "Workloads to run, comma-separated: insert, query, connections, sql"
-            ),
-            OptionSpec(
-                "sql",
-                placeholder: "STATEMENT",
-                help:
-                    "A statement of your own for --tests sql, prepared once per connection, with $1, $2, ... parameters"
-            ),
-            OptionSpec(
-                "sql-args",
-                placeholder: "RANGES",
-                help: "Per parameter of --sql, a range MIN-MAX; each execution draws a random integer from it"
-            ),
-            OptionSpec(
-                "schema",
-                placeholder: "NAME",
-                default: "dbbench",
-                help: "Schema of the benchmark table; dropped afterwards if this run created it"
-            ),
-            .flag("keep-data", help: "Keep the schema, table and rows after the run"),
-            .threads,
-            .connectTimeout,
-            OptionSpec(
-                "timeout",
-                placeholder: "DURATION",
-                default: "60s",
-                help: "How long one statement may wait for its result before it counts as an error"
-            ),
-        ] + RunOptions.specs
+            Declared.host.spec, Declared.port.spec, Declared.database.spec, Declared.user.spec,
+            Declared.password.spec, Declared.sslMode.spec, Declared.connections.spec,
+            Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
+            Declared.queries.spec, Declared.insertMethod.spec, Declared.tests.spec, Declared.sql.spec,
+            Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec,
+        ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
-        host = arguments.string("host", default: "127.0.0.1")
-        port = try arguments.integer("port", default: 5432, in: 1...65535)
-        database = arguments.string("database", default: "analytics")
-        user = arguments.string("user", default: "postgres")
-        password = arguments.optionalString("password")
-        sslMode = try arguments.optionalChoice(
-            "sslmode",
-            allowed: ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
-        )
-        connections = try arguments.integer("connections", default: 100, in: 1...100_000)
-        insertsPerConnection = try arguments.integer("inserts-per-connection", default: 1000, in: 1...100_000_000)
-        batchSize = try arguments.integer("batch-size", default: 100, in: 1...1_000_000)
-        queryCount = try arguments.integer("num-queries", default: 1000, in: 1...100_000_000)
-        queries = try arguments.list(
-            "queries",
-            default: AnalyticsQuery.allCases.map(\.rawValue),
-            allowed: AnalyticsQuery.allCases.map(\.rawValue)
-        ).compactMap(AnalyticsQuery.init(rawValue:))
-        insertMethod =
-            InsertMethod(
-                rawValue: try arguments.choice(
-                    "insert-method",
-                    default: "copy",
-                    allowed: InsertMethod.allCases.map(\.rawValue)
-                )
-            ) ?? .copy
-        tests = try arguments.list(
-            "tests",
-            default: TimescaleTest.defaults.map(\.rawValue),
-            allowed: TimescaleTest.allCases.map(\.rawValue)
-        ).compactMap(TimescaleTest.init(rawValue:))
+        host = try arguments[Declared.host]
+        port = try arguments[Declared.port]
+        database = try arguments[Declared.database]
+        user = try arguments[Declared.user]
+        password = try arguments[Declared.password]
+        sslMode = try arguments[Declared.sslMode]
+        connections = try arguments[Declared.connections]
+        insertsPerConnection = try arguments[Declared.insertsPerConnection]
+        batchSize = try arguments[Declared.batchSize]
+        queryCount = try arguments[Declared.queryCount]
+        queries = try arguments[Declared.queries]
+        insertMethod = try arguments[Declared.insertMethod]
+        tests = try arguments[Declared.tests]
         customQuery = try Self.customQuery(arguments)
-        schema = arguments.string("schema", default: "dbbench")
-        keepData = arguments.isSet("keep-data")
-        threads = try arguments.integer("threads", default: IOLoopGroup.processorCount, in: 1...256)
-        connectTimeout = try arguments.duration(
-            "connect-timeout",
-            default: .seconds(5),
-            in: .milliseconds(1)...(.seconds(600))
-        )
-        ioTimeout = try arguments.duration("timeout", default: .seconds(60), in: .milliseconds(1)...(.seconds(3600)))
+        schema = try arguments[Declared.schema]
+        keepData = try arguments[Declared.keepData]
+        ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(arguments, workloads: TimescaleTest.allCases.map(\.rawValue))
-        configuration = arguments.effectiveConfiguration(hiding: ["password"], resolved: ["threads": String(threads)])
+        configuration = arguments.configuration()
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
         if tests.isEmpty {
@@ -219,8 +233,8 @@ public struct TimescaleOptions: Sendable {
 
     /// `--sql` and `--sql-args`: one integer range per `$n` parameter.
     static func customQuery(_ arguments: ParsedArguments) throws(UsageError) -> BenchQuery? {
-        let ranges = arguments.optionalString("sql-args")
-        guard let sql = arguments.optionalString("sql") else {
+        let ranges = try arguments[Declared.sqlArguments]
+        guard let sql = try arguments[Declared.sql] else {
             if ranges != nil { throw UsageError("\(arguments.command): --sql-args needs --sql") }
             return nil
         }

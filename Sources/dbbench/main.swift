@@ -12,7 +12,7 @@ let topLevelHelp = """
     Usage: dbbench <command> [options]
 
     Commands:
-    \(subcommands.map { "  " + Format.right($0.name, 12) + $0.summary }.joined(separator: "\n"))
+    \(subcommands.map { "  " + Format.leftAligned($0.name, 12) + $0.summary }.joined(separator: "\n"))
 
     Options:
       --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
@@ -21,8 +21,7 @@ let topLevelHelp = """
     Results go to stdout; progress, notices and errors to stderr. Ctrl-C stops new operations, lets
     those in flight finish, prints partial results and cleans up (a second Ctrl-C quits at once).
 
-    Exit codes: 0 done, 1 an --assert failed, 64 bad input, 69 server unreachable or failing,
-    70 internal error, 77 authentication refused, 130 interrupted.
+    \(ExitCode.summary)
     """
 
 /// Routes `arguments` and returns the exit code; every error becomes one line on stderr.
@@ -68,11 +67,9 @@ func route(_ arguments: [String]) async -> Int32 {
         }
         return try await command.run(parsed, environment: environment)
     } catch let error as UsageError {
-        return fail(error.message, code: ExitCode.usage)
-    } catch let error as any CommandFailure {
-        return fail("dbbench \(command.name): \(error.description)", code: error.exitCode)
+        return fail(error.message, code: ExitCode.for(error))
     } catch {
-        return fail("dbbench \(command.name): \(error)", code: ExitCode.software)
+        return fail("dbbench \(command.name): \(error)", code: ExitCode.for(error))
     }
 }
 

@@ -12,17 +12,17 @@ private struct ScheduledWorkload: Workload {
     var stallAt: Int?
     var stall: UInt64 = 0
     var name: String { "SCHEDULED" }
-    var operationNames: [String] { ["op"] }
+    var operations: [TestOperation] { [.op] }
 
-    func runConnection(_ context: ConnectionContext) async throws {
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         await context.ready()
         var done = 0
         while await context.startOperation() {
             let sent = monotonicNanoseconds()
             let takes = context.index == 0 && done == stallAt ? stall : serviceTime
             await context.loop.sleep(until: sent &+ takes)
-            context.recorder.recordSuccess(
-                0,
+            recorder.recordSuccess(
+                .op,
                 nanoseconds: monotonicNanoseconds() &- sent,
                 queued: context.queued(sentAt: sent)
             )
@@ -37,7 +37,7 @@ struct OpenLoopTests {
         try RunLimits(
             ParsedArguments(
                 parsing: arguments,
-                specs: OptionSpec.runLimits,
+                specs: RunLimits.specs,
                 command: "dbbench redis",
                 environment: [:]
             )
@@ -109,6 +109,76 @@ struct OpenLoopTests {
         #expect(abs(deviation / mean - 1) < 0.05)  // an exponential's deviation equals its mean
     }
 
+    /// A pacer at 1000/s for one connection, starting at 0: operation n is due at n ms.
+    func pacer(deadline: UInt64 = .max) -> OpenLoopPacer {
+        let schedule = ArrivalSchedule(
+            rate: OpenLoopRate(perSecond: 1000),
+            connection: 0,
+            of: 1,
+            origin: 0,
+            random: FastRandom(seed: 1)
+        )
+        return OpenLoopPacer(schedule: schedule, deadline: deadline)
+    }
+
+    @Test func pacerWaitsForTheScheduleInShortNaps() {
+        var pacer = pacer()
+        #expect(pacer.step(now: 0) == .start(due: 0, late: false))
+        #expect(pacer.step(now: 400_000) == .wait(until: 1_000_000))
+        // Asked again before the start: the same operation, still waited for.
+        #expect(pacer.step(now: 900_000) == .wait(until: 1_000_000))
+        #expect(pacer.step(now: 1_000_000) == .start(due: 1_000_000, late: false))
+        // A start 1 ms after its schedule is on time; later than that it is late.
+        #expect(pacer.step(now: 3_000_000) == .start(due: 2_000_000, late: false))
+        #expect(pacer.step(now: 4_000_001) == .start(due: 3_000_000, late: true))
+
+        var slow = OpenLoopPacer(
+            schedule: ArrivalSchedule(
+                rate: OpenLoopRate(perSecond: 1),
+                connection: 0,
+                of: 1,
+                origin: 0,
+                random: FastRandom(seed: 1)
+            ),
+            deadline: .max
+        )
+        #expect(slow.step(now: 0) == .start(due: 0, late: false))
+        #expect(slow.step(now: 0) == .wait(until: OpenLoopPacer.longestNap))
+    }
+
+    @Test func aStallMakesEveryOperationDueMeanwhileLate() {
+        // The 10th operation (due at 9 ms) takes 200 ms: the operations due until 209 ms are started
+        // behind it, each as soon as the previous one ends (1 µs of service time each).
+        var pacer = pacer()
+        var now: UInt64 = 0
+        var late = 0
+        var started = 0
+        while started < 400 {
+            switch pacer.step(now: now) {
+            case .stop: Issue.record("no deadline was set")
+            case .wait(let until): now = until
+            case .start(let due, let isLate):
+                #expect(due == UInt64(started) * 1_000_000)
+                if isLate { late += 1 }
+                started += 1
+                now += started == 10 ? 200_000_000 : 1000
+            }
+        }
+        // Due at 10..209 ms and started late by more than 1 ms: those due before 208 ms.
+        #expect(late == 199)
+    }
+
+    @Test func pacerStopsAtTheDeadline() {
+        var pacer = pacer(deadline: 2_500_000)
+        #expect(pacer.step(now: 0) == .start(due: 0, late: false))
+        #expect(pacer.step(now: 1_000_000) == .start(due: 1_000_000, late: false))
+        #expect(pacer.step(now: 2_000_000) == .start(due: 2_000_000, late: false))
+        #expect(pacer.step(now: 2_000_000) == .stop)
+    }
+
+    // The runs below sleep on the loops' real timers; on a loaded machine operations only start
+    // later, so they assert what lateness cannot break (the schedule's own arithmetic is tested above).
+
     @Test func runKeepsTheRateAndReportsServiceTimeApart() async throws {
         let result = try await runOnNewLoops(
             ScheduledWorkload(connections: 4, totalOperations: 600),
@@ -116,34 +186,31 @@ struct OpenLoopTests {
         )
         #expect(result.total.succeeded == 600)
         #expect(result.rate == OpenLoopRate(perSecond: 2000))
-        // 600 operations at 2000/s take 0.3 s; a closed loop of 100 µs operations would take 15 ms.
-        #expect(result.wallSeconds > 0.29 && result.wallSeconds < 0.6)
+        // 600 operations at 2000/s take 0.3 s at least; a closed loop of 100 µs operations would take 15 ms.
+        #expect(result.wallSeconds > 0.29)
         let service = try #require(result.serviceTime)
         #expect(service.totalCount == 600)
         #expect(service.valueAtPercentile(50) >= 100)
         #expect(result.total.latency.p50 >= service.valueAtPercentile(50))
-        #expect(result.late < 60)  // the 1 ms allowance absorbs timer jitter; a busy CI machine may add some
     }
 
     @Test func aStallIsChargedToEveryOperationScheduledBehindIt() async throws {
-        // One connection at 1000/s; its 10th operation takes 200 ms, so the 200 operations that were due
-        // meanwhile start late, and so do those of the catch-up (each gains only 0.9 ms on the schedule).
+        // One connection at 1000/s; its 10th operation takes 200 ms, so the operations that were due
+        // meanwhile start late and their latency counts from their schedule.
         let workload = ScheduledWorkload(connections: 1, totalOperations: 400, stallAt: 10, stall: 200_000_000)
         let result = try await runOnNewLoops(workload, loops: 1, limits: RunLimits(rate: OpenLoopRate(perSecond: 1000)))
         let service = try #require(result.serviceTime)
         #expect(result.total.succeeded == 400)
-        #expect(result.late >= 190 && result.late <= 260)
-        // Service time: one slow operation among 400. Latency from the schedule: a quarter of them slow.
-        #expect(service.valueAtPercentile(90) < 5_000)
+        #expect(result.late >= 190)
         #expect(service.max >= 200_000)
         #expect(result.total.latency.p90 > 50_000)
         #expect(result.total.latency.max >= 200_000)
         // --assert can hold a run to its schedule.
-        let thresholds = try ["late==0", "scheduled.late<300"].map {
+        let thresholds = try ["late==0", "scheduled.late<=400"].map {
             try Threshold(parsing: $0, workloads: ["scheduled"], command: "dbbench test")
         }
         #expect(ThresholdOutcome.evaluate(thresholds, results: [result]).map(\.passed) == [false, true])
-        let note = TextReporter.openLoopNote(result, rate: OpenLoopRate(perSecond: 1000))
+        let note = TextRenderer.openLoopNote(result, rate: OpenLoopRate(perSecond: 1000))
         #expect(note.contains("\(result.late) of 400 started more than 1 ms late"))
         #expect(note.contains("did not keep up with this rate"))
     }
@@ -153,7 +220,7 @@ struct OpenLoopTests {
         #expect(result.total.succeeded == 20)
         #expect(result.serviceTime == nil && result.late == 0 && result.rate == nil)
         // With no late start the open-loop note gives no warning.
-        let note = TextReporter.openLoopNote(result, rate: OpenLoopRate(perSecond: 100))
+        let note = TextRenderer.openLoopNote(result, rate: OpenLoopRate(perSecond: 100))
         #expect(note.contains("0 of 20 started more than 1 ms late (0.0%)") && !note.contains("did not keep up"))
     }
 }

@@ -4,14 +4,35 @@ import Testing
 
 @Suite("Command-line parsing")
 struct ParsedArgumentsTests {
+    enum Item: String, CaseIterable, Sendable { case set, get }
+
+    static let connections = Option.integer("connections", default: 100, in: 1...1000, help: "connections")
+    static let port = Option.integer(
+        "port",
+        placeholder: "PORT",
+        default: 6379,
+        in: 1...65535,
+        environment: "REDIS_PORT",
+        help: "port"
+    )
+    static let tests = Option.list("tests", default: [Item](), help: "tests")
+    static let timeout = Option.duration(
+        "timeout",
+        default: .seconds(1),
+        in: .milliseconds(1)...(.seconds(60)),
+        help: "timeout"
+    )
+    static let valueSize = Option.range("value-size", default: 1...2, in: 1...100, help: "sizes")
+    static let keepData = Option.flag("keep-data", help: "keep")
+    static let password = Option.optionalString(
+        "password",
+        placeholder: "PASSWORD",
+        environment: "REDIS_PASSWORD",
+        secret: true,
+        help: "password"
+    )
     static let specs: [OptionSpec] = [
-        OptionSpec("connections", placeholder: "N", default: "100", help: "connections"),
-        OptionSpec("port", placeholder: "PORT", default: "6379", environment: "REDIS_PORT", help: "port"),
-        OptionSpec("tests", placeholder: "LIST", help: "tests"),
-        OptionSpec("timeout", placeholder: "DURATION", help: "timeout"),
-        OptionSpec("value-size", placeholder: "N|MIN-MAX", help: "sizes"),
-        .flag("keep-data", help: "keep"),
-        .help,
+        connections.spec, port.spec, tests.spec, timeout.spec, valueSize.spec, keepData.spec, password.spec, .help,
     ]
 
     func parse(_ arguments: [String], environment: [String: String] = [:]) throws(UsageError) -> ParsedArguments {
@@ -21,10 +42,10 @@ struct ParsedArgumentsTests {
     func usageError(_ arguments: [String], environment: [String: String] = [:]) -> String? {
         do {
             let parsed = try parse(arguments, environment: environment)
-            _ = try parsed.integer("connections", default: 100, in: 1...1000)
-            _ = try parsed.integer("port", default: 6379, in: 1...65535)
-            _ = try parsed.list("tests", default: [], allowed: ["set", "get"])
-            _ = try parsed.duration("timeout", default: .seconds(1), in: .milliseconds(1)...(.seconds(60)))
+            _ = try parsed[Self.connections]
+            _ = try parsed[Self.port]
+            _ = try parsed[Self.tests]
+            _ = try parsed[Self.timeout]
             return nil
         } catch {
             return error.message
@@ -33,27 +54,27 @@ struct ParsedArgumentsTests {
 
     @Test func acceptsSpaceAndEqualsForms() throws {
         let parsed = try parse(["--connections", "20", "--port=7000", "--keep-data"])
-        #expect(try parsed.integer("connections", default: 100, in: 1...1000) == 20)
-        #expect(try parsed.integer("port", default: 6379, in: 1...65535) == 7000)
-        #expect(parsed.isSet("keep-data"))
+        #expect(try parsed[Self.connections] == 20)
+        #expect(try parsed[Self.port] == 7000)
+        #expect(try parsed[Self.keepData])
         #expect(!parsed.wantsHelp)
     }
 
     @Test func defaultsApplyWhenAbsent() throws {
         let parsed = try parse([])
-        #expect(try parsed.integer("connections", default: 100, in: 1...1000) == 100)
-        #expect(!parsed.isSet("keep-data"))
+        #expect(try parsed[Self.connections] == 100)
+        #expect(try !parsed[Self.keepData])
     }
 
     @Test func environmentFillsInAndFlagWins() throws {
         let fromEnvironment = try parse([], environment: ["REDIS_PORT": "7001"])
-        #expect(try fromEnvironment.integer("port", default: 6379, in: 1...65535) == 7001)
+        #expect(try fromEnvironment[Self.port] == 7001)
         let fromFlag = try parse(["--port", "7002"], environment: ["REDIS_PORT": "7001"])
-        #expect(try fromFlag.integer("port", default: 6379, in: 1...65535) == 7002)
+        #expect(try fromFlag[Self.port] == 7002)
     }
 
     @Test func underscoresInNumbers() throws {
-        #expect(try parse(["--connections", "1_000"]).integer("connections", default: 1, in: 1...1000) == 1000)
+        #expect(try parse(["--connections", "1_000"])[Self.connections] == 1000)
     }
 
     @Test(arguments: [
@@ -86,18 +107,38 @@ struct ParsedArgumentsTests {
 
     @Test func listKeepsOrderAndDropsRepeats() throws {
         let parsed = try parse(["--tests", "get, set,get"])
-        #expect(try parsed.list("tests", default: [], allowed: ["set", "get"]) == ["get", "set"])
+        #expect(try parsed[Self.tests] == [.get, .set])
     }
 
     @Test func rangesAcceptOneNumberOrMinMax() throws {
-        #expect(try parse(["--value-size", "7"]).range("value-size", default: 1...2, in: 1...100) == 7...7)
-        #expect(try parse(["--value-size", "10-20"]).range("value-size", default: 1...2, in: 1...100) == 10...20)
-        #expect(try parse([]).range("value-size", default: 1...2, in: 1...100) == 1...2)
+        #expect(try parse(["--value-size", "7"])[Self.valueSize] == 7...7)
+        #expect(try parse(["--value-size", "10-20"])[Self.valueSize] == 10...20)
+        #expect(try parse([])[Self.valueSize] == 1...2)
         for bad in ["20-10", "0", "5-", "a-b", "1-2-3", "101"] {
             #expect(throws: UsageError.self) {
-                try parse(["--value-size", bad]).range("value-size", default: 1...2, in: 1...100)
+                try parse(["--value-size", bad])[Self.valueSize]
             }
         }
+    }
+
+    @Test func configurationHoldsTypedValuesAndNoSecret() throws {
+        let parsed = try parse(["--connections", "20", "--tests", "get"], environment: ["REDIS_PASSWORD": "hunter2"])
+        let configuration = Dictionary(uniqueKeysWithValues: parsed.configuration())
+        #expect(configuration["connections"] == "20")
+        #expect(configuration["port"] == "6379")
+        #expect(configuration["tests"] == "get")
+        #expect(configuration["timeout"] == "1s")
+        #expect(configuration["value-size"] == "1-2")
+        #expect(configuration["keep-data"] == "false")
+        #expect(configuration["password"] == nil && configuration["help"] == nil)
+        #expect(!configuration.values.contains { $0.contains("hunter2") })
+    }
+
+    @Test func helpShowsTheDeclaredDefaults() {
+        #expect(Self.port.spec.defaultText == "6379" && Self.port.spec.environment == "REDIS_PORT")
+        #expect(Self.timeout.spec.defaultText == "1s")
+        #expect(Self.valueSize.spec.defaultText == "1-2")
+        #expect(Self.keepData.spec.takesValue == false && Self.keepData.spec.defaultText == nil)
     }
 
     @Test func helpIsRecognised() throws {

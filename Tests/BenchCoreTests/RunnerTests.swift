@@ -28,14 +28,14 @@ private struct SyntheticWorkload: Workload {
     var unevenStop = false
     let log = Log()
     var name: String { "SYNTHETIC" }
-    var operationNames: [String] { ["op"] }
+    var operations: [TestOperation] { [.op] }
 
     func setup(on loop: IOLoop) async throws {
         log.events.withLock { $0.append("setup on loop \(loop.index): \(loop.inLoopThread)") }
         if failSetup { throw UsageError("setup failed") }
     }
 
-    func runConnection(_ context: ConnectionContext) async throws {
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         await Task.yield()
         if context.index == failingConnection { throw UsageError("refused") }
         let readyAt = monotonicNanoseconds()
@@ -44,11 +44,11 @@ private struct SyntheticWorkload: Workload {
         if unevenStop {
             var done = 0
             while done < (context.index + 1) * 10, await context.startOperation() {
-                context.recorder.recordSuccess(0, nanoseconds: 1_000_000)
+                recorder.recordSuccess(.op, nanoseconds: 1_000_000)
                 done += 1
             }
         } else {
-            for _ in 0..<context.operations { context.recorder.recordSuccess(0, nanoseconds: 1_000_000) }
+            for _ in 0..<context.operations { recorder.recordSuccess(.op, nanoseconds: 1_000_000) }
         }
         let entry = Log.Entry(
             index: context.index,
@@ -64,6 +64,13 @@ private struct SyntheticWorkload: Workload {
     func teardown(on loop: IOLoop) async throws {
         log.events.withLock { $0.append("teardown") }
     }
+}
+
+/// The one operation kind of the synthetic test workloads.
+enum TestOperation: Int, OperationKind {
+    case op
+
+    var name: String { "op" }
 }
 
 /// Runs `workload` on `loopCount` new I/O loops, progress off, and shuts the loops down afterwards.
@@ -129,7 +136,7 @@ struct RunnerTests {
         #expect(result.operationsPerConnection?.median == 30)
         #expect(result.operationsPerConnection?.maximum == 50)
         #expect(
-            TextReporter.spreadNote(try #require(result.operationsPerConnection))
+            TextRenderer.spreadNote(try #require(result.operationsPerConnection))
                 == "operations per connection: 10 min · 30 median · 50 max"
         )
     }
@@ -140,8 +147,8 @@ struct RunnerTests {
         let result = try await runOnNewLoops(workload)
         #expect(result.operationsPerConnection == ConnectionSpread([10, 10, 10, 10]))
         #expect(result.operationsPerConnection?.isUneven == false)
-        let report = BenchmarkReport(title: "t", settings: [], results: [result])
-        #expect(!TextReporter(style: TerminalStyle(enabled: false)).render(report).contains("per connection"))
+        let report = BenchmarkReport(title: "t", settings: [], metadata: .test, results: [result])
+        #expect(!TextRenderer(style: TerminalStyle(enabled: false)).render(report).contains("per connection"))
     }
 
     @Test func failedSetupStillTearsDownAndThrows() async throws {

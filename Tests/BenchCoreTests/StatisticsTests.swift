@@ -35,19 +35,21 @@ struct StatisticsTests {
     }
 
     @Test func resultMergesRecordersOfAllLoops() {
-        let first = OperationRecorder(operationNames: ["SET", "GET"], counterNames: ["hits"])
-        let second = OperationRecorder(operationNames: ["SET", "GET"], counterNames: ["hits"])
-        for _ in 0..<300 { first.recordSuccess(0, nanoseconds: 100_000) }
-        for _ in 0..<100 { second.recordSuccess(1, nanoseconds: 300_000) }
-        first.recordFailure(0, kind: "WRONGTYPE")
-        second.recordFailure(1, kind: "WRONGTYPE")
-        second.recordFailure(1, kind: "timed out")
+        let shape = testShape(["SET", "GET"], counters: [.hits])
+        let first = OperationRecorder(shape: shape)
+        let second = OperationRecorder(shape: shape)
+        for _ in 0..<300 { first.recordSuccess(slot: 0, nanoseconds: 100_000, queued: 0) }
+        for _ in 0..<100 { second.recordSuccess(slot: 1, nanoseconds: 300_000, queued: 0) }
+        first.recordFailure(slot: 0, kind: "WRONGTYPE")
+        second.recordFailure(slot: 1, kind: "WRONGTYPE")
+        second.recordFailure(slot: 1, kind: "timed out")
         second.recordError(kind: "connect: Connection refused")
-        first.add(counter: 0, 7)
-        second.add(counter: 0, 3)
+        first.add(counterSlot: 0, 7)
+        second.add(counterSlot: 0, 3)
 
         let result = WorkloadResult(
             name: "MIXED",
+            shape: shape,
             connections: 4,
             recorders: [first, second],
             wallNanoseconds: 2_000_000_000
@@ -58,7 +60,7 @@ struct StatisticsTests {
         #expect(result.total.attempted == 403)
         #expect(result.total.histogram.totalCount == 400)
         #expect(result.throughput == 200)  // 400 successes over 2 s of wall time
-        #expect(result.counters["hits"] == 10)
+        #expect(result.counter(.hits) == 10)
         #expect(result.errors.first?.kind == "WRONGTYPE")
         #expect(result.errors.first?.count == 2)
         #expect(result.errors.map(\.kind).sorted() == ["WRONGTYPE", "connect: Connection refused", "timed out"])
@@ -66,15 +68,16 @@ struct StatisticsTests {
     }
 
     @Test func preStartOperationsStayOutOfTheTotals() {
-        let recorder = OperationRecorder(operationNames: ["connect", "PING"])
-        for _ in 0..<5 { recorder.recordSuccess(0, nanoseconds: 50_000) }
-        for _ in 0..<5 { recorder.recordSuccess(1, nanoseconds: 10_000) }
+        let shape = testShape(["connect", "PING"], preStart: ["connect"])
+        let recorder = OperationRecorder(shape: shape)
+        for _ in 0..<5 { recorder.recordSuccess(slot: 0, nanoseconds: 50_000, queued: 0) }
+        for _ in 0..<5 { recorder.recordSuccess(slot: 1, nanoseconds: 10_000, queued: 0) }
         let result = WorkloadResult(
             name: "CONNECTIONS",
+            shape: shape,
             connections: 5,
             recorders: [recorder],
-            wallNanoseconds: 1_000_000_000,
-            preStartOperationNames: ["connect"]
+            wallNanoseconds: 1_000_000_000
         )
         #expect(result.total.succeeded == 5)
         #expect(result.total.latency.max == 10)
@@ -91,9 +94,11 @@ struct StatisticsTests {
     }
 
     @Test func throughputIsZeroWithoutWallTime() {
-        let recorder = OperationRecorder(operationNames: ["X"])
-        recorder.recordSuccess(0, nanoseconds: 1)
-        #expect(WorkloadResult(name: "X", connections: 1, recorders: [recorder], wallNanoseconds: 0).throughput == 0)
+        let shape = testShape(["X"])
+        let recorder = OperationRecorder(shape: shape)
+        recorder.recordSuccess(slot: 0, nanoseconds: 1, queued: 0)
+        let result = WorkloadResult(name: "X", shape: shape, connections: 1, recorders: [recorder], wallNanoseconds: 0)
+        #expect(result.throughput == 0)
     }
 
     @Test(arguments: [
@@ -113,14 +118,44 @@ struct StatisticsTests {
 @Suite("Formatting")
 struct FormatTests {
     @Test func progressModes() {
-        #expect(ProgressMode.choose("auto", stderrIsTerminal: true) == .bar)
-        #expect(ProgressMode.choose("auto", stderrIsTerminal: false) == .lines)
-        #expect(ProgressMode.choose("on", stderrIsTerminal: false) == .lines)
-        #expect(ProgressMode.choose("off", stderrIsTerminal: true) == .off)
+        #expect(ProgressMode.choose(.auto, stderrIsTerminal: true) == .bar)
+        #expect(ProgressMode.choose(.auto, stderrIsTerminal: false) == .lines)
+        #expect(ProgressMode.choose(.on, stderrIsTerminal: false) == .lines)
+        #expect(ProgressMode.choose(.off, stderrIsTerminal: true) == .off)
+        let lastSecond = ProgressDisplay.Count(operations: 104_000, counted: 0)
         #expect(
-            ProgressDisplay.timelineLine(name: "SET", second: 3, done: 312_000, total: 1_000_000, lastSecond: 104_000)
+            ProgressDisplay.timelineLine(
+                name: "SET",
+                second: 3,
+                done: 312_000,
+                total: 1_000_000,
+                lastSecond: lastSecond,
+                rateUnit: nil
+            )
                 == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second"
         )
+        // INSERT counts batches and shows its rows beside them, as the table does.
+        let batches = ProgressDisplay.Count(operations: 104, counted: 10_400)
+        #expect(
+            ProgressDisplay.timelineLine(
+                name: "INSERT",
+                second: 3,
+                done: 312,
+                total: 1000,
+                lastSecond: batches,
+                rateUnit: "rows"
+            )
+                == "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows)"
+        )
+        let bar = ProgressDisplay.bar(
+            name: "INSERT",
+            done: ProgressDisplay.Count(operations: 500, counted: 50_000),
+            total: 1000,
+            elapsed: 2,
+            rateUnit: "rows",
+            style: TerminalStyle(enabled: false)
+        )
+        #expect(bar.hasSuffix("] 50.0% 250 ops/s · 25,000 rows/s"))
     }
 
     @Test func grouping() {

@@ -12,11 +12,18 @@ struct ThresholdTests {
 
     /// A result with 1000 operations of 1..1000 µs over 2 s, 3 failures and 500 rows.
     func result(_ name: String) -> WorkloadResult {
-        let recorder = OperationRecorder(operationNames: [name], counterNames: ["rows"])
-        for micros in 1...1000 { recorder.recordSuccess(0, nanoseconds: UInt64(micros) * 1000) }
-        for _ in 0..<3 { recorder.recordFailure(0, kind: "ERR") }
-        recorder.add(counter: 0, 500)
-        return WorkloadResult(name: name, connections: 1, recorders: [recorder], wallNanoseconds: 2_000_000_000)
+        let shape = testShape([name], counters: [.rows])
+        let recorder = OperationRecorder(shape: shape)
+        for micros in 1...1000 { recorder.recordSuccess(slot: 0, nanoseconds: UInt64(micros) * 1000, queued: 0) }
+        for _ in 0..<3 { recorder.recordFailure(slot: 0, kind: "ERR") }
+        recorder.add(counterSlot: 0, 500)
+        return WorkloadResult(
+            name: name,
+            shape: shape,
+            connections: 1,
+            recorders: [recorder],
+            wallNanoseconds: 2_000_000_000
+        )
     }
 
     @Test func parsesMetricComparisonValueAndUnits() throws {
@@ -67,12 +74,24 @@ struct ThresholdTests {
         #expect(outcomes[4].detail == "SET errors = 3")
     }
 
-    @Test func reportExitCodeFollowsTheOutcomes() throws {
-        var report = BenchmarkReport(title: "t", settings: [], results: [result("SET")])
-        #expect(report.check([]) == ExitCode.success)
-        #expect(report.check([try parse("ops>0")]) == ExitCode.success)
-        #expect(report.check([try parse("ops>0"), try parse("p99<1us")]) == ExitCode.thresholdFailed)
-        let text = TextReporter(style: TerminalStyle(enabled: false)).render(report)
+    @Test func exitCodeFollowsTheOutcomes() throws {
+        let results = [result("SET")]
+        func code(_ expressions: [String], interrupted: Bool = false) throws -> Int32 {
+            let outcomes = ThresholdOutcome.evaluate(try expressions.map(parse), results: results)
+            return ExitCode.forRun(thresholds: outcomes, interrupted: interrupted)
+        }
+        #expect(try code([]) == ExitCode.success)
+        #expect(try code(["ops>0"]) == ExitCode.success)
+        #expect(try code(["ops>0", "p99<1us"]) == ExitCode.thresholdFailed)
+        #expect(try code(["ops>0", "p99<1us"], interrupted: true) == ExitCode.interrupted)
+        var report = BenchmarkReport(
+            title: "t",
+            settings: [],
+            metadata: ReportMetadata(command: "redis", target: "127.0.0.1:1", serverVersion: "7", configuration: []),
+            results: results
+        )
+        report.thresholds = ThresholdOutcome.evaluate([try parse("ops>0"), try parse("p99<1us")], results: results)
+        let text = TextRenderer(style: TerminalStyle(enabled: false)).render(report)
         #expect(text.contains("FAIL  p99<1us  SET p99 = 0.990 ms"))
         #expect(text.contains("1 of 2 failed: exit code 1"))
     }
@@ -82,7 +101,7 @@ struct ThresholdTests {
             try RunLimits(
                 ParsedArguments(
                     parsing: arguments,
-                    specs: OptionSpec.runLimits,
+                    specs: RunLimits.specs,
                     command: "dbbench redis",
                     environment: [:]
                 )
@@ -106,7 +125,7 @@ struct ThresholdTests {
     @Test func repeatableOptionKeepsEveryValue() throws {
         let parsed = try ParsedArguments(
             parsing: ["--assert", "p99<5", "--assert=ops>1"],
-            specs: [.assert],
+            specs: [RunOptions.assert.spec],
             command: "dbbench redis",
             environment: [:]
         )

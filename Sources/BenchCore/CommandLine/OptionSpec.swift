@@ -1,21 +1,25 @@
-/// One command-line option: its name, whether it takes a value, its documented default and the
-/// environment variable that may supply it (a flag on the command line always wins).
+/// What the parser and the help need to know of one option, whatever the type of its value: its
+/// name, whether it takes a value, the default shown in help and the environment variable that may
+/// supply it (a flag on the command line always wins). Declared through `Option`.
 public struct OptionSpec: Sendable {
     /// The option's name without the leading dashes ("connections").
     public let name: String
     /// The value's placeholder in help ("N"), or `nil` for a switch that takes no value.
     public let placeholder: String?
     public let help: String
-    /// The default as shown in help, or `nil` when there is none to show.
-    public let defaultValue: String?
+    /// The default as help shows it, or `nil` when there is none to show.
+    public let defaultText: String?
     public let environment: String?
     /// May be given several times (`--assert`); every value is kept.
     public let repeatable: Bool
+    /// The effective value as the configuration records it, or `nil` to leave it out (unset, or a
+    /// secret); set by `Option`.
+    var effectiveValue: (@Sendable (ParsedArguments) -> String?)?
 
-    public init(
+    init(
         _ name: String,
         placeholder: String? = nil,
-        default defaultValue: String? = nil,
+        default defaultText: String? = nil,
         environment: String? = nil,
         repeatable: Bool = false,
         help: String
@@ -24,51 +28,15 @@ public struct OptionSpec: Sendable {
         self.repeatable = repeatable
         self.placeholder = placeholder
         self.help = help
-        self.defaultValue = defaultValue
+        self.defaultText = defaultText
         self.environment = environment
-    }
-
-    /// A switch such as `--keep-data`.
-    public static func flag(_ name: String, help: String) -> OptionSpec {
-        OptionSpec(name, help: help)
     }
 
     public var takesValue: Bool { placeholder != nil }
 
     /// `--name VALUE` as written in help and messages.
     public var usage: String { placeholder.map { "--\(name) \($0)" } ?? "--\(name)" }
-}
 
-extension OptionSpec {
-    /// `--threads`, shared by every subcommand.
-    public static let threads = OptionSpec(
-        "threads",
-        placeholder: "N",
-        default: "number of cores",
-        help: "I/O loop threads; connections are spread over them round-robin"
-    )
-    /// `--connect-timeout`, shared by every subcommand.
-    public static let connectTimeout = OptionSpec(
-        "connect-timeout",
-        placeholder: "DURATION",
-        default: "5s",
-        help: "How long to wait for a connection before giving up (ms, s, m)"
-    )
-    /// `--timeout`, shared by every subcommand.
-    public static let ioTimeout = OptionSpec(
-        "timeout",
-        placeholder: "DURATION",
-        default: "30s",
-        help: "How long one request may wait for its reply before it counts as an error"
-    )
-    /// `--assert`, shared by every subcommand.
-    public static let assert = OptionSpec(
-        "assert",
-        placeholder: "EXPR",
-        repeatable: true,
-        help:
-            "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 when one fails"
-    )
     /// `--help`, accepted everywhere.
-    public static let help = OptionSpec.flag("help", help: "Show this help")
+    public static let help = OptionSpec("help", help: "Show this help")
 }

@@ -76,10 +76,10 @@ public struct ParsedArguments: Sendable {
     public var wantsHelp: Bool { values["help"] != nil }
 
     /// True when the switch `--name` was given.
-    public func isSet(_ name: String) -> Bool { values[name] != nil }
+    func isSet(_ name: String) -> Bool { values[name] != nil }
 
     /// The raw value and where it came from ("--port" or "REDIS_PORT"), or `nil`.
-    public func raw(_ name: String) -> (value: String, source: String)? {
+    func raw(_ name: String) -> (value: String, source: String)? {
         if let value = values[name]?.last { return (value, "--\(name)") }
         if let variable = spec(name).environment, let value = environment[variable], !value.isEmpty {
             return (value, variable)
@@ -87,34 +87,28 @@ public struct ParsedArguments: Sendable {
         return nil
     }
 
-    /// Every option with its effective value (command line, environment or documented default), for
-    /// the JSON output; options in `hidden` (passwords) are left out, switches show "true"/"false",
-    /// and `resolved` gives the value of options whose default is a description ("number of cores").
-    public func effectiveConfiguration(
-        hiding hidden: Set<String>,
-        resolved: [String: String] = [:]
-    ) -> [(String, String)] {
-        specs.filter { !hidden.contains($0.name) && $0.name != "help" }.compactMap { spec in
+    /// Every option with its effective value (command line, environment or default), as the JSON
+    /// output records it: typed values printed as the option takes them, never help prose; secrets
+    /// and options without a value are left out. `resolved` gives the value of an option whose
+    /// default depends on another (`--key-range` on `--cache-keys`).
+    public func configuration(resolved: [String: String] = [:]) -> [(String, String)] {
+        specs.compactMap { spec in
             if let value = resolved[spec.name] { return (spec.name, value) }
-            if !spec.takesValue { return (spec.name, isSet(spec.name) ? "true" : "false") }
-            if spec.repeatable { return (spec.name, all(spec.name).joined(separator: "; ")) }
-            guard let value = raw(spec.name)?.value ?? spec.defaultValue else { return nil }
-            return (spec.name, value)
+            return spec.effectiveValue?(self).map { (spec.name, $0) }
         }
     }
 
     /// Every value of a repeatable option, in the order given.
-    public func all(_ name: String) -> [String] { values[name] ?? [] }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
 
-    public func string(_ name: String, default defaultValue: String) -> String {
+    func string(_ name: String, default defaultValue: String) -> String {
         raw(name)?.value ?? defaultValue
     }
 
-    public func optionalString(_ name: String) -> String? { raw(name)?.value }
+    func optionalString(_ name: String) -> String? { raw(name)?.value }
 
     /// A whole number within `range` (underscores allowed: `1_000_000`).
-    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int
-    {
+    func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int {
         guard let (text, source) = raw(name) else { return defaultValue }
         guard let value = Int(text.replacingUnderscores()), range.contains(value) else {
             throw UsageError(
@@ -125,7 +119,7 @@ public struct ParsedArguments: Sendable {
     }
 
     /// A whole number `N` or a range `MIN-MAX`, both ends within `bounds`.
-    public func range(
+    func range(
         _ name: String,
         default defaultValue: ClosedRange<Int>,
         in bounds: ClosedRange<Int>
@@ -148,7 +142,7 @@ public struct ParsedArguments: Sendable {
     }
 
     /// A duration such as `500ms`, `5s`, `2m` (a bare number means seconds), within `range`.
-    public func duration(
+    func duration(
         _ name: String,
         default defaultValue: Duration,
         in range: ClosedRange<Duration>
@@ -163,7 +157,7 @@ public struct ParsedArguments: Sendable {
     }
 
     /// A comma-separated selection from `allowed`, in the order given, without repeats.
-    public func list(_ name: String, default defaultValue: [String], allowed: [String]) throws(UsageError) -> [String] {
+    func list(_ name: String, default defaultValue: [String], allowed: [String]) throws(UsageError) -> [String] {
         guard let (text, source) = raw(name) else { return defaultValue }
         var result: [String] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -182,7 +176,7 @@ public struct ParsedArguments: Sendable {
     }
 
     /// One of `allowed`.
-    public func choice(_ name: String, default defaultValue: String, allowed: [String]) throws(UsageError) -> String {
+    func choice(_ name: String, default defaultValue: String, allowed: [String]) throws(UsageError) -> String {
         guard let (text, source) = raw(name) else { return defaultValue }
         guard allowed.contains(text) else {
             throw UsageError("\(command): \(source) must be one of \(allowed.joined(separator: ", ")), got '\(text)'")
@@ -191,7 +185,7 @@ public struct ParsedArguments: Sendable {
     }
 
     /// One of `allowed`, or `nil` when not given.
-    public func optionalChoice(_ name: String, allowed: [String]) throws(UsageError) -> String? {
+    func optionalChoice(_ name: String, allowed: [String]) throws(UsageError) -> String? {
         guard raw(name) != nil else { return nil }
         return try choice(name, default: "", allowed: allowed)
     }

@@ -1,35 +1,62 @@
 import IOLoop
 
-/// The options every subcommand shares, read once here for the shared runner and reporter: how long
-/// and how fast workloads run (`RunLimits`), `--assert`, `--progress`, `--format` and `--output`.
+/// The options every subcommand shares, read once here for the driver: I/O threads, the connect
+/// timeout, how long and how fast workloads run (`RunLimits`), `--assert`, `--progress`,
+/// `--format` and `--output`.
 public struct RunOptions: Sendable {
+    public var threads: Int
+    public var connectTimeout: Duration
     public var limits: RunLimits
     public var thresholds: [Threshold]
-    /// `--progress`: auto, on or off.
-    public var progress: String
+    public var progress: ProgressSetting
     public var output: ReportOutput
 
+    public static let threadsOption = Option.integer(
+        "threads",
+        default: IOLoopGroup.processorCount,
+        defaultLabel: "number of cores",
+        in: 1...256,
+        help: "I/O loop threads; connections are spread over them round-robin"
+    )
+    public static let connectTimeoutOption = Option.duration(
+        "connect-timeout",
+        default: .seconds(5),
+        in: .milliseconds(1)...(.seconds(600)),
+        help: "How long to wait for a connection before giving up (ms, s, m)"
+    )
+    public static let assert = Option.repeated(
+        "assert",
+        placeholder: "EXPR",
+        help: "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 "
+            + "when one fails"
+    )
+    public static let progressOption = Option.choice(
+        "progress",
+        default: ProgressSetting.auto,
+        help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none"
+    )
+
+    /// The connection options, listed after a subcommand's own server options.
+    public static let connectionSpecs: [OptionSpec] = [threadsOption.spec, connectTimeoutOption.spec]
     /// Listed after a subcommand's own options; `--help` comes last.
-    public static let specs: [OptionSpec] = OptionSpec.runLimits + [.assert, .progress] + ReportOutput.specs + [.help]
+    public static let specs: [OptionSpec] =
+        RunLimits.specs + [assert.spec, progressOption.spec] + ReportOutput.specs + [.help]
 
     /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`).
     public init(_ arguments: ParsedArguments, workloads: [String]) throws(UsageError) {
+        threads = try arguments[Self.threadsOption]
+        connectTimeout = try arguments[Self.connectTimeoutOption]
         limits = try RunLimits(arguments)
-        progress = try arguments.choice("progress", default: "auto", allowed: ["auto", "on", "off"])
+        progress = try arguments[Self.progressOption]
         output = try ReportOutput(arguments)
         thresholds = []
-        for expression in arguments.all("assert") {
+        for expression in try arguments[Self.assert] {
             thresholds.append(try Threshold(parsing: expression, workloads: workloads, command: arguments.command))
         }
     }
+}
 
-    /// A runner on `loops` with these limits and this progress setting.
-    public func runner(loops: IOLoopGroup, style: TerminalStyle, stderrIsTerminal: Bool) -> BenchmarkRunner {
-        BenchmarkRunner(
-            loops: loops,
-            progress: .choose(progress, stderrIsTerminal: stderrIsTerminal),
-            style: style,
-            limits: limits
-        )
-    }
+/// `--progress auto|on|off`.
+public enum ProgressSetting: String, CaseIterable, Sendable {
+    case auto, on, off
 }

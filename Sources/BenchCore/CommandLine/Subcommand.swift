@@ -1,15 +1,24 @@
 import Glibc
 
-/// A `dbbench` subcommand (`redis`, `timescale`): its options, its help, and how it runs.
+/// A `dbbench` subcommand (`redis`, `timescale`): its name, options and help, and the backend that
+/// its options configure; `RunDriver` does the rest.
 public protocol Subcommand: Sendable {
+    associatedtype Configured: Backend
     static var name: String { get }
     /// One line for `dbbench --help`.
     static var summary: String { get }
     /// Paragraphs printed between the usage line and the options.
     static var discussion: String { get }
     static var options: [OptionSpec] { get }
+    /// The backend the parsed options describe; throws `UsageError` for inconsistent options.
+    static func backend(_ arguments: ParsedArguments) throws -> Configured
+}
+
+extension Subcommand {
     /// Runs with parsed options and returns the process exit code.
-    static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32
+    public static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32 {
+        try await RunDriver(environment: environment).run(try backend(arguments))
+    }
 }
 
 extension Subcommand {
@@ -28,7 +37,7 @@ extension Subcommand {
             }
             var help = option.help
             var notes: [String] = []
-            if let value = option.defaultValue { notes.append("default: \(value)") }
+            if let value = option.defaultText { notes.append("default: \(value)") }
             if let variable = option.environment { notes.append("env: \(variable)") }
             if !notes.isEmpty { help += " [" + notes.joined(separator: "; ") + "]" }
             text += line + help + "\n"
@@ -39,36 +48,6 @@ extension Subcommand {
 
 /// The version `dbbench --version` prints and the JSON output carries.
 public let dbbenchVersion = "0.1.0"
-
-/// Exit codes, following sysexits(3) where one fits.
-public enum ExitCode {
-    public static let success: Int32 = 0
-    /// A threshold failed (`--assert`).
-    public static let thresholdFailed: Int32 = 1
-    /// Bad command-line input (EX_USAGE).
-    public static let usage: Int32 = 64
-    /// The server cannot be reached or failed (EX_UNAVAILABLE).
-    public static let unavailable: Int32 = 69
-    /// dbbench itself failed (EX_SOFTWARE).
-    public static let software: Int32 = 70
-    /// The server refused the credentials (EX_NOPERM).
-    public static let noPermission: Int32 = 77
-    /// Interrupted by SIGINT/SIGTERM.
-    public static let interrupted: Int32 = 130
-}
-
-/// An error that ends the run with a message on stderr and a specific exit code.
-public protocol CommandFailure: Error, CustomStringConvertible {
-    var exitCode: Int32 { get }
-}
-
-/// A server that cannot be used at all (unresolvable host, ...): exit 69.
-public struct UnavailableError: CommandFailure {
-    public let description: String
-    public var exitCode: Int32 { ExitCode.unavailable }
-
-    public init(description: String) { self.description = description }
-}
 
 /// The process environment as a dictionary.
 public func processEnvironment() -> [String: String] {

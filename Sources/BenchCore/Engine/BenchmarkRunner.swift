@@ -41,13 +41,8 @@ public struct BenchmarkRunner: Sendable {
         }
 
         let limits = workload.followsRunLimits ? self.limits : RunLimits()
-        let recorders = loops.loops.map { _ in
-            OperationRecorder(
-                operationNames: workload.operationNames,
-                counterNames: workload.counterNames,
-                openLoop: limits.rate != nil
-            )
-        }
+        let shape = WorkloadShape(workload)
+        let recorders = loops.loops.map { _ in OperationRecorder(shape: shape, openLoop: limits.rate != nil) }
         let connections = workload.connections
         // With --duration the clock ends the run; the count no longer limits it.
         let shares =
@@ -58,6 +53,7 @@ public struct BenchmarkRunner: Sendable {
             mode: progress,
             name: workload.name,
             total: limits.duration == nil ? workload.totalOperations : 0,
+            rateUnit: shape.counters.first { $0.key.isRate }?.key.name,
             recorders: recorders,
             style: style
         )
@@ -79,7 +75,7 @@ public struct BenchmarkRunner: Sendable {
                         limits: limits
                     )
                     do {
-                        try await workload.runConnection(context)
+                        try await workload.runConnection(context, recorder: Recorder(recorder))
                     } catch {
                         recorder.recordError(kind: Self.kind(of: error))
                     }
@@ -94,10 +90,10 @@ public struct BenchmarkRunner: Sendable {
         let finished = recorders.map(\.finishedAt).max() ?? started
         var result = WorkloadResult(
             name: workload.name,
+            shape: shape,
             connections: connections,
             recorders: recorders,
-            wallNanoseconds: finished > started ? finished - started : 0,
-            preStartOperationNames: workload.preStartOperationNames
+            wallNanoseconds: finished > started ? finished - started : 0
         )
         result.interrupted = stop.isRequested
         result.perSecond = perSecond

@@ -1,11 +1,26 @@
 import IOLoop
 
+/// The two operations of a connection test: opening a connection (timed before the measured
+/// interval) and the probe sent on it once every connection is open.
+public struct ConnectionTestOperation: OperationKind, Equatable {
+    public let slot: Int
+    public let name: String
+    public let isBeforeMeasuredInterval: Bool
+
+    public static let connect = ConnectionTestOperation(slot: 0, name: "connect", isBeforeMeasuredInterval: true)
+
+    /// The probe, named as sent ("PING", "SELECT 1").
+    public static func probe(_ name: String) -> ConnectionTestOperation {
+        ConnectionTestOperation(slot: 1, name: name, isBeforeMeasuredInterval: false)
+    }
+}
+
 /// The connection test of every backend: open all connections at once, hold them until every one
 /// has been tried, then send one probe (PING, SELECT 1) on each open connection.
 ///
 /// "connect" is timed per connection before the measured interval (so it stays out of the totals);
 /// the probe is timed while all connections are held. Failures are counted by kind, not hidden.
-public protocol ConnectionTestWorkload: Workload {
+public protocol ConnectionTestWorkload: Workload where Operation == ConnectionTestOperation {
     associatedtype Client
     /// "PING", "SELECT 1".
     var probeName: String { get }
@@ -19,38 +34,42 @@ public protocol ConnectionTestWorkload: Workload {
 }
 
 extension ConnectionTestWorkload {
-    public var operationNames: [String] { ["connect", probeName] }
+    public var operations: [ConnectionTestOperation] { [.connect, .probe(probeName)] }
     public var totalOperations: Int { connections }
-    public var preStartOperationNames: Set<String> { ["connect"] }
     public var followsRunLimits: Bool { false }
 
     public func extraNotes(opened: Int) async throws -> [String] { [] }
 
-    public func runConnection(_ context: ConnectionContext) async throws {
-        let recorder = context.recorder
+    public func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         let started = monotonicNanoseconds()
         let client: Client
         do {
             client = try await open(on: context.loop)
         } catch {
-            recorder.recordFailure(0, kind: BenchmarkRunner.kind(of: error))
+            recorder.recordFailure(.connect, kind: BenchmarkRunner.kind(of: error))
             return
         }
         defer { close(client) }
-        recorder.recordSuccess(0, nanoseconds: monotonicNanoseconds() &- started)
+        recorder.recordSuccess(.connect, nanoseconds: monotonicNanoseconds() &- started)
         await context.ready()
 
         let sent = monotonicNanoseconds()
+        let probed = ConnectionTestOperation.probe(probeName)
         if let failure = await probe(client) {
-            recorder.recordFailure(1, kind: failure)
+            recorder.recordFailure(probed, kind: failure)
         } else {
-            recorder.recordSuccess(1, nanoseconds: monotonicNanoseconds() &- sent)
+            recorder.recordSuccess(probed, nanoseconds: monotonicNanoseconds() &- sent)
         }
     }
 
+    /// Connections opened and held at once.
+    public static func opened(in result: WorkloadResult) -> Int {
+        result.result(of: ConnectionTestOperation.connect)?.succeeded ?? 0
+    }
+
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
-        let opened = result.operations[0].succeeded
-        let answered = result.operations[1].succeeded
+        let opened = Self.opened(in: result)
+        let answered = result.result(of: ConnectionTestOperation.probe(probeName))?.succeeded ?? 0
         return [
             "\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "
                 + "\(Format.grouped(answered)) answered \(probeName)"

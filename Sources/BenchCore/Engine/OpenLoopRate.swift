@@ -68,19 +68,40 @@ struct ArrivalSchedule {
     }
 }
 
-extension OptionSpec {
-    /// `--rate`, shared by every subcommand.
-    public static let rate = OptionSpec(
-        "rate",
-        placeholder: "N",
-        help: "Open loop: start N operations per second in total, on a schedule, and count latency from "
-            + "the scheduled start (default: closed loop)"
-    )
-    /// `--arrival`, shared by every subcommand.
-    public static let arrival = OptionSpec(
-        "arrival",
-        placeholder: "uniform|poisson",
-        default: "uniform",
-        help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate"
-    )
+/// The open-loop decisions of one connection on a clock it is given: when the next operation is
+/// due, whether it may still start (`--duration`), and whether it starts late. It reads no clock
+/// itself, so that scheduling is tested against made-up times.
+struct OpenLoopPacer {
+    enum Step: Equatable {
+        /// No more operation may start: the next one would be due after the deadline.
+        case stop
+        /// Sleep until then and ask again (naps are short, so that Ctrl-C is noticed at low rates).
+        case wait(until: UInt64)
+        /// Start the operation that was due at `due`; `late` when that is over
+        /// `OpenLoopRate.lateAfterNanoseconds` ago.
+        case start(due: UInt64, late: Bool)
+    }
+
+    /// The longest nap before the pacer is asked again.
+    static let longestNap: UInt64 = 100_000_000
+
+    private var schedule: ArrivalSchedule
+    /// Monotonic time after which no operation may start, or `.max`.
+    let deadline: UInt64
+    /// The scheduled start of the operation waited for, once drawn.
+    private var due: UInt64?
+
+    init(schedule: ArrivalSchedule, deadline: UInt64) {
+        self.schedule = schedule
+        self.deadline = deadline
+    }
+
+    mutating func step(now: UInt64) -> Step {
+        let due = self.due ?? schedule.advance()
+        self.due = due
+        guard due < deadline else { return .stop }
+        if now < due { return .wait(until: Swift.min(due, now &+ Self.longestNap)) }
+        self.due = nil
+        return .start(due: due, late: now &- due > OpenLoopRate.lateAfterNanoseconds)
+    }
 }

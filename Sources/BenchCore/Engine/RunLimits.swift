@@ -16,20 +16,18 @@ public struct RunLimits: Sendable, Equatable {
 
     /// `--duration`, `--warmup` (which needs `--duration`), `--rate` and `--arrival` (which needs `--rate`).
     public init(_ arguments: ParsedArguments) throws(UsageError) {
-        let arrival = try arguments.optionalChoice("arrival", allowed: OpenLoopRate.Arrival.allCases.map(\.rawValue))
-        if arguments.isSet("rate") {
-            let perSecond = try arguments.integer("rate", default: 1, in: 1...10_000_000)
-            rate = OpenLoopRate(perSecond: perSecond, arrival: arrival.flatMap(OpenLoopRate.Arrival.init) ?? .uniform)
+        let arrival = try arguments[Self.arrival]
+        if let perSecond = try arguments[Self.rate] {
+            rate = OpenLoopRate(perSecond: perSecond, arrival: arrival ?? .uniform)
         } else if arrival != nil {
             throw UsageError("\(arguments.command): --arrival needs --rate (without a rate the run is closed-loop)")
         }
-        duration =
-            arguments.raw("duration") == nil
-            ? nil : try arguments.duration("duration", default: .seconds(1), in: .milliseconds(10)...(.seconds(86_400)))
-        warmup = try arguments.duration("warmup", default: .zero, in: .zero...(.seconds(3600)))
+        duration = try arguments[Self.duration]
+        warmup = try arguments[Self.warmup]
         if warmup > .zero && duration == nil {
             throw UsageError(
-                "\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the operation count)"
+                "\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the "
+                    + "operation count)"
             )
         }
     }
@@ -45,21 +43,30 @@ public struct RunLimits: Sendable, Equatable {
     }
 }
 
-extension OptionSpec {
-    /// The options `RunLimits` reads, shared by every subcommand.
-    public static let runLimits: [OptionSpec] = [.duration, .warmup, .rate, .arrival]
-
-    /// `--duration`, shared by every subcommand.
-    public static let duration = OptionSpec(
+extension RunLimits {
+    public static let duration = Option.optionalDuration(
         "duration",
-        placeholder: "DURATION",
+        in: .milliseconds(10)...(.seconds(86_400)),
         help: "Run each workload this long (ms, s, m) instead of a number of operations"
     )
-    /// `--warmup`, shared by every subcommand.
-    public static let warmup = OptionSpec(
+    public static let warmup = Option.duration(
         "warmup",
-        placeholder: "DURATION",
-        default: "0s",
+        default: .zero,
+        in: .zero...(.seconds(3600)),
         help: "With --duration: run this long first without recording anything"
     )
+    public static let rate = Option.optionalInteger(
+        "rate",
+        in: 1...10_000_000,
+        help: "Open loop: start N operations per second in total, on a schedule, and count latency from "
+            + "the scheduled start (default: closed loop)"
+    )
+    public static let arrival: Option<OpenLoopRate.Arrival?> = Option.optionalChoice(
+        "arrival",
+        defaultLabel: "uniform",
+        help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate"
+    )
+
+    /// The options `RunLimits` reads, shared by every subcommand.
+    public static let specs: [OptionSpec] = [duration.spec, warmup.spec, rate.spec, arrival.spec]
 }

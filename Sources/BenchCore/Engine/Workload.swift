@@ -4,17 +4,20 @@ import IOLoop
 ///
 /// `setup` and `teardown` are not measured. `runConnection` is called once per connection, as a
 /// child task whose executor is the connection's I/O loop; it opens its connection, calls
-/// `context.ready()`, and then performs `context.operations` operations, recording each one.
+/// `context.ready()`, and then performs its share of operations, recording each one through
+/// `recorder`, which takes only this workload's own `Operation` and `Counter` keys.
 public protocol Workload: Sendable {
+    /// The kinds of operation it records.
+    associatedtype Operation: OperationKind
+    /// The counts it keeps besides its operations.
+    associatedtype Counter: CounterKind = NoCounter
+
     /// The name shown in results ("SET").
     var name: String { get }
-    /// The kinds of operation recorded separately (["SET"], or the five commands of MIXED).
-    var operationNames: [String] { get }
-    /// Extra counters the workload keeps (["hits", "misses"]).
-    var counterNames: [String] { get }
-    /// Operations timed before the measured interval starts (opening connections): reported with
-    /// their latencies but left out of the totals and the throughput.
-    var preStartOperationNames: Set<String> { get }
+    /// Every kind it records, in the order results list them (one for SET, five for MIXED).
+    var operations: [Operation] { get }
+    /// Every counter it keeps (hits and misses, rows).
+    var counters: [Counter] { get }
     /// False for workloads whose size is fixed by their nature (the connection test), which ignore
     /// `--duration` and `--warmup`.
     var followsRunLimits: Bool { get }
@@ -25,156 +28,24 @@ public protocol Workload: Sendable {
     /// Prepares the server (unmeasured). Runs on `loop`.
     func setup(on loop: IOLoop) async throws
     /// One connection's share of the work.
-    func runConnection(_ context: ConnectionContext) async throws
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws
     /// Removes what this workload created (unmeasured). Runs on `loop`, also after a failed run.
     func teardown(on loop: IOLoop) async throws
     /// Lines the report prints under the workload's results. Runs on `loop` after the measured
     /// run and before teardown, so it may check the server's state (rows actually inserted).
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String]
+    /// The verdicts of the old scripts on this workload's result, for the report's assessment.
+    func assess(_ result: WorkloadResult) -> [Assessment]
 }
 
 extension Workload {
-    public var counterNames: [String] { [] }
-    public var preStartOperationNames: Set<String> { [] }
     public var followsRunLimits: Bool { true }
     public func setup(on loop: IOLoop) async throws {}
     public func teardown(on loop: IOLoop) async throws {}
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] { [] }
+    public func assess(_ result: WorkloadResult) -> [Assessment] { [] }
 }
 
-/// What one connection task gets from the runner.
-///
-/// A workload's loop over its operations looks like this:
-///
-///     await context.ready()
-///     while await context.startOperation() {
-///         let sent = monotonicNanoseconds()
-///         ... perform one operation ...
-///         recorder.recordSuccess(kind, nanoseconds: monotonicNanoseconds() &- sent,
-///                                queued: context.queued(sentAt: sent))
-///     }
-///
-/// Thread confinement: created on and used from the connection's loop thread only.
-public final class ConnectionContext {
-    /// 0-based connection number.
-    public let index: Int
-    public let loop: IOLoop
-    /// This connection's share of the workload's operations.
-    public let operations: Int
-    /// This loop's recorder, shared by the connections on the loop.
-    public let recorder: OperationRecorder
-    private let connections: Int
-    private let gate: StartGate
-    private let stop: StopSignal
-    private let limits: RunLimits
-    private var arrived = false
-    /// Monotonic time after which no operation may start (`--duration`), or `.max`.
-    private var deadline: UInt64 = .max
-    /// Operations this connection may still start.
-    private var remaining: Int
-    /// Open loop only: this connection's start times.
-    private var schedule: ArrivalSchedule?
-    /// Open loop only: when the operation that `startOperation` let start was due.
-    public private(set) var scheduledStart: UInt64 = 0
-
-    init(
-        index: Int,
-        of connections: Int,
-        loop: IOLoop,
-        operations: Int,
-        recorder: OperationRecorder,
-        gate: StartGate,
-        stop: StopSignal,
-        limits: RunLimits
-    ) {
-        self.limits = limits
-        self.index = index
-        self.connections = connections
-        self.loop = loop
-        self.operations = operations
-        self.remaining = operations
-        self.recorder = recorder
-        self.gate = gate
-        self.stop = stop
-    }
-
-    /// True once the run should stop starting operations (Ctrl-C, or `--duration` is over).
-    @inline(__always)
-    public var shouldStop: Bool {
-        stop.isRequested || (deadline != .max && monotonicNanoseconds() >= deadline)
-    }
-
-    /// Operations this connection has started so far (its share of the load, warm-up included):
-    /// those `startOperation` let start plus those reported with `countStarted`.
-    public var startedOperations: Int { operations - remaining + selfPaced }
-    private var selfPaced = 0
-
-    /// For a workload that paces its closed-loop operations itself instead of asking
-    /// `startOperation` (Redis pipelines): reports `count` more started operations.
-    public func countStarted(_ count: Int) { selfPaced += count }
-
-    /// True when operations start on a schedule (`--rate`).
-    public var isOpenLoop: Bool { schedule != nil }
-
-    /// Marks this connection as ready and waits until every connection is: the measured interval
-    /// starts when the last one arrives, so connection set-up is never counted as load.
-    public func ready() async {
-        guard !arrived else { return }
-        arrived = true
-        await gate.arrive()
-        let opened = gate.openedAt ?? monotonicNanoseconds()
-        let measureFrom = opened &+ limits.warmup.nanoseconds
-        if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }
-        if let duration = limits.duration { deadline = measureFrom &+ duration.nanoseconds }
-        if let rate = limits.rate {
-            schedule = ArrivalSchedule(
-                rate: rate,
-                connection: index,
-                of: connections,
-                origin: opened,
-                random: makeRandom(salt: 0xA771_7A1)
-            )
-        }
-    }
-
-    /// Call before each operation: false when no more may start (the share is done, Ctrl-C, or
-    /// `--duration` is over). In open loop it first waits for the operation's scheduled start
-    /// (`scheduledStart`) and counts the operation as late when that has long passed.
-    @inline(__always)
-    nonisolated(nonsending)
-        public func startOperation() async -> Bool
-    {
-        guard remaining > 0, !shouldStop else { return false }
-        if schedule != nil, await !waitForSchedule() { return false }
-        remaining -= 1
-        return true
-    }
-
-    nonisolated(nonsending)
-        private func waitForSchedule() async -> Bool
-    {
-        guard let due = schedule?.advance(), due < deadline else { return false }
-        var now = monotonicNanoseconds()
-        while now < due {
-            // Short naps, so that Ctrl-C is noticed even at low rates.
-            await loop.sleep(until: min(due, now &+ 100_000_000))
-            if stop.isRequested { return false }
-            now = monotonicNanoseconds()
-        }
-        scheduledStart = due
-        if now &- due > OpenLoopRate.lateAfterNanoseconds { recorder.recordLate() }
-        return true
-    }
-
-    /// How long the operation sent at `sentAt` waited after its scheduled start (0 in closed loop):
-    /// what `OperationRecorder.recordSuccess(_:nanoseconds:queued:)` adds to the service time.
-    @inline(__always)
-    public func queued(sentAt: UInt64) -> UInt64 {
-        scheduledStart == 0 || sentAt < scheduledStart ? 0 : sentAt &- scheduledStart
-    }
-
-    /// A generator seeded per connection, so runs with the same flags draw the same keys.
-    public func makeRandom(salt: UInt64 = 0) -> FastRandom {
-        FastRandom(seed: 0x5EED_0000 &+ UInt64(index) &* 0x1_0000_0001 &+ salt)
-    }
+extension Workload where Counter == NoCounter {
+    public var counters: [NoCounter] { [] }
 }

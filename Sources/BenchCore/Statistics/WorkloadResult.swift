@@ -1,6 +1,8 @@
 /// Counts and latencies of one kind of operation.
 public struct OperationResult: Sendable {
     public let name: String
+    /// The kind's `OperationKind.slot` (-1 for a workload's total).
+    public let slot: Int
     public let succeeded: Int
     public let failed: Int
     public let histogram: LatencyHistogram
@@ -8,8 +10,16 @@ public struct OperationResult: Sendable {
     /// Timed before the measured interval (e.g. connecting): not part of totals or throughput.
     public let isPreStart: Bool
 
-    public init(name: String, succeeded: Int, failed: Int, histogram: LatencyHistogram, isPreStart: Bool = false) {
+    public init(
+        name: String,
+        slot: Int = -1,
+        succeeded: Int,
+        failed: Int,
+        histogram: LatencyHistogram,
+        isPreStart: Bool = false
+    ) {
         self.name = name
+        self.slot = slot
         self.isPreStart = isPreStart
         self.succeeded = succeeded
         self.failed = failed
@@ -30,9 +40,10 @@ public struct WorkloadResult: Sendable {
     public let total: OperationResult
     /// Failures by kind, most frequent first.
     public let errors: [(kind: String, count: Int)]
-    public let counters: [String: Int]
+    /// The counters the workload declared, in declaration order.
+    public let counters: [(key: CounterKey, value: Int)]
     /// Counters of the `--warmup` phase, kept apart from the results.
-    public let warmupCounters: [String: Int]
+    public let warmupCounters: [(key: CounterKey, value: Int)]
     /// From the moment every connection was ready to the end of the last one.
     public let wallNanoseconds: UInt64
     /// Workload-specific lines for the report ("cache hit ratio ...").
@@ -65,37 +76,51 @@ public struct WorkloadResult: Sendable {
         operation.isPreStart || wallNanoseconds == 0 ? nil : Double(operation.succeeded) / wallSeconds
     }
 
-    /// Merges the per-loop recorders of one run.
-    public init(
-        name: String,
-        connections: Int,
-        recorders: [OperationRecorder],
-        wallNanoseconds: UInt64,
-        preStartOperationNames: Set<String> = []
-    ) {
+    /// The figures of one of the workload's operation kinds.
+    public func result(of operation: some OperationKind) -> OperationResult? {
+        operations.first { $0.slot == operation.slot }
+    }
+
+    /// The count of `key`, or `nil` when the workload keeps no such counter.
+    public func counter(_ key: CounterKey) -> Int? { counters.first { $0.key == key }?.value }
+
+    /// What the warm-up added to `key` (0 without a warm-up or such a counter).
+    public func warmupCounter(_ key: CounterKey) -> Int { warmupCounters.first { $0.key == key }?.value ?? 0 }
+
+    /// The counters shown as rates (rows/s), per second of wall time.
+    public var counterRates: [(key: CounterKey, perSecond: Double)] {
+        counters.filter(\.key.isRate).map { ($0.key, wallNanoseconds == 0 ? 0 : Double($0.value) / wallSeconds) }
+    }
+
+    /// `key` per second of wall time, or `nil` when the workload keeps no such counter.
+    public func rate(of key: CounterKey) -> Double? {
+        counter(key).map { wallNanoseconds == 0 ? 0 : Double($0) / wallSeconds }
+    }
+
+    /// Merges the per-loop recorders of one run of a workload of `shape`.
+    init(name: String, shape: WorkloadShape, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64)
+    {
         self.name = name
         self.connections = connections
         self.wallNanoseconds = wallNanoseconds
-        let names = recorders.first?.operationNames ?? []
         var operations: [OperationResult] = []
         var everything = LatencyHistogram.latency()
         let openLoop = recorders.contains { !$0.serviceHistograms.isEmpty }
         var service = LatencyHistogram.latency()
         var totalSucceeded = 0
         var totalFailed = 0
-        for (index, operationName) in names.enumerated() {
+        for operation in shape.operations {
             var histogram = LatencyHistogram.latency()
             var succeeded = 0
             var failed = 0
             for recorder in recorders {
-                histogram.add(recorder.histograms[index])
-                succeeded += recorder.succeeded[index]
-                failed += recorder.failed[index]
+                histogram.add(recorder.histograms[operation.slot])
+                succeeded += recorder.succeeded[operation.slot]
+                failed += recorder.failed[operation.slot]
             }
-            let isPreStart = preStartOperationNames.contains(operationName)
-            if !isPreStart {
+            if !operation.isBeforeMeasuredInterval {
                 for recorder in recorders where !recorder.serviceHistograms.isEmpty {
-                    service.add(recorder.serviceHistograms[index])
+                    service.add(recorder.serviceHistograms[operation.slot])
                 }
                 everything.add(histogram)
                 totalSucceeded += succeeded
@@ -103,11 +128,12 @@ public struct WorkloadResult: Sendable {
             }
             operations.append(
                 OperationResult(
-                    name: operationName,
+                    name: operation.name,
+                    slot: operation.slot,
                     succeeded: succeeded,
                     failed: failed,
                     histogram: histogram,
-                    isPreStart: isPreStart
+                    isPreStart: operation.isBeforeMeasuredInterval
                 )
             )
         }
@@ -116,18 +142,14 @@ public struct WorkloadResult: Sendable {
         self.serviceTime = openLoop ? service : nil
         self.late = recorders.reduce(0) { $0 + $1.late }
         var errors: [String: Int] = [:]
-        var counters: [String: Int] = [:]
-        var warmupCounters: [String: Int] = [:]
-        for recorder in recorders {
-            errors.merge(recorder.errors, uniquingKeysWith: +)
-            for (index, counter) in recorder.counterNames.enumerated() {
-                counters[counter, default: 0] += recorder.counters[index]
-                warmupCounters[counter, default: 0] += recorder.warmupCounters[index]
-            }
-        }
-        self.warmupCounters = warmupCounters
+        for recorder in recorders { errors.merge(recorder.errors, uniquingKeysWith: +) }
         self.errors = errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { (kind: $0.key, count: $0.value) }
-        self.counters = counters
+        counters = shape.counters.map { counter in
+            (counter.key, recorders.reduce(0) { $0 + $1.counters[counter.slot] })
+        }
+        warmupCounters = shape.counters.map { counter in
+            (counter.key, recorders.reduce(0) { $0 + $1.warmupCounters[counter.slot] })
+        }
     }
 }

@@ -1,33 +1,5 @@
-/// Everything one invocation prints on stdout.
-public struct BenchmarkReport: Sendable {
-    /// "dbbench redis → 127.0.0.1:6379".
-    public var title: String
-    /// Settings that shape the numbers ("100 connections", "pipeline 1", ...).
-    public var settings: [String]
-    public var results: [WorkloadResult]
-    public var assessments: [Assessment]
-    /// The `--assert` results; any failure makes the exit code 1.
-    public var thresholds: [ThresholdOutcome] = []
-    /// Last lines (what cleanup did).
-    public var footer: [String] = []
-
-    public init(title: String, settings: [String], results: [WorkloadResult] = [], assessments: [Assessment] = []) {
-        self.title = title
-        self.settings = settings
-        self.results = results
-        self.assessments = assessments
-    }
-
-    /// Checks `thresholds` against the results and keeps the outcomes; returns the exit code:
-    /// 0 when all hold (or there are none), 1 when any fails.
-    public mutating func check(_ thresholds: [Threshold]) -> Int32 {
-        self.thresholds = ThresholdOutcome.evaluate(thresholds, results: results)
-        return self.thresholds.allSatisfy(\.passed) ? ExitCode.success : ExitCode.thresholdFailed
-    }
-}
-
 /// Renders a `BenchmarkReport` as the human-readable table printed on stdout.
-public struct TextReporter: Sendable {
+public struct TextRenderer: ReportRenderer {
     public let style: TerminalStyle
 
     public init(style: TerminalStyle) { self.style = style }
@@ -47,17 +19,21 @@ public struct TextReporter: Sendable {
     public func render(_ report: BenchmarkReport) -> String {
         var lines: [String] = []
         lines.append(style.bold(report.title))
-        if report.results.contains(where: \.interrupted) {
+        if report.interrupted {
             lines.append(style.red("INTERRUPTED: partial results of the workloads that ran until the signal"))
         }
         if !report.settings.isEmpty { lines.append(style.dim(report.settings.joined(separator: " · "))) }
         lines.append("")
         lines.append(contentsOf: table(report.results))
-        lines.append(
-            style.dim(
-                "latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all connections open to the last done)"
-            )
-        )
+        var legend =
+            "latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all "
+            + "connections open to the last done)"
+        var rateKeys: [CounterKey] = []
+        for result in report.results {
+            for (key, _) in result.counterRates where !rateKeys.contains(key) { rateKeys.append(key) }
+        }
+        for key in rateKeys { legend += "; the \(key.name) line: \(key.name) counted and \(key.name) / wall time" }
+        lines.append(style.dim(legend))
         for result in report.results {
             let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
             guard !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil else {
@@ -79,8 +55,8 @@ public struct TextReporter: Sendable {
             let valueWidth = report.assessments.map(\.value.count).max() ?? 0
             for assessment in report.assessments {
                 lines.append(
-                    "  " + Format.right(assessment.metric, metricWidth) + "  "
-                        + Format.left(assessment.value, valueWidth) + "  " + colour(assessment.rating)
+                    "  " + Format.leftAligned(assessment.metric, metricWidth) + "  "
+                        + Format.rightAligned(assessment.value, valueWidth) + "  " + colour(assessment.rating)
                 )
             }
         }
@@ -90,7 +66,9 @@ public struct TextReporter: Sendable {
             let width = report.thresholds.map(\.threshold.text.count).max() ?? 0
             for outcome in report.thresholds {
                 let verdict = outcome.passed ? style.green("PASS") : style.red("FAIL")
-                lines.append("  \(verdict)  " + Format.right(outcome.threshold.text, width) + "  " + outcome.detail)
+                lines.append(
+                    "  \(verdict)  " + Format.leftAligned(outcome.threshold.text, width) + "  " + outcome.detail
+                )
             }
             let failed = report.thresholds.filter { !$0.passed }.count
             lines.append(
@@ -144,6 +122,13 @@ public struct TextReporter: Sendable {
                 let cells = ["  service time", "", "", "", "", ""] + latencyCells(LatencySummary(service))
                 rows.append(Line(cells: cells, isTotal: false, hasErrors: false))
             }
+            for (key, perSecond) in result.counterRates {
+                let count = result.counter(key) ?? 0
+                let cells = [
+                    "  \(key.name)", "", Format.grouped(count), "", "", Format.grouped(Int(perSecond.rounded())),
+                ]
+                rows.append(Line(cells: cells + Array(repeating: "", count: 7), isTotal: false, hasErrors: false))
+            }
             guard result.operations.count > 1 else { continue }
             for operation in result.operations {
                 rows.append(
@@ -164,7 +149,8 @@ public struct TextReporter: Sendable {
         func render(_ cells: [String], emphasise: (Int, String) -> String) -> String {
             var text = ""
             for (index, cell) in cells.enumerated() {
-                let padded = index == 0 ? Format.right(cell, widths[0]) : Format.left(cell, widths[index] + 2)
+                let padded =
+                    index == 0 ? Format.leftAligned(cell, widths[0]) : Format.rightAligned(cell, widths[index] + 2)
                 text += emphasise(index, padded)
             }
             return text

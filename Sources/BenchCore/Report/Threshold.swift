@@ -105,9 +105,7 @@ public struct Threshold: Sendable, Equatable {
         case .p999: return Double(latency.p999)
         case .max: return Double(latency.max)
         case .ops: return result.throughput
-        case .rows:
-            guard let rows = result.counters["rows"] else { return nil }
-            return result.wallSeconds > 0 ? Double(rows) / result.wallSeconds : 0
+        case .rows: return result.rate(of: .rows)
         case .errors: return Double(result.errors.reduce(0) { $0 + $1.count })
         case .late: return Double(result.late)  // always 0 in closed loop, which has no schedule
         }

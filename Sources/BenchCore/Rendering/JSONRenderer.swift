@@ -1,49 +1,25 @@
-import Glibc
 import Histogram
 
-/// What the JSON and CSV outputs add to a report: who measured what, with which settings.
-public struct ReportMetadata: Sendable {
-    public let version: String
-    /// "redis", "timescale".
-    public let command: String
-    /// The server measured ("127.0.0.1:6379").
-    public let target: String
-    public let serverVersion: String
-    /// The effective options (flag, environment or default), passwords left out.
-    public let configuration: [(String, String)]
+/// `--format json`: the report as one JSON document (schema in Docs/output.md), histograms included.
+public struct JSONRenderer: ReportRenderer {
+    public init() {}
 
-    public init(
-        command: String,
-        target: String,
-        serverVersion: String,
-        configuration: [(String, String)],
-        version: String = dbbenchVersion
-    ) {
-        self.version = version
-        self.command = command
-        self.target = target
-        self.serverVersion = serverVersion
-        self.configuration = configuration
-    }
-}
-
-/// `--format json` (schema in Docs/output.md) and `--format csv`.
-public enum MachineReporter {
-    /// Version of the JSON layout; bumped on incompatible changes.
+    /// Version of the JSON layout; bumped on incompatible changes (fields may be added without).
     public static let schemaVersion = 1
 
-    public static func json(_ report: BenchmarkReport, metadata: ReportMetadata, exitCode: Int32) -> String {
+    public func render(_ report: BenchmarkReport) -> String {
+        let metadata = report.metadata
         let document: JSONValue = .object([
-            ("schema_version", .integer(schemaVersion)),
+            ("schema_version", .integer(Self.schemaVersion)),
             ("tool", .string("dbbench")),
             ("version", .string(metadata.version)),
             ("command", .string(metadata.command)),
             ("target", .string(metadata.target)),
             ("server_version", .string(metadata.serverVersion)),
             ("configuration", .object(metadata.configuration.map { ($0.0, .string($0.1)) })),
-            ("interrupted", .bool(report.results.contains(where: \.interrupted))),
-            ("exit_code", .integer(Int(exitCode))),
-            ("workloads", .array(report.results.map(workload))),
+            ("interrupted", .bool(report.interrupted)),
+            ("exit_code", .integer(Int(report.exitCode))),
+            ("workloads", .array(report.results.map(Self.workload))),
             (
                 "assessment",
                 .array(
@@ -81,7 +57,11 @@ public enum MachineReporter {
             ("failed", .integer(result.total.failed)),
             ("throughput_per_second", .number(result.throughput)),
             ("errors", .object(result.errors.map { ($0.kind, .integer($0.count)) })),
-            ("counters", .object(result.counters.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+            (
+                "counters",
+                .object(result.counters.sorted { $0.key.name < $1.key.name }.map { ($0.key.name, .integer($0.value)) })
+            ),
+            ("counters_per_second", .object(result.counterRates.map { ($0.key.name, .number($0.perSecond)) })),
             ("latency_us", latency(result.total.latency)),
             ("histogram", histogram(result.total.histogram)),
             (
@@ -152,50 +132,5 @@ public enum MachineReporter {
             ("total_count", .integer(Int(histogram.totalCount))),
             ("buckets", .array(buckets)),
         ])
-    }
-
-    /// One line per workload and per operation kind.
-    public static func csv(_ report: BenchmarkReport) -> String {
-        var lines = [
-            "workload,operation,connections,wall_seconds,attempted,succeeded,failed,throughput_per_second,"
-                + "mean_us,p50_us,p90_us,p95_us,p99_us,p99_9_us,max_us,interrupted,late,service_p50_us,service_p99_us"
-        ]
-        for result in report.results {
-            for operation in [result.total] + (result.operations.count > 1 ? result.operations : []) {
-                let latency = operation.latency
-                let cells: [String] =
-                    [
-                        result.name, operation.name == result.name ? "" : operation.name, String(result.connections),
-                        Format.fixed(result.wallSeconds, 6), String(operation.attempted), String(operation.succeeded),
-                        String(operation.failed), Format.fixed(result.throughput(of: operation) ?? 0, 1),
-                        Format.fixed(latency.mean, 1), String(latency.p50),
-                        String(latency.p90), String(latency.p95), String(latency.p99), String(latency.p999),
-                        String(latency.max),
-                        result.interrupted ? "true" : "false",
-                    ] + Self.openLoopCells(result, isTotal: operation.name == result.name)
-                lines.append(cells.map(csvField).joined(separator: ","))
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Late starts and service time, on a workload's total line of an open-loop run.
-    private static func openLoopCells(_ result: WorkloadResult, isTotal: Bool) -> [String] {
-        guard isTotal, let service = result.serviceTime else { return ["", "", ""] }
-        let summary = LatencySummary(service)
-        return [String(result.late), String(summary.p50), String(summary.p99)]
-    }
-
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingQuotes() + "\""
-    }
-}
-
-extension String {
-    fileprivate func replacingQuotes() -> String {
-        var result = ""
-        for character in self { result += character == "\"" ? "\"\"" : String(character) }
-        return result
     }
 }

@@ -38,12 +38,12 @@ public enum Format {
     public static func milliseconds(_ microseconds: Double) -> String { fixed(microseconds / 1000, 3) }
 
     /// Pads on the left to `width` (right-aligns).
-    public static func left(_ text: String, _ width: Int) -> String {
+    public static func rightAligned(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 
     /// Pads on the right to `width` (left-aligns).
-    public static func right(_ text: String, _ width: Int) -> String {
+    public static func leftAligned(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -1,0 +1,73 @@
+/// Exit codes, following sysexits(3) where one fits; `ExitCode.for(_:)` is the one place where an
+/// error becomes a code.
+public enum ExitCode {
+    public static let success: Int32 = 0
+    /// A threshold failed (`--assert`).
+    public static let thresholdFailed: Int32 = 1
+    /// Bad command-line input (EX_USAGE).
+    public static let usage: Int32 = 64
+    /// The server cannot be reached or failed (EX_UNAVAILABLE).
+    public static let unavailable: Int32 = 69
+    /// dbbench itself failed (EX_SOFTWARE).
+    public static let software: Int32 = 70
+    /// The `--output` file cannot be written (EX_CANTCREAT).
+    public static let cannotCreate: Int32 = 73
+    /// The server refused the credentials or a privilege (EX_NOPERM).
+    public static let noPermission: Int32 = 77
+    /// Interrupted by SIGINT/SIGTERM.
+    public static let interrupted: Int32 = 130
+
+    /// The code of a run that finished: 130 after a stop signal, else 1 when a threshold failed,
+    /// else 0.
+    public static func forRun(thresholds: [ThresholdOutcome], interrupted: Bool) -> Int32 {
+        if interrupted { return ExitCode.interrupted }
+        return thresholds.allSatisfy(\.passed) ? success : thresholdFailed
+    }
+
+    /// The code a run that failed with `error` ends with.
+    public static func `for`(_ error: any Error) -> Int32 {
+        switch error {
+        case is UsageError: return usage
+        case let failure as any CommandFailure:
+            switch failure.kind {
+            case .unavailable: return unavailable
+            case .permissionDenied: return noPermission
+            case .cannotWriteOutput: return cannotCreate
+            case .internalError: return software
+            }
+        default: return software
+        }
+    }
+
+    /// The lines of `dbbench --help` that list the codes.
+    public static let summary = """
+        Exit codes: 0 done, 1 an --assert failed, 64 bad input, 69 server unreachable or failing,
+        70 internal error, 73 --output cannot be written, 77 authentication or privilege refused,
+        130 interrupted.
+        """
+}
+
+/// What went wrong, as far as the exit code is concerned.
+public enum FailureKind: Sendable {
+    /// The server cannot be reached, or failed.
+    case unavailable
+    /// The server refused the credentials or a privilege.
+    case permissionDenied
+    /// The results file cannot be written.
+    case cannotWriteOutput
+    /// dbbench itself failed (a reply it does not understand).
+    case internalError
+}
+
+/// An error that ends the run with one line on stderr; `kind` decides the exit code.
+public protocol CommandFailure: Error, CustomStringConvertible {
+    var kind: FailureKind { get }
+}
+
+/// A server that cannot be used at all (unresolvable host, ...): exit 69.
+public struct UnavailableError: CommandFailure {
+    public let description: String
+    public var kind: FailureKind { .unavailable }
+
+    public init(description: String) { self.description = description }
+}

@@ -1,0 +1,71 @@
+import Glibc
+
+/// `--format text|json|csv` and `--output FILE`: where the report goes.
+///
+/// Without `--output` the chosen format goes to stdout. With it, the format goes to the file and the
+/// text report still goes to stdout, so a CI log stays readable while a job keeps the JSON.
+public struct ReportOutput: Sendable {
+    public let format: ReportFormat
+    public let path: String?
+
+    public static let formatOption = Option.choice(
+        "format",
+        default: ReportFormat.text,
+        help: "Results as a table, as JSON (Docs/output.md, with histograms) or as CSV"
+    )
+    public static let outputOption = Option.optionalString(
+        "output",
+        placeholder: "FILE",
+        help: "Write the results to FILE; the table still goes to stdout"
+    )
+
+    public static let specs: [OptionSpec] = [formatOption.spec, outputOption.spec]
+
+    public init(_ arguments: ParsedArguments) throws(UsageError) {
+        format = try arguments[Self.formatOption]
+        path = try arguments[Self.outputOption]
+        if path == "" { throw UsageError("\(arguments.command): --output needs a file name") }
+    }
+
+    public init(format: ReportFormat, path: String? = nil) {
+        self.format = format
+        self.path = path
+    }
+
+    /// Fails before any load is generated when the file cannot be written (and leaves no empty
+    /// file behind when it did not exist).
+    public func checkWritable() throws {
+        guard let path else { return }
+        let existed = access(path, F_OK) == 0
+        guard let file = fopen(path, "a") else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
+        fclose(file)
+        if !existed { unlink(path) }
+    }
+
+    /// Prints and writes `report` as asked; `style` colours the table on stdout.
+    public func emit(_ report: BenchmarkReport, style: TerminalStyle) throws {
+        let table = TextRenderer(style: style).render(report)
+        guard let path else {
+            print(format == .text ? table : format.renderer(style: style).render(report), terminator: "")
+            return
+        }
+        print(table, terminator: "")
+        let formatted = format.renderer(style: TerminalStyle(enabled: false)).render(report)
+        guard let file = fopen(path, "w") else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
+        let written = fputs(formatted, file)
+        let closed = fclose(file)
+        if written < 0 || closed != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+    }
+}
+
+/// The results file could not be written.
+public struct OutputError: CommandFailure {
+    public let path: String
+    public let reason: String
+    public var description: String { "cannot write --output \(path): \(reason)" }
+    public var kind: FailureKind { .cannotWriteOutput }
+}

@@ -1,0 +1,142 @@
+import IOLoop
+import Synchronization
+
+/// How progress is shown on stderr while a workload runs.
+public enum ProgressMode: Sendable, Equatable {
+    /// A one-line bar redrawn about ten times a second (for a terminal).
+    case bar
+    /// One line per second (for CI logs): the timeline of the run.
+    case lines
+    case off
+
+    /// `auto` (the default) and `on` draw the bar on a terminal and per-second lines elsewhere;
+    /// `auto` shows lines too, so CI logs get the timeline.
+    public static func choose(_ setting: ProgressSetting, stderrIsTerminal: Bool) -> ProgressMode {
+        if setting == .off { return .off }
+        return stderrIsTerminal ? .bar : .lines
+    }
+}
+
+/// Progress on stderr from the recorders' atomic counters, and the per-second series of the results
+/// (sampled whatever the mode). Results never go to stderr, so a terminal or a log shows both
+/// without mixing them.
+final class ProgressDisplay: Sendable {
+    private let task: Task<[Int], Never>
+
+    private init(task: Task<[Int], Never>) { self.task = task }
+
+    /// Work done so far: operations, and the workload's rate counter (rows) when it has one.
+    struct Count: Equatable {
+        var operations: Int
+        var counted: Int
+
+        static func - (lhs: Count, rhs: Count) -> Count {
+            Count(operations: lhs.operations - rhs.operations, counted: lhs.counted - rhs.counted)
+        }
+    }
+
+    /// `total` operations (0 for a timed run); `rateUnit` names the rate counter ("rows"), if any.
+    static func start(
+        mode: ProgressMode,
+        name: String,
+        total: Int,
+        rateUnit: String?,
+        recorders: [OperationRecorder],
+        style: TerminalStyle
+    ) -> ProgressDisplay {
+        let task = Task { () -> [Int] in
+            let started = monotonicNanoseconds()
+            let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
+            var series: [Int] = []
+            var atLastSecond = Count(operations: 0, counted: 0)
+            func done() -> Count {
+                Count(
+                    operations: recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) },
+                    counted: recorders.reduce(0) { $0 + $1.counted.load(ordering: .relaxed) }
+                )
+            }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
+                let now = done()
+                let seconds = Int((monotonicNanoseconds() - started) / 1_000_000_000)
+                if seconds > series.count {
+                    let lastSecond = now - atLastSecond
+                    series.append(lastSecond.operations)
+                    atLastSecond = now
+                    if mode == .lines {
+                        let line = timelineLine(
+                            name: name,
+                            second: series.count,
+                            done: now.operations,
+                            total: total,
+                            lastSecond: lastSecond,
+                            rateUnit: rateUnit
+                        )
+                        writeStandardError(line + "\n")
+                    }
+                }
+                if mode == .bar {
+                    let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+                    let line = bar(
+                        name: name,
+                        done: now,
+                        total: total,
+                        elapsed: elapsed,
+                        rateUnit: rateUnit,
+                        style: style
+                    )
+                    writeStandardError("\r\u{1B}[K" + line)
+                }
+            }
+            if mode == .bar { writeStandardError("\r\u{1B}[K") }
+            let remainder = done().operations - atLastSecond.operations
+            if remainder > 0 { series.append(remainder) }
+            return series
+        }
+        return ProgressDisplay(task: task)
+    }
+
+    /// Stops and returns the operations finished in each second since the start (the last entry
+    /// may cover less than a second).
+    func stop() async -> [Int] {
+        task.cancel()
+        return await task.value
+    }
+
+    /// "  INSERT [#########.....] 31.2% 337 ops/s · 33,700 rows/s".
+    static func bar(
+        name: String,
+        done: Count,
+        total: Int,
+        elapsed: Double,
+        rateUnit: String?,
+        style: TerminalStyle
+    ) -> String {
+        let width = 30
+        let fraction = total > 0 ? min(1, Double(done.operations) / Double(total)) : 0
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        func perSecond(_ amount: Int) -> String { Format.grouped(Int(elapsed > 0 ? Double(amount) / elapsed : 0)) }
+        return "  \(style.bold(name)) [\(bar)] \(Format.percent(fraction)) \(perSecond(done.operations)) ops/s"
+            + (rateUnit.map { " · \(perSecond(done.counted)) \($0)/s" } ?? "")
+    }
+
+    /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows)".
+    static func timelineLine(
+        name: String,
+        second: Int,
+        done: Int,
+        total: Int,
+        lastSecond: Count,
+        rateUnit: String?
+    ) -> String {
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        let amount =
+            total > 0
+            ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))"
+            : "\(Format.grouped(done)) done"
+        return "progress \(name) \(second)s: \(amount), \(Format.grouped(lastSecond.operations)) in the last second"
+            + (rateUnit.map { " (\(Format.grouped(lastSecond.counted)) \($0))" } ?? "")
+    }
+}

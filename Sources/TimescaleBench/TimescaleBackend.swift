@@ -1,0 +1,152 @@
+import BenchCore
+import IOLoop
+import Postgres
+
+/// What `dbbench timescale` plugs into the driver: the server and benchmark table of the options,
+/// the workloads of `--tests`, and the cleanup that drops or deletes exactly what this run created.
+public struct TimescaleBackend: Backend {
+    public struct Prepared: Sendable {
+        let endpoint: PostgresEndpoint
+        let table: MetricsTable
+        let preparation: MetricsTable.Preparation
+    }
+
+    public let options: TimescaleOptions
+    public var run: RunOptions { options.run }
+    public var command: String { TimescaleCommand.name }
+    public var configuration: [(String, String)] { options.configuration }
+    // No idle polling: PostgreSQL's backends run on the client's cores, so its idle moments are
+    // theirs (Docs/performance.md).
+
+    /// Resolves the host, reads the server's settings and creates what is missing of the benchmark
+    /// table (`MetricsTable.prepare`).
+    public func prepare(on loop: IOLoop) async throws -> Prepared {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.resolve(host: options.host, port: options.port)[0]
+        } catch {
+            throw UnavailableError(description: error.description)
+        }
+        let endpoint = PostgresEndpoint(
+            host: options.host,
+            address: address,
+            port: options.port,
+            database: options.database,
+            user: options.user,
+            password: options.password,
+            sslMode: options.sslMode?.rawValue,
+            connectTimeout: options.run.connectTimeout,
+            ioTimeout: options.ioTimeout
+        )
+        var generator = SystemRandomNumberGenerator()
+        let table = MetricsTable(
+            endpoint: endpoint,
+            schema: options.schema,
+            runID: String(generator.next() as UInt64, radix: 16)
+        )
+        let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
+        let preparation = try await failingRun { () async throws(PostgresError) in
+            try await table.prepare(createTable: usesTable, on: loop)
+        }
+        return Prepared(endpoint: endpoint, table: table, preparation: preparation)
+    }
+
+    public func notices(_ prepared: Prepared) -> [String] {
+        let preparation = prepared.preparation
+        guard preparation.timescaleVersion == nil && preparation.usesTable else { return [] }
+        let hint =
+            preparation.timescaleAvailable
+            ? " (it is available: CREATE EXTENSION timescaledb in \(options.database) to benchmark hypertables)" : ""
+        return ["timescaledb is not installed in \(options.database); using a plain PostgreSQL table\(hint)"]
+    }
+
+    public func header(_ prepared: Prepared) -> ReportHeader {
+        let preparation = prepared.preparation
+        let timescale = preparation.timescaleVersion.map { ", TimescaleDB \($0)" } ?? ""
+        return ReportHeader(
+            title: "dbbench timescale → \(prepared.endpoint.description) (PostgreSQL \(preparation.serverVersion)"
+                + (timescale.isEmpty ? ", no TimescaleDB)" : timescale + ")"),
+            target: prepared.endpoint.description,
+            serverVersion: preparation.serverVersion + timescale,
+            settings: settings(table: prepared.table, preparation: preparation)
+        )
+    }
+
+    public func workloads(_ prepared: Prepared) -> [any Workload] {
+        let table = prepared.table
+        let timescale = prepared.preparation.timescaleVersion != nil
+        return options.tests.map { test -> any Workload in
+            switch test {
+            case .insert:
+                return InsertWorkload(
+                    table: table,
+                    connections: options.connections,
+                    rowsPerConnection: options.insertsPerConnection,
+                    batchSize: options.batchSize,
+                    method: options.insertMethod
+                )
+            case .query:
+                return QueryWorkload(
+                    name: "QUERY",
+                    endpoint: prepared.endpoint,
+                    connections: options.connections,
+                    totalOperations: options.queryCount,
+                    queries: options.queries.map { $0.query(table: table.name, timescale: timescale) },
+                    seeding: table
+                )
+            case .sql:
+                return QueryWorkload(
+                    name: "SQL",
+                    endpoint: prepared.endpoint,
+                    connections: options.connections,
+                    totalOperations: options.queryCount,
+                    queries: options.customQuery.map { [$0] } ?? [],
+                    seeding: nil
+                )
+            case .connections:
+                return ConnectionsWorkload(
+                    table: table,
+                    connections: options.connections,
+                    maxConnections: prepared.preparation.maxConnections,
+                    reservedConnections: prepared.preparation.reservedConnections
+                )
+            }
+        }
+    }
+
+    /// Drops the schema and table when this run created them, else deletes the rows of its run id.
+    public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] {
+        let note = try await failingRun { () async throws(PostgresError) in
+            try await prepared.table.cleanUp(prepared.preparation, keepData: options.keepData, on: loop)
+        }
+        return ["cleanup: \(note)"]
+    }
+}
+
+extension TimescaleBackend {
+    /// The settings line under the title: only what shapes the workloads that run.
+    func settings(table: MetricsTable, preparation: MetricsTable.Preparation) -> [String] {
+        var settings = ["\(options.connections) connections", "\(options.run.threads) threads"]
+        if let duration = options.run.limits.summary { settings.append(duration) }
+        if options.tests.contains(.insert) {
+            settings.append(
+                (options.run.limits.duration == nil
+                    ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
+                    + "batches of \(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")"
+            )
+        }
+        if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.run.limits.duration == nil {
+            settings.append("\(Format.grouped(options.queryCount)) queries")
+        }
+        if preparation.usesTable {
+            settings.append(
+                "table \(table.name)" + (preparation.timescaleVersion != nil ? " (hypertable)" : " (plain table)")
+            )
+        }
+        if let custom = options.customQuery {
+            settings.append("statement: \(custom.sql)")
+        }
+        settings.append(options.run.limits.loopSummary)
+        return settings
+    }
+}

@@ -7,7 +7,22 @@ import Glibc
 /// wait only after `EAGAIN`.
 final class IOHandle {
     enum Interest { case read, write }
-    enum WaitResult { case ready, timedOut }
+    enum WaitResult {
+        case ready
+        /// The wait's deadline passed.
+        case timedOut
+        /// The handle was closed locally while the task waited.
+        case closed
+
+        /// Throws unless the wait ended because the descriptor became ready.
+        func check(_ operation: String) throws(IOError) {
+            switch self {
+            case .ready: return
+            case .timedOut: throw IOError(.timedOut, operation: operation)
+            case .closed: throw IOError(.closed, operation: operation)
+            }
+        }
+    }
 
     let fd: Int32
     unowned let loop: IOLoop
@@ -28,19 +43,24 @@ final class IOHandle {
         self.ownsDescriptor = ownsDescriptor
     }
 
-    /// Deregisters (and, when owned, closes) the descriptor; a pending wait is resumed as timed out.
+    /// Deregisters (and, when owned, closes) the descriptor; a pending wait is resumed as `.closed`.
+    ///
+    /// The loop's `registered` list holds the handle until then, and the epoll events carry its
+    /// address unretained: so this runs only from a job on the loop's thread (never while the loop
+    /// dispatches a batch of events), and after `EPOLL_CTL_DEL` no later batch names the handle.
     func close() {
+        assert(loop.inLoopThread, "IOHandle closed off its loop's thread")
         guard !isClosed else { return }
         isClosed = true
         loop.deregister(self)
         if ownsDescriptor { _ = Glibc.close(fd) }
         if let waiter = readWaiter {
             readWaiter = nil
-            waiter.resume(returning: .timedOut)
+            waiter.resume(returning: .closed)
         }
         if let waiter = writeWaiter {
             writeWaiter = nil
-            waiter.resume(returning: .timedOut)
+            waiter.resume(returning: .closed)
         }
     }
 }

@@ -8,11 +8,15 @@ import Synchronization
 /// registered with this loop's epoll instance, and a readiness event resumes the waiting task right
 /// here, so a request and its reply never hop between threads.
 ///
-/// Thread confinement: everything but `remoteJobs`, `isStopping`, `epollFD` and `wakeFD` is touched
-/// only by the loop's own thread, which is what makes `@unchecked Sendable` sound. Jobs enqueued
-/// from other threads go through the `remoteJobs` mutex and wake the loop with an eventfd write;
-/// jobs enqueued from the loop's own thread (the common case: a continuation resumed by an epoll
-/// event) are appended without a lock or a syscall.
+/// Thread confinement: everything but `remote`, `isStopping`, `epollFD` and `wakeFD` is touched
+/// only by the loop's own thread, which is what makes `@unchecked Sendable` sound (debug builds
+/// assert it in the loop-confined calls). Jobs enqueued from other threads go through the `remote`
+/// mutex and wake the loop with an eventfd write; jobs enqueued from the loop's own thread (the
+/// common case: a continuation resumed by an epoll event) are appended without a lock or a syscall.
+///
+/// Lifecycle: running until `shutdown()`, which lets the loop finish every job, timer and remote
+/// job it has, then closes the queue and ends the thread. A job enqueued after that would never
+/// run, so it stops the process as a programming error instead of being lost.
 public final class IOLoop: TaskExecutor, @unchecked Sendable {
     /// Position of this loop in its group, for messages and round-robin placement.
     public let index: Int
@@ -21,7 +25,13 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     private let wakeFD: Int32
     /// A CLOCK_MONOTONIC timerfd armed for the earliest sleeping task.
     private let timerFD: Int32
-    private let remoteJobs = Mutex<[UnownedJob]>([])
+    /// Jobs from other threads, and whether the loop has stopped taking them.
+    private struct RemoteQueue {
+        var jobs: [UnownedJob] = []
+        var closed = false
+    }
+
+    private let remote = Mutex(RemoteQueue())
     private let isStopping = Atomic<Bool>(false)
     private let finished = Mutex<Bool>(false)
 
@@ -109,10 +119,12 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             readyJobs.append(job)
             return
         }
-        let wasEmpty = remoteJobs.withLock { jobs in
-            jobs.append(job)
-            return jobs.count == 1
+        let (wasEmpty, closed) = remote.withLock { queue in
+            if queue.closed { return (false, true) }
+            queue.jobs.append(job)
+            return (queue.jobs.count == 1, false)
         }
+        precondition(!closed, "a job was enqueued on I/O loop \(index) after its shutdown: it would never run")
         if wasEmpty { wake() }
     }
 
@@ -152,6 +164,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     }
 
     func deregister(_ handle: IOHandle) {
+        assert(inLoopThread, "IOHandle deregistered off its loop's thread")
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, handle.fd, nil)
         let index = handle.registryIndex
         guard index >= 0, index < registered.count, registered[index] === handle else { return }
@@ -167,6 +180,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     nonisolated(nonsending)
         func wait(for interest: IOHandle.Interest, on handle: IOHandle, timeout: UInt64) async -> IOHandle.WaitResult
     {
+        assert(inLoopThread, "IOLoop.wait called off its loop's thread")
         handle.deadline = coarseNow &+ timeout
         let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<IOHandle.WaitResult, Never>) in
             switch interest {
@@ -222,20 +236,18 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         defer { events.deallocate() }
         nextSweep = coarseNow &+ Self.sweepInterval
         while true {
-            let remote = remoteJobs.withLock { jobs -> [UnownedJob] in
-                if jobs.isEmpty { return [] }
-                defer { jobs.removeAll(keepingCapacity: true) }
-                return jobs
+            let fromOtherThreads = remote.withLock { queue -> [UnownedJob] in
+                if queue.jobs.isEmpty { return [] }
+                defer { queue.jobs.removeAll(keepingCapacity: true) }
+                return queue.jobs
             }
-            readyJobs.append(contentsOf: remote)
+            readyJobs.append(contentsOf: fromOtherThreads)
             if !readyJobs.isEmpty {
                 swap(&readyJobs, &runningJobs)
                 for job in runningJobs { job.runSynchronously(on: executor) }
                 runningJobs.removeAll(keepingCapacity: true)
             }
-            if readyJobs.isEmpty && timers.isEmpty && isStopping.load(ordering: .acquiring)
-                && remoteJobs.withLock({ $0.isEmpty })
-            {
+            if readyJobs.isEmpty && timers.isEmpty && isStopping.load(ordering: .acquiring) && closeRemoteQueue() {
                 break
             }
             let count =
@@ -252,6 +264,15 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             }
         }
         clinux_set_current_loop(nil)
+    }
+
+    /// Closes the queue of jobs from other threads when it is empty; false when a job came in.
+    private func closeRemoteQueue() -> Bool {
+        remote.withLock { queue in
+            guard queue.jobs.isEmpty else { return false }
+            queue.closed = true
+            return true
+        }
     }
 
     /// Waits up to 50 ms for events; with `pollsWhenIdle`, polls for `idlePolling.window` first.
@@ -277,6 +298,10 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         return count
     }
 
+    /// Hands one event to its handle. The handle's address comes from the event unretained: it is
+    /// alive because only jobs close handles, and no job runs between `epoll_wait` and the end of
+    /// this batch (a resumed waiter's job is queued, not run), so a handle closed by a job is
+    /// already out of the epoll set when the next batch is read.
     @inline(__always)
     private func dispatch(_ event: epoll_event) {
         let data = event.data.u64

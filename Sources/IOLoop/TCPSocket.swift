@@ -50,9 +50,7 @@ public final class TCPSocket {
         if status != 0 {
             let code = errno
             guard code == EINPROGRESS else { throw IOError(operation: "connect", errno: code) }
-            if await loop.wait(for: .write, on: handle, timeout: timeout.nanoseconds) == .timedOut {
-                throw IOError(.timedOut, operation: "connect")
-            }
+            try await loop.wait(for: .write, on: handle, timeout: timeout.nanoseconds).check("connect")
             var soError: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
@@ -80,9 +78,7 @@ public final class TCPSocket {
                 throw IOError(operation: "write", errno: sent == 0 ? EPIPE : code)
             }
             handle.writable = false
-            if await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds) == .timedOut {
-                throw IOError(.timedOut, operation: "write")
-            }
+            try await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds).check("write")
         }
     }
 
@@ -106,10 +102,7 @@ public final class TCPSocket {
                 guard code == EAGAIN || code == EWOULDBLOCK else { throw IOError(operation: "read", errno: code) }
                 handle.readable = false
             }
-            if await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds) == .timedOut {
-                if handle.isClosed { throw IOError(.closed, operation: "read") }
-                throw IOError(.timedOut, operation: "read")
-            }
+            try await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds).check("read")
         }
     }
 

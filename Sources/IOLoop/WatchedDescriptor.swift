@@ -36,9 +36,7 @@ public final class WatchedDescriptor {
         public func waitUntilReadable(timeoutNanoseconds: UInt64) async throws(IOError)
     {
         if !handle.readable {
-            if await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds) == .timedOut {
-                throw IOError(.timedOut, operation: "read")
-            }
+            try await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds).check("read")
         }
         handle.readable = false
     }
@@ -69,9 +67,7 @@ public final class WatchedDescriptor {
         public func waitUntilWritable(timeoutNanoseconds: UInt64) async throws(IOError)
     {
         if !handle.writable {
-            if await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds) == .timedOut {
-                throw IOError(.timedOut, operation: "write")
-            }
+            try await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds).check("write")
         }
         handle.writable = false
     }

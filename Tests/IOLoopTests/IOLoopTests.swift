@@ -106,6 +106,40 @@ struct IOLoopTests {
         #expect(outcome.2 >= 0.15 && outcome.2 < 2)
     }
 
+    @Test func closingAWatchedDescriptorWakesItsWaiterAsClosedNotTimedOut() async throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair) == 0)
+        defer {
+            close(pair[0])
+            close(pair[1])
+        }
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let reader = pair[0]
+        let kind = await Task(executorPreference: loop) { () -> IOError.Kind? in
+            guard let watched = try? LoopConfined(WatchedDescriptor(fd: reader, on: loop)) else { return nil }
+            // Another job on the same loop stops watching while this one waits.
+            Task(executorPreference: loop) { watched.value.stopWatching() }
+            do {
+                try await watched.value.waitUntilReadable(timeout: .seconds(30))
+                return nil
+            } catch let error as IOError {
+                return error.kind
+            } catch {
+                return nil
+            }
+        }.value
+        #expect(kind == .closed)
+    }
+
+    @Test func aJobEnqueuedAfterShutdownStopsTheProcessInsteadOfBeingLost() async {
+        await #expect(processExitsWith: .failure) {
+            guard let loop = try? IOLoop() else { return }
+            loop.shutdown()
+            await Task(executorPreference: loop) {}.value
+        }
+    }
+
     /// The bookkeeping libpq's socket relies on: an edge is taken once, and a partial read leaves
     /// the descriptor readable only while bytes remain (no new edge would come for them).
     @Test func watchedDescriptorStaysReadableOnlyWhileBytesRemain() async throws {
@@ -230,4 +264,12 @@ struct IOLoopTimerTests {
         #expect(wakes.allSatisfy { $0.1 - $0.0 < 20_000_000 })
         #expect(wakes.map(\.0) == wakes.sorted { $0.1 < $1.1 }.map(\.0))
     }
+}
+
+/// Hands a loop-confined object to another task on the same loop.
+/// `@unchecked Sendable`: both tasks run on the one loop thread that owns `value`.
+private final class LoopConfined<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
 }

@@ -36,7 +36,7 @@ lint:
 ## test: unit and integration tests against throwaway local PostgreSQL and Redis
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTFLAGS)
-	$(WITH_SERVICES) $(SWIFT) test --skip-build --no-parallel
+	$(WITH_SERVICES) $(SWIFT) test --skip-build
 
 ## demo: build, start throwaway servers, run every benchmark with modest settings, stop the servers
 demo: build

@@ -6,7 +6,9 @@
 #   scripts/services.sh status  print the environment file
 #
 # `up` writes .services/env (REDIS_HOST, REDIS_PORT, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
-# DB_NAME, ...) which the tests, the demo and `make bench-*` read. As root, PostgreSQL runs as the
+# DB_NAME, ...) which the tests, the demo and `make bench-*` read. A second Redis server
+# (REDIS_OWN_PORT) belongs to the one test suite that reads the server's global counters or pauses
+# it, so that tests running in parallel never move each other's numbers. As root, PostgreSQL runs as the
 # `postgres` user; as a normal user, as that user. Nothing listens beyond loopback.
 set -euo pipefail
 
@@ -35,10 +37,21 @@ as_postgres() {
 
 # True when both servers named in the environment file accept connections.
 servers_answer() {
-  local redis_port db_port
-  redis_port="$(sed -n 's/^REDIS_PORT=//p' "$envfile")"
-  db_port="$(sed -n 's/^DB_PORT=//p' "$envfile")"
-  [ -n "$redis_port" ] && [ -n "$db_port" ] && ! port_is_free "$redis_port" && ! port_is_free "$db_port"
+  local name port
+  for name in REDIS_PORT REDIS_OWN_PORT DB_PORT; do
+    port="$(sed -n "s/^$name=//p" "$envfile")"
+    [ -n "$port" ] && ! port_is_free "$port" || return 1
+  done
+}
+
+# start_redis DIR NAME: a Redis server on a free loopback port; prints the port.
+start_redis() {
+  local dir="$1" name="$2" port; port="$(free_port)"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
+    --pidfile "$dir/$name.pid" --logfile "$dir/$name.log" --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$port" ping >/dev/null || { log "$name did not start:"; tail "$dir/$name.log" >&2; return 1; }
+  echo "$port"
 }
 
 up() {
@@ -56,11 +69,8 @@ up() {
   chmod 755 "$dir"
   echo "$dir" > "$state/dir"
 
-  local redis_port; redis_port="$(free_port)"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" --appendonly no >/dev/null
-  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$redis_port" ping >/dev/null || { log "redis did not start:"; tail "$dir/redis.log" >&2; return 1; }
+  local redis_port; redis_port="$(start_redis "$dir" redis)"
+  local redis_own_port; redis_own_port="$(start_redis "$dir" redis-own)"
 
   local pg_port; pg_port="$(free_port)"
   mkdir -p "$dir/pg" "$dir/pgsocket"
@@ -77,6 +87,7 @@ up() {
   cat > "$envfile.tmp" <<EOF
 REDIS_HOST=127.0.0.1
 REDIS_PORT=$redis_port
+REDIS_OWN_PORT=$redis_own_port
 DB_HOST=127.0.0.1
 DB_PORT=$pg_port
 DB_USER=postgres
@@ -92,7 +103,9 @@ EOF
 down() {
   [ -f "$state/dir" ] || { log "nothing to stop"; return 0; }
   local dir; dir="$(cat "$state/dir")"
-  if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+  for pidfile in "$dir/redis.pid" "$dir/redis-own.pid"; do
+    if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  done
   if [ -f "$dir/pg/postmaster.pid" ]; then
     as_postgres "$pgbin/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null 2>&1 || true
   fi

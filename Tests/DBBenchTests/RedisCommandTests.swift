@@ -2,188 +2,48 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The top-level rows of the results table, by workload name: [attempted, ok, errors, wall s, ops/s, ...].
-func resultRows(_ output: String) -> [String: [String]] {
-    var rows: [String: [String]] = [:]
-    for line in output.split(separator: "\n") where !line.hasPrefix(" ") {
-        let cells = line.split(separator: " ").map(String.init)
-        guard cells.count >= 13, Int(cells[1].replacingOccurrences(of: ",", with: "")) != nil else { continue }
-        rows[cells[0]] = Array(cells.dropFirst())
-    }
-    return rows
+func keys(matching pattern: String, port: Int? = TestServices.redisPort) throws -> [String] {
+    try CommandRunner.redisCLI(["--scan", "--pattern", pattern], port: port).split(separator: "\n").map(String.init)
 }
 
-func number(_ cell: String) -> Int? { Int(cell.replacingOccurrences(of: ",", with: "")) }
-
-/// `cmdstat_<command>:calls=N` from INFO commandstats (0 when the command was never called).
-func commandCalls(_ command: String) throws -> Int {
-    let info = try CommandRunner.redisCLI(["INFO", "commandstats"])
-    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_\(command):calls=") {
-        let value = line.dropFirst("cmdstat_\(command):calls=".count).prefix { $0.isNumber }
-        return Int(value) ?? 0
-    }
-    return 0
+func redisArguments(_ extra: [String], prefix: String, port: Int? = TestServices.redisPort) -> [String] {
+    ["redis", "--port", String(port ?? 0), "--key-prefix", prefix] + extra
 }
 
-func keys(matching pattern: String) throws -> [String] {
-    try CommandRunner.redisCLI(["--scan", "--pattern", pattern]).split(separator: "\n").map(String.init)
-}
-
-/// Makes the test server stop answering clients `seconds` from now, for `milliseconds` (CLIENT PAUSE).
-func pauseServer(in seconds: Double, forMilliseconds milliseconds: Int) {
-    Thread {
-        Thread.sleep(forTimeInterval: seconds)
-        _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", String(milliseconds)])
-    }.start()
-}
-
-func redisArguments(_ extra: [String], prefix: String) -> [String] {
-    ["redis", "--port", String(TestServices.redisPort ?? 0), "--key-prefix", prefix] + extra
-}
-
+/// Runs against the shared Redis server, in parallel with other suites: each test owns its key
+/// prefix and asserts only on its own keys and its own report.
 @Suite(
-    "dbbench redis against the real server",
-    .serialized,
+    "dbbench redis against the shared server",
     .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'")
 )
 struct RedisCommandTests {
-    @Test func setCountsMatchTheServersCommandStats() throws {
-        let before = try commandCalls("set")
-        let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "set", "--connections", "8", "--num-operations", "12345"],
-                prefix: "dbbench-test-set:"
-            )
-        )
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let after = try commandCalls("set")
-        #expect(after - before == 12345)
-        let row = try #require(resultRows(result.stdout)["SET"])
-        #expect(number(row[0]) == 12345)  // attempted
-        #expect(number(row[1]) == 12345)  // succeeded
-        #expect(number(row[2]) == 0)  // errors
-        #expect((number(row[4]) ?? 0) > 0)  // ops/s
-        #expect(try keys(matching: "dbbench-test-set:*").isEmpty)
-    }
-
-    @Test func pipelinedSetSendsExactlyTheRequestedOperations() throws {
-        let before = try commandCalls("set")
-        let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "set", "--connections", "5", "--num-operations", "20001", "--pipeline", "16"],
-                prefix: "dbbench-test-pipe:"
-            )
-        )
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        #expect(try commandCalls("set") - before == 20001)
-        #expect(number(resultRows(result.stdout)["SET"]?[1] ?? "") == 20001)
-        #expect(result.stdout.contains("pipeline 16"))
-    }
-
-    @Test func getHitRatioIsCountedFromReplies() throws {
-        let getsBefore = try commandCalls("get")
-        let setsBefore = try commandCalls("set")
-        let full = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000"],
-                prefix: "dbbench-test-get:"
-            )
-        )
-        #expect(full.exitCode == 0, "\(full.stderr)")
-        #expect(full.stdout.contains("cache hit ratio 100.0% (5,000 hits, 0 misses"))
-        #expect(try commandCalls("get") - getsBefore == 5000)
-        #expect(try commandCalls("set") - setsBefore == 1000)  // pre-population, one SET per key
-
-        let partial = try CommandRunner.dbbench(
-            redisArguments(
-                [
-                    "--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000",
-                    "--key-range", "4000",
-                ],
-                prefix: "dbbench-test-get:"
-            )
-        )
-        #expect(partial.exitCode == 0, "\(partial.stderr)")
-        let line = try #require(partial.stdout.split(separator: "\n").first { $0.contains("cache hit ratio") })
-        let percent = try #require(Double(line.split(separator: " ")[3].dropLast()))
-        #expect(percent > 15 && percent < 35, "expected about 25% hits with 1000 of 4000 keys cached: \(line)")
-        #expect(try keys(matching: "dbbench-test-get:*").isEmpty)
-    }
-
-    @Test func teardownDeletesOnlyTheRunsKeys() throws {
-        _ = try CommandRunner.redisCLI(["SET", "keep:me", "1"])
-        _ = try CommandRunner.redisCLI(["SET", "dbbench-test-safetyx", "similar name, other prefix"])
-        _ = try CommandRunner.redisCLI(["RPUSH", "keep:list", "a"])
-        defer { _ = try? CommandRunner.redisCLI(["DEL", "keep:me", "dbbench-test-safetyx", "keep:list"]) }
-        let sizeBefore = try CommandRunner.redisCLI(["DBSIZE"])
-
-        let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--connections", "6", "--num-operations", "3000", "--cache-keys", "500"],
-                prefix: "dbbench-test-safety:"
-            )
-        )
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        for workload in ["SET", "GET", "MIXED", "CONNECTIONS"] {
-            #expect(resultRows(result.stdout)[workload] != nil, "no \(workload) row in:\n\(result.stdout)")
-        }
-        #expect(try keys(matching: "dbbench-test-safety:*").isEmpty)
-        #expect(try CommandRunner.redisCLI(["GET", "keep:me"]) == "1")
-        #expect(try CommandRunner.redisCLI(["EXISTS", "dbbench-test-safetyx"]) == "1")
-        #expect(try CommandRunner.redisCLI(["LLEN", "keep:list"]) == "1")
-        #expect(try CommandRunner.redisCLI(["DBSIZE"]) == sizeBefore)
-    }
-
-    @Test func mixedRunsAllFiveCommands() throws {
-        let commands = ["set", "get", "incr", "lpush", "hset"]
-        let before = try commands.map(commandCalls)
-        let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "mixed", "--connections", "4", "--num-operations", "10000"],
-                prefix: "dbbench-test-mixed:"
-            )
-        )
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let deltas = try zip(commands.map(commandCalls), before).map { $0 - $1 }
-        #expect(deltas.reduce(0, +) == 10000)
-        for delta in deltas { #expect(delta > 1500 && delta < 2500, "expected about 20% each: \(deltas)") }
-        #expect(try keys(matching: "dbbench-test-mixed:*").isEmpty)
-    }
-
     @Test func connectionTestHoldsEveryConnection() throws {
-        let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "connections", "--connections", "40"],
-                prefix: "dbbench-test-conn:"
-            )
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            redisArguments(["--tests", "connections", "--connections", "40"], prefix: "dbbench-test-conn:")
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("40 of 40 connections opened and held at once; 40 answered PING"))
-        let row = try #require(resultRows(result.stdout)["CONNECTIONS"])
-        #expect(number(row[1]) == 40)  // the PINGs; connects are timed before the measured interval
-        let connectRow = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  connect ") })
-        #expect(connectRow.split(separator: " ")[1] == "40")
+        let connections = try #require(report.workload("CONNECTIONS"))
+        #expect(connections.notes(contain: "40 of 40 connections opened and held at once; 40 answered PING"))
+        #expect(connections.succeeded == 40)  // the PINGs; connects are timed before the measured interval
+        #expect(connections.operations["connect"] == 40 && connections.operations["PING"] == 40)
     }
 
     @Test func environmentSelectsTheServerAndFlagsWin() throws {
         let port = String(TestServices.redisPort ?? 0)
         let closed = String(TestServices.closedPort())
-        let viaEnvironment = try CommandRunner.dbbench(
-            [
-                "redis", "--tests", "set", "--connections", "2", "--num-operations", "10", "--key-prefix",
-                "dbbench-test-env:",
-            ],
+        let arguments = [
+            "redis", "--tests", "set", "--connections", "2", "--num-operations", "10", "--key-prefix",
+            "dbbench-test-env:",
+        ]
+        let viaEnvironment = try CommandRunner.dbbenchJSON(
+            arguments,
             environment: ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": port]
         )
-        #expect(viaEnvironment.exitCode == 0, "\(viaEnvironment.stderr)")
-        let flagWins = try CommandRunner.dbbench(
-            [
-                "redis", "--port", port, "--tests", "set", "--connections", "2", "--num-operations", "10",
-                "--key-prefix", "dbbench-test-env:",
-            ],
-            environment: ["REDIS_PORT": closed]
-        )
-        #expect(flagWins.exitCode == 0, "\(flagWins.stderr)")
+        #expect(viaEnvironment.result.exitCode == 0, "\(viaEnvironment.result.stderr)")
+        #expect(viaEnvironment.report.workload("SET")?.succeeded == 10)
+        let flagWins = try CommandRunner.dbbenchJSON(arguments + ["--port", port], environment: ["REDIS_PORT": closed])
+        #expect(flagWins.result.exitCode == 0, "\(flagWins.result.stderr)")
+        #expect(flagWins.report.configuration["port"] == port)
         let wrongEnvironment = try CommandRunner.dbbench(
             ["redis", "--tests", "set"],
             environment: ["REDIS_PORT": closed]
@@ -193,7 +53,7 @@ struct RedisCommandTests {
     }
 
     @Test func thresholdsSetTheExitCode() throws {
-        let passing = try CommandRunner.dbbench(
+        let passing = try CommandRunner.dbbenchJSON(
             redisArguments(
                 [
                     "--tests", "set,get", "--connections", "4", "--num-operations", "2000",
@@ -202,8 +62,9 @@ struct RedisCommandTests {
                 prefix: "dbbench-test-assert:"
             )
         )
-        #expect(passing.exitCode == 0, "\(passing.stderr)")
-        #expect(passing.stdout.contains("all 5 passed"))
+        #expect(passing.result.exitCode == 0, "\(passing.result.stderr)")
+        #expect(passing.report.exitCode == 0)
+        #expect(passing.report.thresholds.count == 5 && passing.report.thresholds.allSatisfy { $0.hasSuffix(" true") })
         let failing = try CommandRunner.dbbench(
             redisArguments(
                 [
@@ -220,7 +81,7 @@ struct RedisCommandTests {
     }
 
     @Test func interruptionPrintsPartialResultsAndCleansUp() throws {
-        let result = try CommandRunner.dbbench(
+        let (result, report) = try CommandRunner.dbbenchJSON(
             redisArguments(
                 ["--tests", "mixed,set", "--connections", "8", "--num-operations", "100000000", "--progress", "off"],
                 prefix: "dbbench-test-int:"
@@ -229,24 +90,177 @@ struct RedisCommandTests {
             interruptAfter: 1.5
         )
         #expect(result.exitCode == 130, "\(result.stderr)")
-        #expect(result.stdout.contains("INTERRUPTED: partial results"))
-        let row = try #require(resultRows(result.stdout)["MIXED*"], "no MIXED* row:\n\(result.stdout)")
-        let succeeded = try #require(number(row[1]))
-        #expect(succeeded > 0 && succeeded < 100_000_000)
-        #expect(number(row[2]) == 0)  // operations in flight were allowed to finish
-        #expect(resultRows(result.stdout)["SET"] == nil && resultRows(result.stdout)["SET*"] == nil)  // never started
+        #expect(report.interrupted && report.exitCode == 130)
+        let mixed = try #require(report.workload("MIXED"), "no MIXED:\n\(result.stdout)")
+        #expect(mixed.interrupted)
+        #expect(mixed.succeeded > 0 && mixed.succeeded < 100_000_000)
+        #expect(mixed.failed == 0)  // operations in flight were allowed to finish
+        #expect(report.workload("SET") == nil)  // never started
         #expect(try keys(matching: "dbbench-test-int:*").isEmpty)
-        #expect(result.seconds < 15)
         #expect(result.stderr.isEmpty, "--progress off prints nothing: \(result.stderr)")
+    }
+
+    @Test func progressLinesWhenStderrIsNotATerminal() throws {
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "8", "--num-operations", "100000000"],
+                prefix: "dbbench-test-progress:"
+            ),
+            timeout: 60,
+            interruptAfter: 2.6
+        )
+        #expect(result.exitCode == 130)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress SET ") }
+        #expect(lines.count >= 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("progress SET 1s: ") == true)
+        #expect(lines.first?.contains(" of 100,000,000 (") == true)
+        #expect(!result.stderr.contains("\u{1B}"))  // no terminal control codes in a log
+        #expect(try keys(matching: "dbbench-test-progress:*").isEmpty)
+    }
+}
+
+/// `cmdstat_<command>:calls=N` from INFO commandstats of the suite's own server (0 when the command
+/// was never called).
+func commandCalls(_ command: String) throws -> Int {
+    let info = try CommandRunner.redisCLI(["INFO", "commandstats"], port: TestServices.ownRedisPort)
+    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_\(command):calls=") {
+        let value = line.dropFirst("cmdstat_\(command):calls=".count).prefix { $0.isNumber }
+        return Int(value) ?? 0
+    }
+    return 0
+}
+
+func ownKeys(matching pattern: String) throws -> [String] {
+    try keys(matching: pattern, port: TestServices.ownRedisPort)
+}
+
+func ownServerArguments(_ extra: [String], prefix: String) -> [String] {
+    redisArguments(extra, prefix: prefix, port: TestServices.ownRedisPort)
+}
+
+/// Makes the suite's own server stop answering clients `seconds` from now, for `milliseconds`.
+func pauseOwnServer(in seconds: Double, forMilliseconds milliseconds: Int) {
+    Thread {
+        Thread.sleep(forTimeInterval: seconds)
+        _ = try? CommandRunner.redisCLI(["CLIENT", "PAUSE", String(milliseconds)], port: TestServices.ownRedisPort)
+    }.start()
+}
+
+/// The tests that read the server's global counters (INFO commandstats, DBSIZE), pause it or change
+/// its configuration run one at a time against a server of their own, so that no other test moves
+/// their numbers and they slow no other test down.
+@Suite(
+    "dbbench redis against a server of its own",
+    .serialized,
+    .enabled(if: TestServices.ownRedisPort != nil, "needs the servers of 'make test'")
+)
+struct OwnRedisServerTests {
+    @Test func setCountsMatchTheServersCommandStats() throws {
+        let before = try commandCalls("set")
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(["--tests", "set", "--connections", "8", "--num-operations", "12345"], prefix: "t-set:")
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(try commandCalls("set") - before == 12345)
+        let set = try #require(report.workload("SET"))
+        #expect(set.attempted == 12345 && set.succeeded == 12345 && set.failed == 0)
+        #expect(set.throughput > 0)
+        #expect(try ownKeys(matching: "t-set:*").isEmpty)
+    }
+
+    @Test func pipelinedSetSendsExactlyTheRequestedOperations() throws {
+        let before = try commandCalls("set")
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                ["--tests", "set", "--connections", "5", "--num-operations", "20001", "--pipeline", "16"],
+                prefix: "t-pipe:"
+            )
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(try commandCalls("set") - before == 20001)
+        #expect(report.workload("SET")?.succeeded == 20001)
+        #expect(report.configuration["pipeline"] == "16")
+    }
+
+    @Test func getHitRatioIsCountedFromReplies() throws {
+        let getsBefore = try commandCalls("get")
+        let setsBefore = try commandCalls("set")
+        let full = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                ["--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000"],
+                prefix: "t-get:"
+            )
+        )
+        #expect(full.result.exitCode == 0, "\(full.result.stderr)")
+        let get = try #require(full.report.workload("GET"))
+        #expect(get.counters == ["hits": 5000, "misses": 0])
+        #expect(get.notes(contain: "cache hit ratio 100.0% (5,000 hits, 0 misses"))
+        #expect(try commandCalls("get") - getsBefore == 5000)
+        #expect(try commandCalls("set") - setsBefore == 1000)  // pre-population, one SET per key
+
+        let partial = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                [
+                    "--tests", "get", "--connections", "10", "--num-operations", "5000", "--cache-keys", "1000",
+                    "--key-range", "4000",
+                ],
+                prefix: "t-get:"
+            )
+        )
+        #expect(partial.result.exitCode == 0, "\(partial.result.stderr)")
+        let hits = try #require(partial.report.workload("GET")?.counters["hits"])
+        #expect(hits > 750 && hits < 1750, "expected about 25% hits with 1000 of 4000 keys cached: \(hits)")
+        #expect(try ownKeys(matching: "t-get:*").isEmpty)
+    }
+
+    @Test func teardownDeletesOnlyTheRunsKeys() throws {
+        let port = TestServices.ownRedisPort
+        _ = try CommandRunner.redisCLI(["SET", "keep:me", "1"], port: port)
+        _ = try CommandRunner.redisCLI(["SET", "t-safetyx", "similar name, other prefix"], port: port)
+        _ = try CommandRunner.redisCLI(["RPUSH", "keep:list", "a"], port: port)
+        defer { _ = try? CommandRunner.redisCLI(["DEL", "keep:me", "t-safetyx", "keep:list"], port: port) }
+        let sizeBefore = try CommandRunner.redisCLI(["DBSIZE"], port: port)
+
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                ["--connections", "6", "--num-operations", "3000", "--cache-keys", "500"],
+                prefix: "t-safety:"
+            )
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workloads.map(\.name) == ["SET", "GET", "MIXED", "CONNECTIONS"])
+        #expect(try ownKeys(matching: "t-safety:*").isEmpty)
+        #expect(try CommandRunner.redisCLI(["GET", "keep:me"], port: port) == "1")
+        #expect(try CommandRunner.redisCLI(["EXISTS", "t-safetyx"], port: port) == "1")
+        #expect(try CommandRunner.redisCLI(["LLEN", "keep:list"], port: port) == "1")
+        #expect(try CommandRunner.redisCLI(["DBSIZE"], port: port) == sizeBefore)
+    }
+
+    @Test func mixedRunsAllFiveCommands() throws {
+        let commands = ["set", "get", "incr", "lpush", "hset"]
+        let before = try commands.map(commandCalls)
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                ["--tests", "mixed", "--connections", "4", "--num-operations", "10000"],
+                prefix: "t-mixed:"
+            )
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let deltas = try zip(commands.map(commandCalls), before).map { $0 - $1 }
+        #expect(deltas.reduce(0, +) == 10000)
+        for delta in deltas { #expect(delta > 1500 && delta < 2500, "expected about 20% each: \(deltas)") }
+        let mixed = try #require(report.workload("MIXED"))
+        #expect(commands.map { mixed.operations[$0.uppercased()] ?? -1 } == deltas)
+        #expect(try ownKeys(matching: "t-mixed:*").isEmpty)
     }
 
     @Test func aStopThatWaitsForAPausedServerSaysHowToQuitAtOnce() throws {
         // The server stops answering a second into the run, for 4 s; the signal comes half a second later.
-        pauseServer(in: 1.0, forMilliseconds: 4000)
+        pauseOwnServer(in: 1.0, forMilliseconds: 4000)
         let result = try CommandRunner.dbbench(
-            redisArguments(
+            ownServerArguments(
                 ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
-                prefix: "dbbench-test-stuck:"
+                prefix: "t-stuck:"
             ),
             timeout: 60,
             interruptAfter: 1.5
@@ -255,39 +269,37 @@ struct RedisCommandTests {
         #expect(result.stderr.contains("dbbench: stopping: waiting for the operations in flight"), "\(result.stderr)")
         #expect(result.stderr.contains("interrupt again to quit at once, without cleanup"))
         #expect(result.stdout.contains("INTERRUPTED: partial results"))
-        #expect(result.seconds > 4 && result.seconds < 15, "took \(result.seconds) s")  // waited for the pause to end
-        #expect(try keys(matching: "dbbench-test-stuck:*").isEmpty)  // and then cleaned up
+        #expect(result.seconds > 4, "took \(result.seconds) s")  // waited for the pause to end
+        #expect(try ownKeys(matching: "t-stuck:*").isEmpty)  // and then cleaned up
     }
 
     @Test func durationEndsTheRunOnTime() throws {
         let setsBefore = try commandCalls("set")
-        let result = try CommandRunner.dbbench(
-            redisArguments(
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
                 [
                     "--tests", "set", "--connections", "8", "--duration", "1500ms", "--warmup", "500ms", "--progress",
                     "off",
                 ],
-                prefix: "dbbench-test-duration:"
+                prefix: "t-duration:"
             )
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let row = try #require(resultRows(result.stdout)["SET"])
-        let wall = try #require(Double(row[3]))
-        #expect(wall >= 1.5 && wall < 1.6, "wall \(wall)")
-        let measured = try #require(number(row[1]))
-        #expect(measured > 1000)
+        let set = try #require(report.workload("SET"))
+        // The clock ends the run: no operation starts after 1.5 s; the last ones in flight finish.
+        #expect(set.wallSeconds >= 1.5 && set.wallSeconds < 3, "wall \(set.wallSeconds)")
+        #expect(set.succeeded > 1000)
         // The warm-up's SETs reached the server but are not in the results.
-        #expect(try commandCalls("set") - setsBefore > measured)
-        #expect(result.seconds < 2 + 3, "took \(result.seconds) s")  // 2 s of load plus start-up and teardown
-        #expect(result.stdout.contains("1500ms per workload after a 500ms warm-up"))
-        #expect(try keys(matching: "dbbench-test-duration:*").isEmpty)
+        #expect(try commandCalls("set") - setsBefore > set.succeeded)
+        #expect(report.configuration["duration"] == "1500ms" && report.configuration["warmup"] == "500ms")
+        #expect(try ownKeys(matching: "t-duration:*").isEmpty)
     }
 
     @Test func openLoopChargesAPausedServerToTheOperationsScheduledBehindIt() throws {
         // 1000 SETs/s over 2 connections for 3 s; a second in, the server stops answering for 600 ms.
-        pauseServer(in: 1.2, forMilliseconds: 600)
+        pauseOwnServer(in: 1.2, forMilliseconds: 600)
         let result = try CommandRunner.dbbench(
-            redisArguments(
+            ownServerArguments(
                 [
                     "--tests", "set", "--connections", "2", "--rate", "1000", "--duration", "3s", "--progress", "off",
                     "--format", "json",
@@ -317,36 +329,36 @@ struct RedisCommandTests {
         #expect(service["p95"]! < 20_000, "service time: \(service)")
         #expect(latency["p95"]! > 10 * service["p95"]!)
         #expect(service["max"]! > 300_000)
-        #expect(try keys(matching: "dbbench-test-rate:*").isEmpty)
+        #expect(try ownKeys(matching: "dbbench-test-rate:*").isEmpty)
     }
 
-    @Test func progressLinesWhenStderrIsNotATerminal() throws {
+    @Test func unwritableOutputFailsBeforeAnyLoad() throws {
+        let before = try commandCalls("set")
         let result = try CommandRunner.dbbench(
-            redisArguments(
-                ["--tests", "set", "--connections", "8", "--num-operations", "100000000"],
-                prefix: "dbbench-test-progress:"
-            ),
-            timeout: 60,
-            interruptAfter: 2.6
+            ownServerArguments(
+                ["--tests", "set", "--num-operations", "100", "--output", "/nonexistent-dir/results.json"],
+                prefix: "t-output:"
+            )
         )
-        #expect(result.exitCode == 130)
-        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress SET ") }
-        #expect(lines.count >= 2, "stderr: \(result.stderr)")
-        #expect(lines.first?.hasPrefix("progress SET 1s: ") == true)
-        #expect(lines.first?.contains(" of 100,000,000 (") == true)
-        #expect(!result.stderr.contains("\u{1B}"))  // no terminal control codes in a log
+        #expect(result.exitCode == 73)
+        #expect(result.stderr.contains("--output /nonexistent-dir/results.json"))
+        #expect(try commandCalls("set") == before)
     }
 
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {
+        let port = TestServices.ownRedisPort
         let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try CommandRunner.redisCLI(["CONFIG", "SET", "requirepass", secret])
+        _ = try CommandRunner.redisCLI(["CONFIG", "SET", "requirepass", secret], port: port)
         defer {
-            _ = try? CommandRunner.redisCLI(["-a", secret, "--no-auth-warning", "CONFIG", "SET", "requirepass", ""])
+            _ = try? CommandRunner.redisCLI(
+                ["-a", secret, "--no-auth-warning", "CONFIG", "SET", "requirepass", ""],
+                port: port
+            )
         }
-        let arguments = [
-            "redis", "--port", String(TestServices.redisPort ?? 0), "--tests", "set,connections",
-            "--connections", "3", "--num-operations", "30", "--key-prefix", "dbbench-test-auth:",
-        ]
+        let arguments = ownServerArguments(
+            ["--tests", "set,connections", "--connections", "3", "--num-operations", "30"],
+            prefix: "t-auth:"
+        )
 
         let accepted = try CommandRunner.dbbench(arguments, environment: ["REDIS_PASSWORD": secret])
         #expect(accepted.exitCode == 0, "\(accepted.stderr)")

@@ -11,6 +11,20 @@ func timescale(
     try CommandRunner.dbbench(["timescale", "--schema", schema] + extra, environment: environment)
 }
 
+func timescaleJSON(
+    _ extra: [String],
+    schema: String,
+    timeout: Double = 120,
+    interruptAfter: Double? = nil
+) throws -> (result: CommandResult, report: RunReport) {
+    try CommandRunner.dbbenchJSON(
+        ["timescale", "--schema", schema] + extra,
+        environment: TestServices.postgresEnvironment,
+        timeout: timeout,
+        interruptAfter: interruptAfter
+    )
+}
+
 func schemaExists(_ schema: String) throws -> Bool {
     try CommandRunner.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'") == "1"
 }
@@ -25,7 +39,7 @@ struct TimescaleCommandTests {
     func rowsInTheTableEqualRowsReported(method: String) throws {
         let schema = "dbbench_test_rows_\(method)"
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        let result = try timescale(
+        let (result, report) = try timescaleJSON(
             [
                 "--tests", "insert", "--connections", "6", "--inserts-per-connection", "333",
                 "--batch-size", "50", "--insert-method", method, "--keep-data",
@@ -33,12 +47,13 @@ struct TimescaleCommandTests {
             schema: schema
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("1,998 rows inserted by"))
-        #expect(result.stdout.contains("1,998 rows of this run found in \(schema).llm_usage_metrics (matches)"))
+        let insert = try #require(report.workload("INSERT"))
+        #expect(insert.counters["rows"] == 1998)
+        #expect(insert.notes(contain: "1,998 rows inserted by"))
+        #expect(insert.notes(contain: "1,998 rows of this run found in \(schema).llm_usage_metrics (matches)"))
         #expect(try CommandRunner.psql("SELECT count(*) FROM \(schema).llm_usage_metrics") == "1998")
-        // 6 connections × 333 rows in batches of 50: 6 × (6 full + 1 of 33) = 42 batches.
-        let row = try #require(resultRows(result.stdout)["INSERT"])
-        #expect(number(row[1]) == 42)
+        // 6 connections × 333 rows in batches of 50: 6 × (6 full + 1 of 33) = 42 batches, each an operation.
+        #expect(insert.attempted == 42 && insert.succeeded == 42)
         // Values are in the documented ranges and spread over the last hour.
         let check = try CommandRunner.psql(
             """
@@ -63,15 +78,13 @@ struct TimescaleCommandTests {
         )
         defer { _ = try? CommandRunner.psql("DROP TABLE IF EXISTS public.llm_usage_metrics") }
 
-        let result = try timescale(
+        let (result, report) = try timescaleJSON(
             ["--connections", "4", "--inserts-per-connection", "100", "--num-queries", "20"],
             schema: schema
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        for workload in ["INSERT", "QUERY", "CONNECTIONS"] {
-            #expect(resultRows(result.stdout)[workload] != nil, "no \(workload) row in:\n\(result.stdout)")
-        }
-        #expect(result.stdout.contains("cleanup: dropped schema \(schema)"))
+        #expect(report.workloads.map(\.name) == ["INSERT", "QUERY", "CONNECTIONS"])
+        #expect(report.footer.first?.hasPrefix("cleanup: dropped schema \(schema)") == true)
         #expect(try !schemaExists(schema))
         #expect(try CommandRunner.psql("SELECT model_id FROM public.llm_usage_metrics") == "users-own-row")
     }
@@ -98,32 +111,25 @@ struct TimescaleCommandTests {
 
     @Test func queryWorkloadRunsTheSelectedQueries() throws {
         let schema = "dbbench_test_queries"
-        let all = try timescale(["--tests", "query", "--connections", "4", "--num-queries", "200"], schema: schema)
-        #expect(all.exitCode == 0, "\(all.stderr)")
-        let lines = all.stdout.split(separator: "\n")
-        var total = 0
-        for name in ["top_models", "last_point", "buckets", "user_range"] {
-            let row = try #require(lines.first { $0.hasPrefix("  \(name) ") }, "no \(name) row:\n\(all.stdout)")
-            let cells = row.split(separator: " ").map(String.init)
-            #expect(number(cells[3]) == 0, "errors in \(row)")
-            total += number(cells[2]) ?? 0
-        }
-        #expect(total == 200)
-        #expect(number(resultRows(all.stdout)["QUERY"]?[1] ?? "") == 200)
+        let all = try timescaleJSON(["--tests", "query", "--connections", "4", "--num-queries", "200"], schema: schema)
+        #expect(all.result.exitCode == 0, "\(all.result.stderr)")
+        let query = try #require(all.report.workload("QUERY"))
+        #expect(query.succeeded == 200 && query.failed == 0)
+        #expect(Set(query.operations.keys) == ["top_models", "last_point", "buckets", "user_range"])
+        #expect(query.operations.values.reduce(0, +) == 200)
 
-        let one = try timescale(
+        let one = try timescaleJSON(
             ["--tests", "query", "--connections", "2", "--num-queries", "10", "--queries", "user_range"],
             schema: schema
         )
-        #expect(one.exitCode == 0, "\(one.stderr)")
-        #expect(one.stdout.contains("  user_range ") == false)  // a single query has no per-query rows
-        #expect(number(resultRows(one.stdout)["QUERY"]?[1] ?? "") == 10)
+        #expect(one.result.exitCode == 0, "\(one.result.stderr)")
+        #expect(one.report.workload("QUERY")?.operations == ["user_range": 10])
         #expect(try !schemaExists(schema))
     }
 
     @Test func customStatementRunsWithRandomParametersAndTouchesNothing() throws {
         let schema = "dbbench_test_sql"
-        let result = try timescale(
+        let (result, report) = try timescaleJSON(
             [
                 "--tests", "sql", "--sql", "SELECT g FROM generate_series($1::int, $2::int) AS g",
                 "--sql-args", "1-1,3-5", "--connections", "3", "--num-queries", "300",
@@ -132,51 +138,47 @@ struct TimescaleCommandTests {
             schema: schema
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let row = try #require(resultRows(result.stdout)["SQL"])
-        #expect(number(row[1]) == 300)
-        #expect(number(row[2]) == 0)
+        let sql = try #require(report.workload("SQL"))
+        #expect(sql.succeeded == 300 && sql.failed == 0)
         // Each execution returns 3 to 5 rows.
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows returned in total") })
-        let rows = try #require(number(String(line.split(separator: " ")[0])))
+        let rows = try #require(sql.counters["rows"])
         #expect(rows >= 900 && rows <= 1500)
-        #expect(result.stdout.contains("cleanup: nothing to clean up"))
-        #expect(result.stdout.contains("all 2 passed"))
+        #expect(report.footer == ["cleanup: nothing to clean up: no benchmark table was used"])
+        #expect(report.thresholds == ["sql.errors==0 true", "sql.rows>=1 true"])
         #expect(try !schemaExists(schema))
         #expect(!result.stderr.contains("timescaledb"))
     }
 
     @Test func interruptionDropsTheSchemaAndReportsPartialRows() throws {
         let schema = "dbbench_test_interrupt"
-        let result = try CommandRunner.dbbench(
-            [
-                "timescale", "--schema", schema, "--tests", "insert,query", "--connections", "4",
-                "--inserts-per-connection", "50000000",
-            ],
-            environment: TestServices.postgresEnvironment,
+        let (result, report) = try timescaleJSON(
+            ["--tests", "insert,query", "--connections", "4", "--inserts-per-connection", "50000000"],
+            schema: schema,
             timeout: 60,
             interruptAfter: 2
         )
         #expect(result.exitCode == 130, "\(result.stderr)")
-        #expect(result.stdout.contains("INTERRUPTED: partial results"))
-        #expect(resultRows(result.stdout)["INSERT*"] != nil)
-        #expect(resultRows(result.stdout)["QUERY"] == nil)
-        #expect(result.stdout.contains("(matches)"))  // rows reported = rows found, even when interrupted
-        #expect(result.stdout.contains("cleanup: dropped schema \(schema)"))
+        #expect(report.interrupted)
+        let insert = try #require(report.workload("INSERT"))
+        #expect(insert.interrupted && insert.succeeded > 0)
+        #expect(report.workload("QUERY") == nil)
+        #expect(insert.notes(contain: "(matches)"))  // rows reported = rows found, even when interrupted
+        #expect(report.footer.first?.hasPrefix("cleanup: dropped schema \(schema)") == true)
         #expect(try !schemaExists(schema))
     }
 
     @Test func warmupRowsAreFoundButNotReported() throws {
         let schema = "dbbench_test_warmup"
-        let result = try timescale(
+        let (result, report) = try timescaleJSON(
             ["--tests", "insert", "--connections", "2", "--duration", "1s", "--warmup", "500ms", "--keep-data"],
             schema: schema
         )
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows of this run found") })
+        let insert = try #require(report.workload("INSERT"))
+        let line = try #require(insert.notes.first { $0.contains("rows of this run found") })
         #expect(line.contains("(matches; ") && line.contains("of them inserted during the warm-up)"))
-        let reportedLine = try #require(result.stdout.split(separator: "\n").first { $0.contains("rows inserted by") })
-        let reported = try #require(number(String(reportedLine.split(separator: " ")[0])))
+        let reported = try #require(insert.counters["rows"])
         let inTable = try #require(Int(try CommandRunner.psql("SELECT count(*) FROM \(schema).llm_usage_metrics")))
         #expect(reported > 0 && inTable > reported)
     }
@@ -184,19 +186,17 @@ struct TimescaleCommandTests {
     @Test func connectionsAboveMaxConnectionsAreReportedAsPartialSuccess() throws {
         let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
         let wanted = maxConnections + 50
-        let result = try timescale(
+        let (result, report) = try timescaleJSON(
             ["--tests", "connections", "--connections", String(wanted)],
             schema: "dbbench_test_conn"
         )
         #expect(result.exitCode == 0, "\(result.stderr)")
-        let line = try #require(
-            result.stdout.split(separator: "\n").first { $0.contains("connections opened and held at once") }
-        )
-        let opened = try #require(number(String(line.split(separator: " ")[0])))
+        let connections = try #require(report.workload("CONNECTIONS"))
+        let opened = try #require(connections.operations["connect"])
         #expect(opened > 0 && opened < wanted)
-        #expect(line.contains("of \(Format.grouped(wanted)) connections"))
-        #expect(result.stdout.contains("server limit: max_connections = \(maxConnections)"))
-        #expect(result.stdout.contains("sorry, too many clients already"))
+        #expect(connections.notes(contain: "\(Format.grouped(opened)) of \(Format.grouped(wanted)) connections"))
+        #expect(connections.notes(contain: "server limit: max_connections = \(maxConnections)"))
+        #expect(connections.errors.keys.contains { $0.contains("sorry, too many clients already") })
     }
 
     @Test func wrongPasswordExits77WithoutPrintingIt() throws {
@@ -251,5 +251,37 @@ struct TimescaleCommandTests {
         let result = try CommandRunner.dbbench(["timescale"] + arguments, environment: TestServices.postgresEnvironment)
         #expect(result.exitCode == 64)
         #expect(result.stderr.contains(expected), "stderr: \(result.stderr)")
+    }
+
+    @Test func timescaleJSONCarriesTheConfigurationButNotThePassword() throws {
+        let result = try CommandRunner.dbbench(
+            [
+                "timescale", "--tests", "insert", "--connections", "2", "--inserts-per-connection", "200",
+                "--batch-size", "50",
+                "--schema", "dbbench_test_json", "--format", "json",
+            ],
+            environment: TestServices.postgresEnvironment
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains(TestServices.postgresPassword))
+        let document = try parseJSON(result.stdout)
+        try checkDocumentSchema(document)
+        #expect(document["command"] as? String == "timescale")
+        #expect((document["server_version"] as? String)?.isEmpty == false)
+        let configuration = try #require(document["configuration"] as? [String: String])
+        #expect(configuration["schema"] == "dbbench_test_json")
+        #expect(configuration["password"] == nil)
+        // Values, never help prose: an option left to libpq is absent.
+        #expect(configuration["sslmode"] == nil)
+        #expect(configuration["batch-size"] == "50" && configuration["insert-method"] == "copy")
+        #expect(configuration["threads"].flatMap(Int.init) != nil && configuration["timeout"] == "1m")
+        let workloads = try #require(document["workloads"] as? [[String: Any]])
+        let insert = try #require(workloads.first)
+        // An operation is a batch: 2 connections × 200 rows in batches of 50; rows are a counter.
+        #expect(insert["attempted"] as? Int == 8 && insert["succeeded"] as? Int == 8)
+        #expect((insert["counters"] as? [String: Int])?["rows"] == 400)
+        let rowsPerSecond = try #require((insert["counters_per_second"] as? [String: NSNumber])?["rows"]?.doubleValue)
+        let throughput = try #require((insert["throughput_per_second"] as? NSNumber)?.doubleValue)
+        #expect(abs(rowsPerSecond - 50 * throughput) < 0.01 * rowsPerSecond)
     }
 }

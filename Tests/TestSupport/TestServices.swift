@@ -21,6 +21,9 @@ public enum TestServices {
     }()
 
     public static var redisPort: Int? { environment["REDIS_PORT"].flatMap(Int.init) }
+    /// The Redis server of the one suite that reads global counters (INFO commandstats, DBSIZE) or
+    /// pauses, reconfigures or restarts the server: nothing else runs against it.
+    public static var ownRedisPort: Int? { environment["REDIS_OWN_PORT"].flatMap(Int.init) }
     public static var hasRedis: Bool { redisPort != nil }
     public static var hasPostgres: Bool { environment["DB_PORT"] != nil }
 
@@ -123,9 +126,10 @@ public enum CommandRunner {
         )
     }
 
-    /// `redis-cli` against the test server: an independent client to check the server's state.
-    public static func redisCLI(_ arguments: [String]) throws -> String {
-        guard let port = TestServices.redisPort else { throw ServicesNotRunning() }
+    /// `redis-cli` against a test server (the shared one unless `port` names another): an
+    /// independent client to check the server's state.
+    public static func redisCLI(_ arguments: [String], port: Int? = TestServices.redisPort) throws -> String {
+        guard let port else { throw ServicesNotRunning() }
         let result = try run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + arguments, timeout: 30)
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

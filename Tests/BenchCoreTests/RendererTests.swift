@@ -1,0 +1,91 @@
+import Testing
+
+@testable import BenchCore
+
+/// The renderers of one report model, without a server: an INSERT-like workload of 40 batches
+/// that wrote 4,000 rows in 2 s, and a two-kind workload.
+@Suite("Renderers")
+struct RendererTests {
+    func report() -> BenchmarkReport {
+        let insertShape = testShape(["batch"], counters: [.rows])
+        let insert = OperationRecorder(shape: insertShape)
+        for _ in 0..<40 {
+            insert.recordSuccess(slot: 0, nanoseconds: 2_000_000, queued: 0)
+            insert.add(counterSlot: 0, 100)
+        }
+        let mixedShape = testShape(["SET", "GET"])
+        let mixed = OperationRecorder(shape: mixedShape)
+        for _ in 0..<30 { mixed.recordSuccess(slot: 0, nanoseconds: 100_000, queued: 0) }
+        for _ in 0..<10 { mixed.recordSuccess(slot: 1, nanoseconds: 50_000, queued: 0) }
+        mixed.recordFailure(slot: 1, kind: "ERR max number of clients reached")
+        var report = BenchmarkReport(
+            title: "dbbench test → 127.0.0.1:1",
+            settings: ["2 connections"],
+            metadata: ReportMetadata(
+                command: "timescale",
+                target: "127.0.0.1:1",
+                serverVersion: "15.0",
+                configuration: [("connections", "2")]
+            ),
+            results: [
+                WorkloadResult(
+                    name: "INSERT",
+                    shape: insertShape,
+                    connections: 2,
+                    recorders: [insert],
+                    wallNanoseconds: 2_000_000_000
+                ),
+                WorkloadResult(
+                    name: "MIXED",
+                    shape: mixedShape,
+                    connections: 2,
+                    recorders: [mixed],
+                    wallNanoseconds: 1_000_000_000
+                ),
+            ]
+        )
+        report.footer = ["cleanup: dropped schema t"]
+        return report
+    }
+
+    @Test func textShowsBatchesAsOperationsAndRowsAsARate() throws {
+        let text = TextRenderer(style: TerminalStyle(enabled: false)).render(report())
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let insert = try #require(lines.first { $0.first == "INSERT" })
+        #expect(insert[1] == "40" && insert[5] == "20")  // 40 batches over 2 s: 20 ops/s
+        let rows = try #require(lines.first { $0.first == "rows" })
+        #expect(rows == ["rows", "4,000", "2,000"])  // 4,000 rows, 2,000 rows/s
+        #expect(lines.contains { $0.first == "SET" } && lines.contains { $0.first == "GET" })
+        #expect(text.contains("the rows line: rows counted and rows / wall time"))
+        #expect(text.contains("error 1 × ERR max number of clients reached"))
+        #expect(text.hasSuffix("cleanup: dropped schema t\n"))
+    }
+
+    @Test func jsonCarriesCountersAndTheirRates() {
+        let json = JSONRenderer().render(report())
+        #expect(json.hasPrefix("{\"schema_version\":1,\"tool\":\"dbbench\""))
+        #expect(json.contains("\"command\":\"timescale\""))
+        #expect(json.contains("\"configuration\":{\"connections\":\"2\"}"))
+        #expect(json.contains("\"attempted\":40,\"succeeded\":40,\"failed\":0"))
+        #expect(json.contains("\"counters\":{\"rows\":4000},\"counters_per_second\":{\"rows\":2000}"))
+        #expect(json.contains("\"footer\":[\"cleanup: dropped schema t\"]"))
+        #expect(json.contains("\"errors\":{\"ERR max number of clients reached\":1}"))
+    }
+
+    @Test func csvHasATotalLinePerWorkloadAndOnePerKind() {
+        let lines = CSVRenderer().render(report()).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        #expect(lines[0].last == "rows_per_second" && lines[0].count == lines[1].count)
+        #expect(lines.dropFirst().map { $0[0] + "/" + $0[1] } == ["INSERT/", "MIXED/", "MIXED/SET", "MIXED/GET"])
+        #expect(lines[1][4] == "40" && lines[1].last == "2000.0")
+        #expect(lines[2].last == "")  // MIXED counts no rows
+    }
+
+    @Test func everyFormatHasARenderer() {
+        let report = report()
+        for format in ReportFormat.allCases {
+            #expect(!format.renderer(style: TerminalStyle(enabled: false)).render(report).isEmpty)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What a run printed with `--format json` (Docs/output.md), for tests that check its numbers.
+public struct RunReport: Sendable {
+    /// One workload's figures.
+    public struct Workload: Sendable {
+        public let name: String
+        public let attempted: Int
+        public let succeeded: Int
+        public let failed: Int
+        public let wallSeconds: Double
+        public let throughput: Double
+        public let interrupted: Bool
+        public let counters: [String: Int]
+        public let countersPerSecond: [String: Double]
+        public let notes: [String]
+        /// Succeeded operations by kind.
+        public let operations: [String: Int]
+        public let errors: [String: Int]
+
+        /// True when some note contains `text`.
+        public func notes(contain text: String) -> Bool { notes.contains { $0.contains(text) } }
+    }
+
+    public let workloads: [Workload]
+    public let interrupted: Bool
+    public let exitCode: Int
+    /// The thresholds, as `expression passed`.
+    public let thresholds: [String]
+    public let configuration: [String: String]
+    /// The report's last lines (what cleanup did).
+    public let footer: [String]
+
+    public func workload(_ name: String) -> Workload? { workloads.first { $0.name == name } }
+
+    /// Decodes stdout of a `--format json` run.
+    public init(json text: String) throws {
+        guard let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw NotAReport(text: text)
+        }
+        interrupted = document["interrupted"] as? Bool ?? false
+        exitCode = document["exit_code"] as? Int ?? -1
+        configuration = document["configuration"] as? [String: String] ?? [:]
+        footer = document["footer"] as? [String] ?? []
+        thresholds = (document["thresholds"] as? [[String: Any]] ?? []).map {
+            "\($0["expression"] as? String ?? "") \($0["passed"] as? Bool ?? false)"
+        }
+        workloads = (document["workloads"] as? [[String: Any]] ?? []).map { workload in
+            var operations: [String: Int] = [:]
+            for operation in workload["operations"] as? [[String: Any]] ?? [] {
+                operations[operation["name"] as? String ?? ""] = operation["succeeded"] as? Int ?? 0
+            }
+            return Workload(
+                name: workload["name"] as? String ?? "",
+                attempted: workload["attempted"] as? Int ?? -1,
+                succeeded: workload["succeeded"] as? Int ?? -1,
+                failed: workload["failed"] as? Int ?? -1,
+                wallSeconds: (workload["wall_seconds"] as? NSNumber)?.doubleValue ?? -1,
+                throughput: (workload["throughput_per_second"] as? NSNumber)?.doubleValue ?? -1,
+                interrupted: workload["interrupted"] as? Bool ?? false,
+                counters: workload["counters"] as? [String: Int] ?? [:],
+                countersPerSecond: (workload["counters_per_second"] as? [String: NSNumber] ?? [:])
+                    .mapValues(\.doubleValue),
+                notes: workload["notes"] as? [String] ?? [],
+                operations: operations,
+                errors: workload["errors"] as? [String: Int] ?? [:]
+            )
+        }
+    }
+}
+
+public struct NotAReport: Error, CustomStringConvertible {
+    public let text: String
+    public var description: String { "not a JSON report: \(text.prefix(500))" }
+}
+
+extension CommandRunner {
+    /// Runs dbbench with `--format json` added and decodes what it printed.
+    public static func dbbenchJSON(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Double = 120,
+        interruptAfter: Double? = nil
+    ) throws -> (result: CommandResult, report: RunReport) {
+        let result = try dbbench(
+            arguments + ["--format", "json"],
+            environment: environment,
+            timeout: timeout,
+            interruptAfter: interruptAfter
+        )
+        return (result, try RunReport(json: result.stdout))
+    }
+}

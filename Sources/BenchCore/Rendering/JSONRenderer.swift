@@ -42,6 +42,7 @@ public struct JSONRenderer: ReportRenderer {
                     }
                 )
             ),
+            ("footer", .array(report.footer.map { .string($0) })),
         ])
         return document.text + "\n"
     }

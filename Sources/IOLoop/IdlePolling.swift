@@ -5,10 +5,10 @@
 /// server on the same machine that is the server: its send pays for the wake-up, an inter-processor
 /// interrupt, which in a virtual machine without halt polling is also an exit to the hypervisor. A
 /// closed loop against a saturated server idles for tens of microseconds at a time, and polling
-/// through those gaps leaves the server's CPU to the server (Redis at pipeline 16: 2-7% more SETs per
-/// second; Docs/performance.md). When idle periods are long, the window shrinks to nothing and the
-/// loop simply sleeps. `dbbench redis` polls in closed-loop runs; `dbbench timescale` does not, since
-/// PostgreSQL's backends share the client's CPUs and polling only cost CPU there.
+/// through those gaps leaves the server's CPU to the server (measured in Docs/performance.md).
+/// When idle periods are long, the window shrinks to nothing and the loop simply sleeps.
+/// `dbbench redis` polls in closed-loop runs; `dbbench timescale` does not, since PostgreSQL's
+/// backends share the client's CPUs and polling only cost CPU there.
 struct IdlePolling {
     /// The longest poll; an idle period longer than this shrinks the window.
     static let longest: UInt64 = 200_000

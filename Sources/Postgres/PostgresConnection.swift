@@ -265,7 +265,9 @@ public final class PostgresConnection {
         return try await collectOutcome()
     }
 
-    /// Closes the connection (also done when it is released).
+    /// Stops watching the socket, so that the loop no longer wakes for it; libpq closes the
+    /// connection itself (`PQfinish`) when this object is released, which follows at once for the
+    /// callers' `defer { connection.close() }`.
     public func close() {
         watcher.stopWatching()
     }
@@ -343,7 +345,7 @@ public final class PostgresConnection {
     /// Sending a query wakes its backend, which on a busy machine often runs at once on this CPU and
     /// answers before the client gets here. Reading now, as pgbench does, sends the next query
     /// while that backend's data is still in the CPU caches, instead of after a round through the
-    /// loop: 10-20% more queries per second at 50 connections on two cores (Docs/performance.md).
+    /// loop (measured in Docs/performance.md).
     private func readIfArrived() throws(PostgresError) {
         guard PQisBusy(connection) == 1 else { return }
         try consumeInput(afterEdge: watcher.takeReadableEdge())

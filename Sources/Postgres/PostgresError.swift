@@ -22,8 +22,9 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     case authentication(endpoint: String, message: String)
     /// A control-plane command failed on the server.
     case server(PostgresServerError)
-    /// The connection broke or a wait passed its deadline.
+    /// The connection broke: the server closed it, or libpq could not send or read.
     case connectionLost(String)
+    /// A wait for the server passed its deadline (`--connect-timeout`, `--timeout`).
     case timedOut(operation: String)
     /// libpq or the server did something dbbench did not expect.
     case unexpected(String)

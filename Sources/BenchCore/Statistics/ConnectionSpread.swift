@@ -2,8 +2,8 @@
 ///
 /// A closed-loop client that keeps every connection equally busy puts the server under the
 /// concurrency it was asked for; one that serves some connections far more often than others
-/// (pgbench's -T runs here: 4,512 to 12,338 transactions per connection) loads the server with
-/// fewer effective connections than it claims. With `--num-operations` the shares are fixed and
+/// (as pgbench's -T runs do, Docs/performance.md) loads the server with fewer effective
+/// connections than it claims. With `--num-operations` the shares are fixed and
 /// the spread only shows connections that failed or were interrupted; with `--duration` it shows
 /// how fairly the connections were served.
 public struct ConnectionSpread: Sendable, Equatable {

@@ -34,8 +34,11 @@ run() {
   echo "$("$parser" "$work/out") $cpu" >> "$work/$name"
 }
 
-dbbench_rate() { awk '$1 == "SET" || $1 == "SQL" { gsub(",", "", $6); print $6; exit }' "$1"; }
-dbbench_rows() { awk '/rows inserted by/ { for (i = 1; i <= NF; i++) if ($i == "rows/s") { gsub(",", "", $(i-1)); print $(i-1) } }' "$1"; }
+# dbbench runs with --format json (Docs/output.md): the first workload's operations per second, or
+# its rows per second.
+dbbench_json() { python3 -c 'import json, sys; w = json.load(open(sys.argv[1]))["workloads"][0]; print(eval(sys.argv[2]))' "$@"; }
+dbbench_rate() { dbbench_json "$1" 'w["throughput_per_second"]'; }
+dbbench_rows() { dbbench_json "$1" 'w["counters_per_second"]["rows"]'; }
 redis_benchmark_rate() { tr '\r' '\n' < "$1" | awk '/requests per second/ { print $2; exit }'; }
 pgbench_rate() { awk '/^tps = / { print $3; exit }' "$1"; }
 
@@ -65,14 +68,14 @@ log "building and preparing (rounds: $ROUNDS)"
 N=1000000
 for _ in $(seq "$ROUNDS"); do
   run dbbench-set dbbench_rate "$BIN" redis --port "$REDIS_PORT" --tests set --connections 50 --num-operations $N \
-      --ttl 0 --value-size 3 --cache-keys 1 --threads 1 --key-prefix dbbench-compare:
+      --ttl 0 --value-size 3 --cache-keys 1 --threads 1 --key-prefix dbbench-compare: --format json
   run redis-benchmark-set redis_benchmark_rate redis-benchmark -p "$REDIS_PORT" -t set -c 50 -n $N -q
 done
 pair "Redis SET, 50 conns, unpipelined" $N "ops/s" 1.3 0.8 dbbench-set redis-benchmark-set
 P=3000000
 for _ in $(seq "$ROUNDS"); do
   run dbbench-p16 dbbench_rate "$BIN" redis --port "$REDIS_PORT" --tests set --connections 50 --num-operations $P \
-      --pipeline 16 --ttl 0 --value-size 3 --cache-keys 1 --threads 1 --key-prefix dbbench-compare:
+      --pipeline 16 --ttl 0 --value-size 3 --cache-keys 1 --threads 1 --key-prefix dbbench-compare: --format json
   run redis-benchmark-p16 redis_benchmark_rate redis-benchmark -p "$REDIS_PORT" -t set -c 50 -n $P -P 16 -q
 done
 pair "Redis SET, 50 conns, pipeline 16" $P "ops/s" 1.0 - dbbench-p16 redis-benchmark-p16
@@ -81,7 +84,7 @@ pair "Redis SET, 50 conns, pipeline 16" $P "ops/s" 1.0 - dbbench-p16 redis-bench
 if command -v memtier_benchmark >/dev/null; then
   memtier_rate() { awk '/^Totals/ { print $2; exit }' "$1"; }
   for _ in $(seq "$ROUNDS"); do
-    run dbbench-get dbbench_rate "$BIN" redis --port "$REDIS_PORT" --tests get --connections 50 --num-operations $N --threads 1
+    run dbbench-get dbbench_rate "$BIN" redis --port "$REDIS_PORT" --tests get --connections 50 --num-operations $N --threads 1 --format json
     run memtier-get memtier_rate memtier_benchmark -p "$REDIS_PORT" -c 50 -t 1 -n $((N / 50)) --ratio 0:1 --hide-histogram
   done
   pair "Redis GET vs memtier_benchmark" $N "ops/s" 1.0 - dbbench-get memtier-get
@@ -95,7 +98,7 @@ pgbench -h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER" -i -s 10 -q "$DB_NAME" >/dev/nu
 Q=400000
 for _ in $(seq "$ROUNDS"); do
   run dbbench-select dbbench_rate "$BIN" timescale --tests sql --sql 'SELECT abalance FROM pgbench_accounts WHERE aid = $1' \
-      --sql-args 1-1000000 --connections 50 --num-queries $Q --threads "$CORES"
+      --sql-args 1-1000000 --connections 50 --num-queries $Q --threads "$CORES" --format json
   run pgbench-select pgbench_rate pgbench -h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER" -n -S -M prepared -c 50 -j "$CORES" -t $((Q / 50)) "$DB_NAME"
 done
 pair "PostgreSQL select-only, 50 conns" $Q "tx/s" 1.0 1.0 dbbench-select pgbench-select
@@ -119,7 +122,7 @@ copy_streams() {
   cat "$work/ta" "$work/tb" | awk '{ c += $1 + $2 } END { print c }' >> "$work/psql-copy"
 }
 for _ in $(seq "$ROUNDS"); do
-  run dbbench-insert dbbench_rows "$BIN" timescale --tests insert --connections 2 --inserts-per-connection $((R / 2)) --batch-size 1000
+  run dbbench-insert dbbench_rows "$BIN" timescale --tests insert --connections 2 --inserts-per-connection $((R / 2)) --batch-size 1000 --format json
   copy_streams
 done
 "${PSQL[@]}" -c "DROP SCHEMA dbbench_compare CASCADE" 2>/dev/null

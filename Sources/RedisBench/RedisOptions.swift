@@ -115,11 +115,10 @@ public struct RedisOptions: Sendable {
             in: 0...100_000_000,
             help: "Expiry of the keys SET writes (SET ... EX); 0 for none"
         )
-        static let ioTimeout = Option.duration(
-            "timeout",
+        static let ioTimeout = RunOptions.ioTimeout(
             default: .seconds(30),
-            in: .milliseconds(1)...(.seconds(3600)),
-            help: "How long one request may wait for its reply before it counts as an error"
+            operation: "one request",
+            answer: "its reply"
         )
     }
 

@@ -154,11 +154,10 @@ public struct TimescaleOptions: Sendable {
             help: "Schema of the benchmark table; dropped afterwards if this run created it"
         )
         static let keepData = Option.flag("keep-data", help: "Keep the schema, table and rows after the run")
-        static let ioTimeout = Option.duration(
-            "timeout",
+        static let ioTimeout = RunOptions.ioTimeout(
             default: .seconds(60),
-            in: .milliseconds(1)...(.seconds(3600)),
-            help: "How long one statement may wait for its result before it counts as an error"
+            operation: "one statement",
+            answer: "its result"
         )
     }
 

@@ -33,16 +33,7 @@ private struct ScheduledWorkload: Workload {
 
 @Suite("Open loop (--rate)")
 struct OpenLoopTests {
-    func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
-        try RunLimits(
-            ParsedArguments(
-                parsing: arguments,
-                specs: RunLimits.specs,
-                command: "dbbench redis",
-                environment: [:]
-            )
-        )
-    }
+    func limits(_ arguments: [String]) throws(UsageError) -> RunLimits { try parseRunLimits(arguments) }
 
     @Test func rateAndArrivalAreParsed() throws {
         #expect(try limits([]).rate == nil)

@@ -24,3 +24,10 @@ extension ReportMetadata {
         configuration: []
     )
 }
+
+/// `RunLimits` from `arguments` as `dbbench redis` would parse them.
+func parseRunLimits(_ arguments: [String]) throws(UsageError) -> RunLimits {
+    try RunLimits(
+        ParsedArguments(parsing: arguments, specs: RunLimits.specs, command: "dbbench redis", environment: [:])
+    )
+}

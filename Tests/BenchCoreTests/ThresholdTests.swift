@@ -97,16 +97,7 @@ struct ThresholdTests {
     }
 
     @Test func runLimitsNeedADurationForAWarmup() throws {
-        func limits(_ arguments: [String]) throws(UsageError) -> RunLimits {
-            try RunLimits(
-                ParsedArguments(
-                    parsing: arguments,
-                    specs: RunLimits.specs,
-                    command: "dbbench redis",
-                    environment: [:]
-                )
-            )
-        }
+        func limits(_ arguments: [String]) throws(UsageError) -> RunLimits { try parseRunLimits(arguments) }
         #expect(try limits([]) == RunLimits())
         #expect(
             try limits(["--duration", "30s", "--warmup", "5s"])

@@ -36,6 +36,18 @@ public struct RunOptions: Sendable {
         help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none"
     )
 
+    /// `--timeout`, whose default each backend chooses: how long `operation` ("one request") may
+    /// wait for `answer` ("its reply").
+    public static func ioTimeout(default defaultValue: Duration, operation: String, answer: String) -> Option<Duration>
+    {
+        Option.duration(
+            "timeout",
+            default: defaultValue,
+            in: .milliseconds(1)...(.seconds(3600)),
+            help: "How long \(operation) may wait for \(answer) before it counts as an error"
+        )
+    }
+
     /// The connection options, listed after a subcommand's own server options.
     public static let connectionSpecs: [OptionSpec] = [threadsOption.spec, connectTimeoutOption.spec]
     /// Listed after a subcommand's own options; `--help` comes last.

@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(
             name: "DBBenchTests",
             dependencies: [
-                "TestSupport", "BenchCore", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "TestSupport", "BenchCore", "RedisBench", "Redis", "IOLoop",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Redis", "IOLoop"], path: "Tests/TestSupport"),

@@ -28,13 +28,27 @@ public struct RedisTarget: Sendable {
     }
 
     /// The `SCAN MATCH` pattern for every key under the prefix, glob characters escaped.
+    ///
+    /// Escaped per Unicode scalar, not per character: a `*` followed by a combining mark or a
+    /// variation selector is one Swift character but still a glob `*` to Redis, which matches bytes.
     public var matchPattern: String {
-        var pattern = ""
-        for character in keyPrefix {
-            if "*?[]\\".contains(character) { pattern.append("\\") }
-            pattern.append(character)
+        var pattern = String.UnicodeScalarView()
+        for scalar in keyPrefix.unicodeScalars {
+            if "*?[]\\".unicodeScalars.contains(scalar) { pattern.append("\\") }
+            pattern.append(scalar)
         }
-        return pattern + "*"
+        return String(pattern) + "*"
+    }
+
+    /// The keys of a SCAN reply that start with the prefix byte for byte. The pattern only filters on
+    /// the server's side; whatever it matched, no key outside the prefix is ever unlinked (nor one
+    /// whose name is not UTF-8, which could not be named back exactly).
+    static func ownKeys(_ keys: [RedisReply], prefix: [UInt8]) -> [String] {
+        keys.compactMap { key in
+            guard case .bulk(let bytes) = key, bytes.starts(with: prefix) else { return nil }
+            let name = String(decoding: bytes, as: UTF8.self)
+            return Array(name.utf8) == bytes ? name : nil
+        }
     }
 
     /// Deletes every key under the prefix with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
@@ -51,7 +65,7 @@ public struct RedisTarget: Sendable {
                 throw .protocolError("unexpected SCAN reply")
             }
             cursor = next
-            let names = keys.compactMap(\.string)
+            let names = Self.ownKeys(keys, prefix: Array(keyPrefix.utf8))
             if !names.isEmpty {
                 if case .integer(let count) = try await connection.execute(["UNLINK"] + names) { deleted += count }
             }

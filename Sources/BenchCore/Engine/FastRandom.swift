@@ -22,9 +22,12 @@ public struct FastRandom: RandomNumberGenerator, Sendable {
         Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 
-    /// A number in `range`.
+    /// A number in `range`, any range of `Int` included (`range.count` would overflow for the widest).
     @inline(__always)
     public mutating func within(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + below(range.count)
+        let span = UInt64(bitPattern: Int64(range.upperBound &- range.lowerBound)) &+ 1
+        // A span of 0 is all 2^64 values.
+        let offset = span == 0 ? next() : next().multipliedFullWidth(by: span).high
+        return range.lowerBound &+ Int(truncatingIfNeeded: offset)
     }
 }

@@ -33,10 +33,15 @@ public struct ReportOutput: Sendable {
     }
 
     /// Fails before any load is generated when the file cannot be written (and leaves no empty
-    /// file behind when it did not exist).
+    /// file behind when it did not exist). Only a regular file (or `/dev/stdout`, `/dev/stderr`) is
+    /// taken: opening a FIFO without a reader would block for ever, and a results file is no device.
     public func checkWritable() throws {
         guard let path else { return }
-        let existed = access(path, F_OK) == 0
+        var status = stat()
+        let existed = stat(path, &status) == 0
+        if existed && (status.st_mode & S_IFMT) != S_IFREG && path != "/dev/stdout" && path != "/dev/stderr" {
+            throw OutputError(path: path, reason: "not a regular file")
+        }
         guard let file = fopen(path, "a") else {
             throw OutputError(path: path, reason: String(cString: strerror(errno)))
         }

@@ -147,7 +147,7 @@ public struct RedisOptions: Sendable {
         ttl = try arguments[Declared.ttl]
         ioTimeout = try arguments[Declared.ioTimeout]
 
-        run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue))
+        run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue), countingRows: [])
         configuration = arguments.configuration(resolved: ["key-range": String(keyRange)])
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty {

@@ -104,7 +104,11 @@ struct QueryWorkload: Workload {
         }
     }
 
+    /// The P95, rated; NO DATA when no query succeeded (the P95 of no reply is no latency).
     func assess(_ result: WorkloadResult) -> [Assessment] {
+        guard result.total.succeeded > 0 else {
+            return [Assessment(metric: "\(name) latency P95", value: "-", rating: .noData)]
+        }
         let p95 = Double(result.total.latency.p95) / 1000
         return [
             Assessment(

@@ -190,7 +190,11 @@ public struct TimescaleOptions: Sendable {
         keepData = try arguments[Declared.keepData]
         ioTimeout = try arguments[Declared.ioTimeout]
 
-        run = try RunOptions(arguments, workloads: TimescaleTest.allCases.map(\.rawValue))
+        run = try RunOptions(
+            arguments,
+            workloads: TimescaleTest.allCases.map(\.rawValue),
+            countingRows: tests.filter { $0 != .connections }.map(\.rawValue)
+        )
         configuration = arguments.configuration()
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }

@@ -176,6 +176,13 @@ struct RunnerTests {
         #expect(drawsA == drawsB)
         #expect(drawsA.allSatisfy { (0..<10).contains($0) })
         #expect(Set(drawsA).count == 10)
+        // The widest ranges draw without overflowing (an `--sql-args 0-9223372036854775807` crashed).
+        var wide = FastRandom(seed: 3)
+        let halves = (0..<1000).map { _ in wide.within(0...Int.max) }
+        #expect(halves.allSatisfy { $0 >= 0 } && halves.contains { $0 > Int.max / 2 })
+        let all = (0..<1000).map { _ in wide.within(Int.min...Int.max) }
+        #expect(all.contains { $0 < 0 } && all.contains { $0 > 0 })
+        #expect((0..<100).allSatisfy { _ in wide.within(Int.max...Int.max) == Int.max })
         var c = FastRandom(seed: 7)
         #expect((0..<1000).allSatisfy { _ in (10...20).contains(c.within(10...20)) })
     }

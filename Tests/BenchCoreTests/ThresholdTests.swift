@@ -122,4 +122,51 @@ struct ThresholdTests {
         )
         #expect(parsed.all("assert") == ["p99<5", "ops>1"])
     }
+
+    @Test func rowsOnWorkloadsThatCountNoneAreRefused() throws {
+        func parse(_ text: String, countingRows: [String]) throws(UsageError) -> Threshold {
+            try Threshold(
+                parsing: text,
+                workloads: Self.workloads,
+                countingRows: countingRows,
+                command: "dbbench redis"
+            )
+        }
+        #expect(throws: UsageError.self) { try parse("rows>1000000", countingRows: []) }
+        #expect(throws: UsageError.self) { try parse("set.rows>1", countingRows: ["get"]) }
+        #expect(try parse("get.rows>1", countingRows: ["get"]).metric == .rows)
+        #expect(try parse("rows>1", countingRows: ["get"]).workload == nil)
+    }
+
+    @Test func errorRateIsAPercentageOfTheAttempts() throws {
+        let rate = try parse("error_rate<1%")
+        #expect(rate.metric == .errorRate && rate.limit == 1)
+        #expect(try parse("set.error_rate <= 0.5").limit == 0.5)
+        // 3 of 1003 failed: 0.30%.
+        let outcomes = ThresholdOutcome.evaluate(
+            [try parse("error_rate<1%"), try parse("error_rate<0.1")],
+            results: [result("SET")]
+        )
+        #expect(outcomes.map(\.passed) == [true, false])
+        #expect(outcomes[0].detail == "SET error_rate = 0.30%")
+    }
+
+    @Test func latencyOverNoSuccessfulOperationFails() throws {
+        let shape = testShape(["SQL"])
+        let recorder = OperationRecorder(shape: shape)
+        for _ in 0..<5 { recorder.recordFailure(slot: 0, kind: "42601 syntax error") }
+        let failed = WorkloadResult(
+            name: "SQL",
+            shape: shape,
+            connections: 1,
+            recorders: [recorder],
+            wallNanoseconds: 1_000_000_000
+        )
+        let outcomes = ThresholdOutcome.evaluate(
+            [try parse("p99<5ms"), try parse("errors==5"), try parse("error_rate==100")],
+            results: [failed]
+        )
+        #expect(outcomes.map(\.passed) == [false, true, true])
+        #expect(outcomes[0].detail == "SQL has no successful operation to take p99 from")
+    }
 }

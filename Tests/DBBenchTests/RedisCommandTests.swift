@@ -100,6 +100,24 @@ struct RedisCommandTests {
         #expect(result.stderr.isEmpty, "--progress off prints nothing: \(result.stderr)")
     }
 
+    @Test func aPrefixWithGlobCharactersDeletesOnlyItsOwnKeys() throws {
+        // `*` followed by a combining mark or a variation selector is one Swift character, but a glob
+        // `*` to Redis; neither these foreign keys nor any other may be deleted.
+        let foreign = [
+            "app:1\u{FE0F}\u{20E3}:user-\(UUID().uuidString)", "#\u{FE0F}\u{20E3}:x-\(UUID().uuidString)",
+            "e\u{0301}-\(UUID().uuidString)",
+        ]
+        for key in foreign { _ = try CommandRunner.redisCLI(["SET", key, "mine"]) }
+        defer { _ = try? CommandRunner.redisCLI(["DEL"] + foreign) }
+        for prefix in ["*\u{FE0F}\u{20E3}:", "*\u{0301}"] {
+            let result = try CommandRunner.dbbench(
+                redisArguments(["--tests", "set", "--connections", "2", "--num-operations", "50"], prefix: prefix)
+            )
+            #expect(result.exitCode == 0, "\(result.stderr)")
+        }
+        for key in foreign { #expect(try CommandRunner.redisCLI(["GET", key]) == "mine", "\(key) was deleted") }
+    }
+
     @Test func progressLinesWhenStderrIsNotATerminal() throws {
         let result = try CommandRunner.dbbench(
             redisArguments(
@@ -426,6 +444,22 @@ struct CommandLineTests {
         #expect(result.stderr.contains(expected), "stderr: \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "one line expected: \(result.stderr)")
         #expect(result.stdout.isEmpty)
+    }
+
+    @Test func outputThatIsNoRegularFileIsRefusedAtOnce() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        // Opening a FIFO without a reader would block for ever.
+        let result = try CommandRunner.dbbench(["redis", "--output", fifo], timeout: 30)
+        #expect(result.exitCode == 73)
+        #expect(result.stderr.contains("cannot write --output \(fifo): not a regular file"))
+    }
+
+    @Test func aThresholdOnAMetricNoWorkloadHasIsRefused() throws {
+        let result = try CommandRunner.dbbench(["redis", "--assert", "rows>1000000"])
+        #expect(result.exitCode == 64)
+        #expect(result.stderr.contains("none of the workloads of this run counts rows"))
     }
 
     @Test func closedPortExits69WithinTheConnectTimeout() throws {

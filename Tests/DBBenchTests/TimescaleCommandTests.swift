@@ -149,6 +149,30 @@ struct TimescaleCommandTests {
         #expect(!result.stderr.contains("timescaledb"))
     }
 
+    @Test func failingStatementsFailLatencyThresholdsAndAreNotRated() throws {
+        let result = try timescale(
+            ["--tests", "sql", "--sql", "SELEC 1", "--connections", "2", "--num-queries", "10", "--assert", "p99<5ms"],
+            schema: "dbbench_test_failing"
+        )
+        #expect(result.exitCode == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("FAIL  p99<5ms  SQL has no successful operation to take p99 from"))
+        #expect(result.stdout.contains("SQL latency P95  -  NO DATA"))
+        // Preparing the statement fails, once per connection.
+        #expect(result.stdout.contains("error 2 × 42601 syntax error at or near \"SELEC\""))
+    }
+
+    @Test func parametersDrawnFromTheWidestRange() throws {
+        let (result, report) = try timescaleJSON(
+            [
+                "--tests", "sql", "--sql", "SELECT $1::bigint", "--sql-args", "0-9223372036854775807",
+                "--connections", "2", "--num-queries", "20",
+            ],
+            schema: "dbbench_test_wide"
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SQL")?.succeeded == 20)
+    }
+
     @Test func interruptionDropsTheSchemaAndReportsPartialRows() throws {
         let schema = "dbbench_test_interrupt"
         let (result, report) = try timescaleJSON(

@@ -27,7 +27,8 @@ public struct RunOptions: Sendable {
     public static let assert = Option.repeated(
         "assert",
         placeholder: "EXPR",
-        help: "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0' or 'set.p99<2ms'; repeatable; exit 1 "
+        help:
+            "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0', 'error_rate<1%' or 'set.p99<2ms'; repeatable; exit 1 "
             + "when one fails"
     )
     public static let progressOption = Option.choice(
@@ -54,8 +55,9 @@ public struct RunOptions: Sendable {
     public static let specs: [OptionSpec] =
         RunLimits.specs + [assert.spec, progressOption.spec] + ReportOutput.specs + [.help]
 
-    /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`).
-    public init(_ arguments: ParsedArguments, workloads: [String]) throws(UsageError) {
+    /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`); `countingRows` those of
+    /// this run that count rows, the only ones a `rows` threshold may apply to.
+    public init(_ arguments: ParsedArguments, workloads: [String], countingRows: [String]) throws(UsageError) {
         threads = try arguments[Self.threadsOption]
         connectTimeout = try arguments[Self.connectTimeoutOption]
         limits = try RunLimits(arguments)
@@ -63,7 +65,14 @@ public struct RunOptions: Sendable {
         output = try ReportOutput(arguments)
         thresholds = []
         for expression in try arguments[Self.assert] {
-            thresholds.append(try Threshold(parsing: expression, workloads: workloads, command: arguments.command))
+            thresholds.append(
+                try Threshold(
+                    parsing: expression,
+                    workloads: workloads,
+                    countingRows: countingRows,
+                    command: arguments.command
+                )
+            )
         }
     }
 }

@@ -86,6 +86,7 @@ public struct TextRenderer: ReportRenderer {
         case .excellent: return style.green(rating.rawValue)
         case .good: return style.yellow(rating.rawValue)
         case .needsImprovement: return style.red(rating.rawValue)
+        case .noData: return style.dim(rating.rawValue)
         }
     }
 

@@ -3,6 +3,8 @@ public enum Rating: String, Sendable {
     case excellent = "EXCELLENT"
     case good = "GOOD"
     case needsImprovement = "NEEDS IMPROVEMENT"
+    /// Nothing to rate: no operation succeeded (a latency of no reply is no figure).
+    case noData = "NO DATA"
 }
 
 /// Two limits that turn a measured value into a `Rating`.

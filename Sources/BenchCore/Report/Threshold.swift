@@ -1,5 +1,5 @@
 /// One `--assert` expression: `[workload.]metric OP value`, e.g. `p99<5ms`, `ops>=50000`,
-/// `errors==0`, `set.p99.9<=2ms`. Latencies take `us`, `ms` (the default) or `s`.
+/// `errors==0`, `error_rate<1%`, `set.p99.9<=2ms`. Latencies take `us`, `ms` (the default) or `s`.
 public struct Threshold: Sendable, Equatable {
     public enum Metric: String, CaseIterable, Sendable {
         case mean, p50, p90, p95, p99
@@ -11,10 +11,12 @@ public struct Threshold: Sendable, Equatable {
         case rows
         /// Failures of every kind, counted.
         case errors
+        /// Failed operations as a percentage of those attempted.
+        case errorRate = "error_rate"
         /// Operations that started more than 1 ms after their scheduled time (open loop), counted.
         case late
 
-        var isLatency: Bool { ![.ops, .rows, .errors, .late].contains(self) }
+        var isLatency: Bool { ![.ops, .rows, .errors, .errorRate, .late].contains(self) }
     }
 
     public enum Comparison: String, CaseIterable, Sendable {
@@ -44,8 +46,14 @@ public struct Threshold: Sendable, Equatable {
     /// Microseconds for latencies; the plain number otherwise.
     public let limit: Double
 
-    /// Parses `text`; `workloads` are the names a prefix may use (lower case).
-    public init(parsing text: String, workloads: [String], command: String) throws(UsageError) {
+    /// Parses `text`; `workloads` are the names a prefix may use (lower case), `countingRows` the
+    /// workloads of this run that count rows (a `rows` threshold on any other is refused).
+    public init(
+        parsing text: String,
+        workloads: [String],
+        countingRows: [String]? = nil,
+        command: String
+    ) throws(UsageError) {
         self.text = text
         let expression = text.filter { $0 != " " }
         guard let comparison = Comparison.allCases.first(where: { expression.contains($0.rawValue) }),
@@ -73,7 +81,19 @@ public struct Threshold: Sendable, Equatable {
             )
         }
         workload = prefix
+        if metric == .rows, let countingRows {
+            if let prefix, !countingRows.contains(prefix) {
+                throw UsageError("\(command): --assert '\(text)': \(prefix) counts no rows")
+            }
+            if prefix == nil && countingRows.isEmpty {
+                throw UsageError(
+                    "\(command): --assert '\(text)': none of the workloads of this run counts rows; "
+                        + "rows/s is measured by insert, query and sql of dbbench timescale"
+                )
+            }
+        }
         var number = Substring(right)
+        if metric == .errorRate && number.hasSuffix("%") { number = number.dropLast() }
         var scale = 1.0
         if metric.isLatency {
             scale = 1000  // milliseconds unless told otherwise
@@ -92,22 +112,36 @@ public struct Threshold: Sendable, Equatable {
         limit = value * scale
     }
 
-    /// The measured value of this metric in `result`, or `nil` when the workload has none (rows/s of
-    /// a workload that counts no rows).
-    public func value(in result: WorkloadResult) -> Double? {
+    /// What this metric measured in `result`, or why there is nothing to compare.
+    enum Measurement: Equatable {
+        case value(Double)
+        /// The workload keeps no such count (rows of SET): skipped unless the threshold names it.
+        case notCounted
+        /// Nothing to take the figure from (a percentile of no successful operation): fails.
+        case noData(String)
+    }
+
+    func measurement(in result: WorkloadResult) -> Measurement {
         let latency = result.total.latency
+        if metric.isLatency && result.total.succeeded == 0 {
+            return .noData("\(result.name) has no successful operation to take \(metric.rawValue) from")
+        }
         switch metric {
-        case .mean: return latency.mean
-        case .p50: return Double(latency.p50)
-        case .p90: return Double(latency.p90)
-        case .p95: return Double(latency.p95)
-        case .p99: return Double(latency.p99)
-        case .p999: return Double(latency.p999)
-        case .max: return Double(latency.max)
-        case .ops: return result.throughput
-        case .rows: return result.rate(of: .rows)
-        case .errors: return Double(result.errors.reduce(0) { $0 + $1.count })
-        case .late: return Double(result.late)  // always 0 in closed loop, which has no schedule
+        case .mean: return .value(latency.mean)
+        case .p50: return .value(Double(latency.p50))
+        case .p90: return .value(Double(latency.p90))
+        case .p95: return .value(Double(latency.p95))
+        case .p99: return .value(Double(latency.p99))
+        case .p999: return .value(Double(latency.p999))
+        case .max: return .value(Double(latency.max))
+        case .ops: return .value(result.throughput)
+        case .rows: return result.rate(of: .rows).map(Measurement.value) ?? .notCounted
+        case .errors: return .value(Double(result.errors.reduce(0) { $0 + $1.count }))
+        case .errorRate:
+            let attempted = result.total.attempted
+            guard attempted > 0 else { return .noData("\(result.name) attempted no operation") }
+            return .value(100 * Double(result.total.failed) / Double(attempted))
+        case .late: return .value(Double(result.late))  // always 0 in closed loop, which has no schedule
         }
     }
 
@@ -117,6 +151,7 @@ public struct Threshold: Sendable, Equatable {
         case .ops: return "\(Format.grouped(Int(value.rounded()))) ops/s"
         case .rows: return "\(Format.grouped(Int(value.rounded()))) rows/s"
         case .errors, .late: return Format.grouped(Int(value))
+        case .errorRate: return Format.fixed(value, 2) + "%"
         default: return "\(Format.milliseconds(value)) ms"
         }
     }
@@ -147,26 +182,22 @@ public struct ThresholdOutcome: Sendable {
                 )
             }
             for result in matching {
-                guard let value = threshold.value(in: result) else {
-                    if threshold.workload != nil {
-                        outcomes.append(
-                            ThresholdOutcome(
-                                threshold: threshold,
-                                workload: result.name,
-                                passed: false,
-                                detail: "\(result.name) counts no \(threshold.metric.rawValue)"
-                            )
-                        )
-                    }
-                    continue
+                let detail: String
+                let passed: Bool
+                switch threshold.measurement(in: result) {
+                case .value(let value):
+                    passed = threshold.comparison.holds(value, threshold.limit)
+                    detail = "\(result.name) \(threshold.metric.rawValue) = \(threshold.format(value))"
+                case .notCounted:
+                    guard threshold.workload != nil else { continue }
+                    passed = false
+                    detail = "\(result.name) counts no \(threshold.metric.rawValue)"
+                case .noData(let reason):
+                    passed = false
+                    detail = reason
                 }
                 outcomes.append(
-                    ThresholdOutcome(
-                        threshold: threshold,
-                        workload: result.name,
-                        passed: threshold.comparison.holds(value, threshold.limit),
-                        detail: "\(result.name) \(threshold.metric.rawValue) = \(threshold.format(value))"
-                    )
+                    ThresholdOutcome(threshold: threshold, workload: result.name, passed: passed, detail: detail)
                 )
             }
         }

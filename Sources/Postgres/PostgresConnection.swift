@@ -255,14 +255,38 @@ public final class PostgresConnection {
     nonisolated(nonsending)
         public func endCopy() async throws(PostgresError) -> PostgresOutcome
     {
+        try await putCopyEnd(failing: nil)
+        return try await collectOutcome()
+    }
+
+    /// Ends a COPY FROM STDIN, as done (`failure` nil) or as failed with that message.
+    nonisolated(nonsending)
+        private func putCopyEnd(failing failure: String?) async throws(PostgresError)
+    {
         while true {
-            let result = PQputCopyEnd(connection, nil)
+            let result = PQputCopyEnd(connection, failure)
             if result == 1 { break }
             if result < 0 { throw .connectionLost(Self.errorMessage(connection)) }
             try await flushOutput()
         }
         try await flushOutput()
-        return try await collectOutcome()
+    }
+
+    /// Reads a COPY TO STDOUT to its end (its command result then says how many rows it sent).
+    nonisolated(nonsending)
+        private func drainCopyOut() async throws(PostgresError)
+    {
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(connection, &buffer, 1)
+            if let buffer { PQfreemem(buffer) }
+            switch length {
+            case 1...: continue
+            case 0: try await awaitInput()
+            case -1: return
+            default: throw .connectionLost(Self.errorMessage(connection))
+            }
+        }
     }
 
     /// Stops watching the socket, so that the loop no longer wakes for it; libpq closes the
@@ -329,9 +353,17 @@ public final class PostgresConnection {
             while PQisBusy(connection) == 1 { try await awaitInput() }
             guard let result = PQgetResult(connection) else { break }
             defer { PQclear(result) }
+            let status = PQresultStatus(result)
             if let error = Self.serverError(result) {
                 failure = failure ?? error
-            } else if PQresultStatus(result) == PGRES_TUPLES_OK {
+            } else if status == PGRES_COPY_IN {
+                // A statement of the user's that reads COPY data (`--sql 'COPY t FROM STDIN'`): there
+                // is none to send, so the COPY ends as failed and the server reports the statement's
+                // error. Until it ends, libpq would return this same result for ever.
+                try await putCopyEnd(failing: "dbbench sends no COPY data")
+            } else if status == PGRES_COPY_OUT {
+                try await drainCopyOut()
+            } else if status == PGRES_TUPLES_OK {
                 rows += Int(PQntuples(result))
             } else if let tuples = PQcmdTuples(result), tuples.pointee != 0 {
                 rows += Int(String(cString: tuples)) ?? 0

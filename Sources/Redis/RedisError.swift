@@ -25,19 +25,24 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A short, stable label for counting errors by kind ("closed", "timed out", the error code of a reply).
+    /// A short, stable label for counting errors by kind ("closed", "timed out", an error reply's text).
     public var kind: String {
         switch self {
         case .connect(_, let error): return "connect: \(error.reason)"
         case .authentication: return "authentication"
         case .io(let error): return error.reason
-        case .server(_, let message): return RedisError.errorCode(of: message)
+        case .server(_, let message): return RedisError.errorKind(of: message)
         case .protocolError: return "protocol error"
         }
     }
 
-    /// The first word of an error reply ("WRONGTYPE", "OOM", "ERR"), used as its kind.
-    public static func errorCode(of message: String) -> String {
-        message.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "ERR"
+    /// How an error reply is counted: in the server's words ("ERR max number of clients reached"),
+    /// since the code alone ("ERR") says nothing, cut at `longestKind` characters so that a reply
+    /// quoting a long argument does not flood the report.
+    public static func errorKind(of message: String) -> String {
+        guard message.utf8.count > longestKind else { return message.isEmpty ? "ERR" : message }
+        return String(message.prefix(longestKind)) + "…"
     }
+
+    static let longestKind = 160
 }

@@ -18,7 +18,7 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
     func probe(_ connection: RedisConnection) async -> String? {
         do {
             if case .error(let message) = try await connection.send(["PING"]) {
-                return RedisError.errorCode(of: message)
+                return RedisError.errorKind(of: message)
             }
             return nil
         } catch {

@@ -92,7 +92,7 @@ enum PipelinedDriver {
             while true {
                 let operation = operationOf[head]
                 if case .error(let message) = reply {
-                    recorder.recordFailure(operation, kind: RedisError.errorCode(of: message))
+                    recorder.recordFailure(operation, kind: RedisError.errorKind(of: message))
                 } else {
                     recorder.recordSuccess(
                         operation,

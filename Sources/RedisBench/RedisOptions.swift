@@ -31,6 +31,10 @@ public struct RedisOptions: Sendable {
     /// The effective options for the JSON output (no password).
     public var configuration: [(String, String)]
 
+    /// The most request bytes all connections may have in flight at once (connections × pipeline ×
+    /// largest value), so that a configuration never exhausts the client's memory mid-run.
+    static let inFlightBudget = 1 << 30
+
     enum Declared {
         static let host = Option.string(
             "host",
@@ -160,6 +164,14 @@ public struct RedisOptions: Sendable {
             throw UsageError(
                 "\(command): --rate schedules every request on its own and cannot be combined with --pipeline "
                     + "\(pipeline); use more --connections for more requests in flight"
+            )
+        }
+        let inFlight = connections.multipliedReportingOverflow(by: pipeline * valueSize.upperBound)
+        if inFlight.overflow || inFlight.partialValue > Self.inFlightBudget {
+            throw UsageError(
+                "\(command): --connections \(connections) × --pipeline \(pipeline) × --value-size "
+                    + "\(valueSize.upperBound) B would keep over \(Self.inFlightBudget >> 20) MiB of requests in flight; "
+                    + "lower one of them"
             )
         }
         let countsOperations = tests.contains { $0 != .connections }

@@ -12,6 +12,8 @@ public enum ExitCode {
     public static let software: Int32 = 70
     /// The `--output` file cannot be written (EX_CANTCREAT).
     public static let cannotCreate: Int32 = 73
+    /// The results could not be written to stdout (EX_IOERR): a full disk, a closed pipe.
+    public static let ioError: Int32 = 74
     /// The server refused the credentials or a privilege (EX_NOPERM).
     public static let noPermission: Int32 = 77
     /// Interrupted by SIGINT/SIGTERM.
@@ -33,6 +35,7 @@ public enum ExitCode {
             case .unavailable: return unavailable
             case .permissionDenied: return noPermission
             case .cannotWriteOutput: return cannotCreate
+            case .cannotWriteStandardOutput: return ioError
             case .internalError: return software
             }
         default: return software
@@ -42,8 +45,8 @@ public enum ExitCode {
     /// The lines of `dbbench --help` that list the codes.
     public static let summary = """
         Exit codes: 0 done, 1 an --assert failed, 64 bad input, 69 server unreachable or failing,
-        70 internal error, 73 --output cannot be written, 77 authentication or privilege refused,
-        130 interrupted.
+        70 internal error, 73 --output cannot be written, 74 the results could not be written to stdout,
+        77 authentication or privilege refused, 130 interrupted (SIGINT, SIGTERM, SIGHUP).
         """
 }
 
@@ -55,6 +58,8 @@ public enum FailureKind: Sendable {
     case permissionDenied
     /// The results file cannot be written.
     case cannotWriteOutput
+    /// The results could not be written to stdout.
+    case cannotWriteStandardOutput
     /// dbbench itself failed (a reply it does not understand).
     case internalError
 }

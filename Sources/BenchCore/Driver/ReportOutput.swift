@@ -53,10 +53,10 @@ public struct ReportOutput: Sendable {
     public func emit(_ report: BenchmarkReport, style: TerminalStyle) throws {
         let table = TextRenderer(style: style).render(report)
         guard let path else {
-            print(format == .text ? table : format.renderer(style: style).render(report), terminator: "")
+            try Self.writeStandardOutput(format == .text ? table : format.renderer(style: style).render(report))
             return
         }
-        print(table, terminator: "")
+        // The file first: a failure to print the table must not lose the results.
         let formatted = format.renderer(style: TerminalStyle(enabled: false)).render(report)
         guard let file = fopen(path, "w") else {
             throw OutputError(path: path, reason: String(cString: strerror(errno)))
@@ -64,7 +64,32 @@ public struct ReportOutput: Sendable {
         let written = fputs(formatted, file)
         let closed = fclose(file)
         if written < 0 || closed != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        try Self.writeStandardOutput(table)
     }
+
+    /// Writes `text` to stdout and flushes it; a failure (a full disk, a closed descriptor) is an
+    /// error, not results silently lost.
+    static func writeStandardOutput(_ text: String) throws {
+        var text = text
+        let failure: Int32? = text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return written < 0 ? errno : EIO }
+                offset += written
+            }
+            return nil
+        }
+        if let failure { throw StandardOutputError(reason: String(cString: strerror(failure))) }
+    }
+}
+
+/// The results could not be written to stdout.
+public struct StandardOutputError: CommandFailure {
+    public let reason: String
+    public var description: String { "cannot write the results to stdout: \(reason)" }
+    public var kind: FailureKind { .cannotWriteStandardOutput }
 }
 
 /// The results file could not be written.

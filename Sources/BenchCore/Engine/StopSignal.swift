@@ -15,18 +15,20 @@ public final class StopSignal: Sendable {
     /// The one SIGINT and SIGTERM set.
     public static let interrupt = StopSignal()
 
-    /// Routes SIGINT and SIGTERM to `interrupt`. A second signal of either kind ends the process
+    /// Routes SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) to `interrupt`, so that
+    /// each ends the run with its partial results and cleanup. A second signal of any of them ends the process
     /// at once (the default action is restored by the first). When the process is still stopping
     /// `noticeAfterSeconds` after the first (operations in flight on a server that does not answer
     /// end only at `--timeout`), one line on stderr says so and how to quit at once.
     public static func installSignalHandlers() {
         _ = interrupt.isRequested  // initialise the globals before a signal handler can touch them
         _ = stillStoppingNotice
-        for number in [SIGINT, SIGTERM] {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number) { _ in
                 StopSignal.interrupt.flag.store(true, ordering: .relaxed)
                 signal(SIGINT, SIG_DFL)
                 signal(SIGTERM, SIG_DFL)
+                signal(SIGHUP, SIG_DFL)
                 alarm(StopSignal.noticeAfterSeconds)
             }
         }

@@ -118,6 +118,50 @@ struct RedisCommandTests {
         for key in foreign { #expect(try CommandRunner.redisCLI(["GET", key]) == "mine", "\(key) was deleted") }
     }
 
+    @Test func errorRepliesAreCountedInTheServersWords() throws {
+        // MIXED's INCR keys hold lists here, so every INCR is answered WRONGTYPE.
+        for key in 0..<100 { _ = try CommandRunner.redisCLI(["RPUSH", "dbbench-test-wrongtype:counter:\(key)", "x"]) }
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            redisArguments(
+                ["--tests", "mixed", "--connections", "2", "--num-operations", "1000"],
+                prefix: "dbbench-test-wrongtype:"
+            )
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let mixed = try #require(report.workload("MIXED"))
+        let incr = mixed.errors["WRONGTYPE Operation against a key holding the wrong kind of value"]
+        #expect(incr != nil && incr == mixed.failed, "\(mixed.errors)")
+        #expect(try keys(matching: "dbbench-test-wrongtype:*").isEmpty)
+    }
+
+    @Test func hangupStopsLikeInterruptWithPartialResultsAndCleanup() throws {
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            redisArguments(
+                ["--tests", "set", "--connections", "4", "--num-operations", "100000000", "--progress", "off"],
+                prefix: "dbbench-test-hup:"
+            ),
+            timeout: 60,
+            interruptAfter: 1.5,
+            signal: SIGHUP
+        )
+        #expect(result.exitCode == 130, "\(result.stderr)")
+        #expect(report.interrupted && (report.workload("SET")?.succeeded ?? 0) > 0)
+        #expect(try keys(matching: "dbbench-test-hup:*").isEmpty)
+    }
+
+    @Test func resultsThatCannotBeWrittenToStdoutAreAnErrorNotSilence() throws {
+        let result = try CommandRunner.dbbench(
+            redisArguments(
+                ["--tests", "set", "--connections", "2", "--num-operations", "100"],
+                prefix: "dbbench-test-full:"
+            ),
+            standardOutput: "/dev/full"
+        )
+        #expect(result.exitCode == 74)
+        #expect(result.stderr.contains("cannot write the results to stdout: No space left on device"))
+        #expect(try keys(matching: "dbbench-test-full:*").isEmpty)
+    }
+
     @Test func progressLinesWhenStderrIsNotATerminal() throws {
         let result = try CommandRunner.dbbench(
             redisArguments(
@@ -454,6 +498,18 @@ struct CommandLineTests {
         let result = try CommandRunner.dbbench(["redis", "--output", fifo], timeout: 30)
         #expect(result.exitCode == 73)
         #expect(result.stderr.contains("cannot write --output \(fifo): not a regular file"))
+    }
+
+    @Test func aConfigurationBeyondTheMemoryBudgetIsRefused() throws {
+        let result = try CommandRunner.dbbench(
+            ["redis", "--connections", "1", "--pipeline", "10000", "--value-size", "1048576"])
+        #expect(result.exitCode == 64)
+        #expect(
+            result.stderr.contains(
+                "--connections 1 × --pipeline 10000 × --value-size 1048576 B would keep over 1024 MiB"
+            )
+        )
+        #expect(!result.stderr.contains("Fatal error"))
     }
 
     @Test func aThresholdOnAMetricNoWorkloadHasIsRefused() throws {

@@ -161,6 +161,36 @@ struct TimescaleCommandTests {
         #expect(result.stdout.contains("error 2 × 42601 syntax error at or near \"SELEC\""))
     }
 
+    @Test func copyStatementsInSqlRunToTheirEnd() throws {
+        let table = "public.dbbench_test_copy_keep"
+        _ = try CommandRunner.psql(
+            "DROP TABLE IF EXISTS \(table); CREATE TABLE \(table) AS SELECT generate_series(1, 3) AS x"
+        )
+        defer { _ = try? CommandRunner.psql("DROP TABLE IF EXISTS \(table)") }
+        // COPY TO STDOUT: read to its end, its rows counted.
+        let out = try timescaleJSON(
+            ["--tests", "sql", "--sql", "COPY \(table) TO STDOUT", "--connections", "2", "--num-queries", "10"],
+            schema: "dbbench_test_copy"
+        )
+        #expect(out.result.exitCode == 0, "\(out.result.stderr)")
+        #expect(out.report.workload("SQL")?.succeeded == 10 && out.report.workload("SQL")?.counters["rows"] == 30)
+        // COPY FROM STDIN: no data to send, so each ends as failed, at once rather than spinning.
+        let into = try timescaleJSON(
+            [
+                "--tests", "sql", "--sql", "COPY \(table) FROM STDIN", "--connections", "2", "--num-queries", "10",
+                "--timeout", "10s",
+            ],
+            schema: "dbbench_test_copy",
+            timeout: 60
+        )
+        #expect(into.result.exitCode == 0, "\(into.result.stderr)")
+        let sql = try #require(into.report.workload("SQL"))
+        #expect(sql.failed == 10 && sql.succeeded == 0)
+        #expect(sql.errors.keys.contains { $0.contains("dbbench sends no COPY data") }, "\(sql.errors)")
+        #expect(into.result.seconds < 10)
+        #expect(try CommandRunner.psql("SELECT count(*) FROM \(table)") == "3")
+    }
+
     @Test func parametersDrawnFromTheWidestRange() throws {
         let (result, report) = try timescaleJSON(
             [

@@ -80,13 +80,15 @@ extension CommandRunner {
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Double = 120,
-        interruptAfter: Double? = nil
+        interruptAfter: Double? = nil,
+        signal: Int32 = SIGINT
     ) throws -> (result: CommandResult, report: RunReport) {
         let result = try dbbench(
             arguments + ["--format", "json"],
             environment: environment,
             timeout: timeout,
-            interruptAfter: interruptAfter
+            interruptAfter: interruptAfter,
+            signal: signal
         )
         return (result, try RunReport(json: result.stdout))
     }

@@ -65,13 +65,25 @@ public enum CommandRunner {
     /// Runs dbbench with `arguments`; `environment` entries are added to a clean environment
     /// (PATH and HOME only, so the caller's REDIS_* and DB_* variables do not leak in).
     /// With `interruptAfter`, sends SIGINT that many seconds after the start.
+    /// `signal` is what `interruptAfter` sends; `standardOutput` replaces the captured stdout with
+    /// that file (`/dev/full`).
     public static func dbbench(
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Double = 120,
-        interruptAfter: Double? = nil
+        interruptAfter: Double? = nil,
+        signal: Int32 = SIGINT,
+        standardOutput: String? = nil
     ) throws -> CommandResult {
-        try run(dbbenchPath, arguments, environment: environment, timeout: timeout, interruptAfter: interruptAfter)
+        try run(
+            dbbenchPath,
+            arguments,
+            environment: environment,
+            timeout: timeout,
+            interruptAfter: interruptAfter,
+            signal: signal,
+            standardOutput: standardOutput
+        )
     }
 
     public static func run(
@@ -79,7 +91,9 @@ public enum CommandRunner {
         _ arguments: [String],
         environment: [String: String] = [:],
         timeout: Double = 120,
-        interruptAfter: Double? = nil
+        interruptAfter: Double? = nil,
+        signal: Int32 = SIGINT,
+        standardOutput: String? = nil
     ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -98,7 +112,8 @@ public enum CommandRunner {
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
+        process.standardOutput =
+            try standardOutput.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) } ?? out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let started = Date()
@@ -106,7 +121,7 @@ public enum CommandRunner {
         var interrupted = false
         while process.isRunning {
             if let interruptAfter, !interrupted, Date().timeIntervalSince(started) > interruptAfter {
-                process.interrupt()
+                kill(process.processIdentifier, signal)
                 interrupted = true
             }
             if Date().timeIntervalSince(started) > timeout {

@@ -88,4 +88,15 @@ public struct RedisBackend: Backend {
             }
         }
     }
+
+    public func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool {
+        (try? await prepared.target.ping(on: loop)) != nil
+    }
+
+    public func leftBehind(_ prepared: Prepared) -> [String] {
+        [
+            "left behind: keys under --key-prefix '\(options.keyPrefix)' may remain "
+                + "(SCAN MATCH '\(prepared.target.matchPattern)' finds them)"
+        ]
+    }
 }

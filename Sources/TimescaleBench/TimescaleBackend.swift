@@ -114,6 +114,27 @@ public struct TimescaleBackend: Backend {
         }
     }
 
+    public func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool {
+        do {
+            let connection = try await prepared.table.connect(on: loop)
+            defer { connection.close() }
+            return try await connection.query("SELECT 1").count == 1
+        } catch {
+            return false
+        }
+    }
+
+    public func leftBehind(_ prepared: Prepared) -> [String] {
+        let preparation = prepared.preparation
+        let table = prepared.table
+        guard preparation.usesTable, !options.keepData else { return [] }
+        if preparation.createdSchema {
+            return ["left behind: schema \(table.schema) and \(table.name) may remain (this run created them)"]
+        }
+        if preparation.createdTable { return ["left behind: \(table.name) may remain (this run created it)"] }
+        return ["left behind: rows of this run may remain in \(table.name): metadata->>'run_id' = '\(table.runID)'"]
+    }
+
     /// Drops the schema and table when this run created them, else deletes the rows of its run id.
     public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] {
         let note = try await failingRun { () async throws(PostgresError) in

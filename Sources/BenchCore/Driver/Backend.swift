@@ -29,12 +29,18 @@ public protocol Backend: Sendable {
     /// Removes what the run created beyond what each workload's teardown removes; runs after
     /// success and after failure. Returns the report's last lines.
     func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String]
+    /// After a step failed: whether the server still answers, so that the next workload may run.
+    func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool
+    /// After a failed teardown or cleanup: what the run may have left on the server, and how to
+    /// find it, for the report's last lines.
+    func leftBehind(_ prepared: Prepared) -> [String]
 }
 
 extension Backend {
     public var pollsWhenIdle: Bool { false }
     public func notices(_ prepared: Prepared) -> [String] { [] }
     public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] { [] }
+    public func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool { false }
 }
 
 /// What a backend says of the server it measured, for the report.

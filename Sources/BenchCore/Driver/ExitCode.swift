@@ -19,10 +19,16 @@ public enum ExitCode {
     /// Interrupted by SIGINT/SIGTERM.
     public static let interrupted: Int32 = 130
 
-    /// The code of a run that finished: 130 after a stop signal, else 1 when a threshold failed,
+    /// The code of a run that got as far as a report: 130 after a stop signal, else the code of the
+    /// first step that failed (69 for a server that went away), else 1 when a threshold failed,
     /// else 0.
-    public static func forRun(thresholds: [ThresholdOutcome], interrupted: Bool) -> Int32 {
+    public static func forRun(
+        thresholds: [ThresholdOutcome],
+        interrupted: Bool,
+        failures: [StepFailure] = []
+    ) -> Int32 {
         if interrupted { return ExitCode.interrupted }
+        if let failure = failures.first { return failure.exitCode }
         return thresholds.allSatisfy(\.passed) ? success : thresholdFailed
     }
 

@@ -2,8 +2,11 @@ import IOLoop
 
 /// The one sequence of every benchmark run: raise the file limit, start the I/O loops, check
 /// `--output`, let the backend prepare its server, run its workloads in order (until a stop
-/// signal), clean up after success and after failure, rate and check the results, print and
-/// write the report, and decide the exit code.
+/// signal, or a failure after which the server no longer answers), clean up after success and
+/// after failure, rate and check the results, print and write the report, and decide the exit code.
+///
+/// Once the server is prepared nothing is lost: whatever fails, the results so far are printed and
+/// written with the failed step, its error and what the run left behind.
 public struct RunDriver: Sendable {
     public let environment: [String: String]
     /// Set by SIGINT/SIGTERM (or a test): no new workload starts and the run ends with 130.
@@ -14,8 +17,8 @@ public struct RunDriver: Sendable {
         self.stop = stop
     }
 
-    /// Runs `backend` and returns the exit code: 130 after a stop signal, else 1 when a threshold
-    /// failed, else 0. A failure of the server or the output is thrown (its code: `ExitCode.for`).
+    /// Runs `backend` and returns the exit code (`ExitCode.forRun`). A failure before the server is
+    /// prepared, or of the output itself, is thrown (its code: `ExitCode.for`).
     public func run<B: Backend>(_ backend: B) async throws -> Int32 {
         let options = backend.run
         raiseOpenFileLimit()
@@ -48,28 +51,38 @@ public struct RunDriver: Sendable {
             )
         )
 
-        var failure: (any Error)?
-        do {
-            for workload in backend.workloads(prepared) where !stop.isRequested {
-                let result = try await runner.run(workload)
+        for workload in backend.workloads(prepared) where !stop.isRequested {
+            let run = await runner.run(workload)
+            if let result = run.result {
                 report.results.append(result)
                 report.assessments += workload.assess(result)
             }
-        } catch {
-            failure = error
+            if let failure = run.failure {
+                report.failures.append(failure)
+                let answers = await withTaskExecutorPreference(control) {
+                    await backend.stillAnswers(prepared, on: control)
+                }
+                if !answers { break }
+            }
         }
-        // Cleanup runs after a failed workload too; the workload's error is the one reported.
+        // Cleanup runs after failures too.
         do {
             report.footer = try await withTaskExecutorPreference(control) {
                 try await backend.cleanUp(prepared, on: control)
             }
         } catch {
-            throw failure ?? error
+            report.failures.append(StepFailure(workload: "-", step: .cleanup, error: error))
         }
-        if let failure { throw failure }
+        if report.failures.contains(where: { $0.step == .teardown || $0.step == .cleanup || $0.step == .setup }) {
+            report.footer += backend.leftBehind(prepared)
+        }
 
         report.thresholds = ThresholdOutcome.evaluate(options.thresholds, results: report.results)
-        report.exitCode = ExitCode.forRun(thresholds: report.thresholds, interrupted: stop.isRequested)
+        report.exitCode = ExitCode.forRun(
+            thresholds: report.thresholds,
+            interrupted: stop.isRequested,
+            failures: report.failures
+        )
         try options.output.emit(report, style: style)
         return report.exitCode
     }

@@ -25,9 +25,10 @@ public struct BenchmarkRunner: Sendable {
         self.stop = stop
     }
 
-    /// Runs `workload` end to end. Setup failures are thrown after teardown has run; failures of
-    /// single connections or operations are counted in the result instead.
-    public func run<W: Workload>(_ workload: W) async throws -> WorkloadResult {
+    /// Runs `workload` end to end. Failures of single connections or operations are counted in the
+    /// result; a failed setup (after which teardown still runs), notes or teardown is returned as
+    /// the run's `failure`, with the result whenever the workload got as far as measuring.
+    public func run<W: Workload>(_ workload: W) async -> WorkloadRun {
         let controlLoop = loops.loops[0]
         do {
             try await withTaskExecutorPreference(controlLoop) {
@@ -37,7 +38,7 @@ public struct BenchmarkRunner: Sendable {
             try? await withTaskExecutorPreference(controlLoop) {
                 try await workload.teardown(on: controlLoop)
             }
-            throw error
+            return WorkloadRun(result: nil, failure: StepFailure(workload: workload.name, step: .setup, error: error))
         }
 
         let limits = workload.followsRunLimits ? self.limits : RunLimits()
@@ -102,18 +103,22 @@ public struct BenchmarkRunner: Sendable {
             result.operationsPerConnection = ConnectionSpread(recorders.flatMap(\.startedPerConnection))
         }
         let measured = result
-        let notes: Result<[String], any Error> = await withTaskExecutorPreference(controlLoop) {
-            do {
-                return .success(try await workload.notes(for: measured, on: controlLoop))
-            } catch {
-                return .failure(error)
+        var failure: StepFailure?
+        do {
+            result.notes = try await withTaskExecutorPreference(controlLoop) {
+                try await workload.notes(for: measured, on: controlLoop)
             }
+        } catch {
+            failure = StepFailure(workload: workload.name, step: .notes, error: error)
         }
-        try await withTaskExecutorPreference(controlLoop) {
-            try await workload.teardown(on: controlLoop)
+        do {
+            try await withTaskExecutorPreference(controlLoop) {
+                try await workload.teardown(on: controlLoop)
+            }
+        } catch {
+            failure = failure ?? StepFailure(workload: workload.name, step: .teardown, error: error)
         }
-        result.notes = try notes.get()
-        return result
+        return WorkloadRun(result: result, failure: failure)
     }
 
     /// `total` split over `parts` as evenly as possible, the remainder going to the first parts.
@@ -128,6 +133,40 @@ public struct BenchmarkRunner: Sendable {
     static func kind(of error: any Error) -> String {
         if let labelled = error as? any ErrorKindLabelled { return labelled.kind }
         return String(describing: error)
+    }
+}
+
+/// What running one workload gave: its result once it got as far as measuring, and the step that
+/// failed, if one did.
+public struct WorkloadRun: Sendable {
+    public var result: WorkloadResult?
+    public var failure: StepFailure?
+}
+
+/// A step of a run that failed as a whole (not one operation): which, of which workload, why, and
+/// the exit code that failure means.
+public struct StepFailure: Sendable, Equatable {
+    public enum Step: String, Sendable {
+        case setup, notes, teardown, cleanup
+    }
+
+    /// The workload's name, or "-" for the run's cleanup.
+    public let workload: String
+    public let step: Step
+    /// The error, as one line (never a password).
+    public let message: String
+    public let exitCode: Int32
+
+    public init(workload: String, step: Step, error: any Error) {
+        self.workload = workload
+        self.step = step
+        message = String(describing: error)
+        exitCode = ExitCode.for(error)
+    }
+
+    /// "SET teardown: read: timed out".
+    public var description: String {
+        (workload == "-" ? "" : "\(workload) ") + "\(step.rawValue): \(message)"
     }
 }
 

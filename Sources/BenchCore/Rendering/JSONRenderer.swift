@@ -42,6 +42,17 @@ public struct JSONRenderer: ReportRenderer {
                     }
                 )
             ),
+            (
+                "failures",
+                .array(
+                    report.failures.map {
+                        .object([
+                            ("workload", .string($0.workload)), ("step", .string($0.step.rawValue)),
+                            ("error", .string($0.message)), ("exit_code", .integer(Int($0.exitCode))),
+                        ])
+                    }
+                )
+            ),
             ("footer", .array(report.footer.map { .string($0) })),
         ])
         return document.text + "\n"

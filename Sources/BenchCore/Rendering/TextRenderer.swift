@@ -48,6 +48,11 @@ public struct TextRenderer: ReportRenderer {
                 lines.append("  " + style.red("error") + " \(Format.grouped(error.count)) × \(error.kind)")
             }
         }
+        if !report.failures.isEmpty {
+            lines.append("")
+            lines.append(style.bold("Failed"))
+            for failure in report.failures { lines.append("  " + style.red(failure.description)) }
+        }
         if !report.assessments.isEmpty {
             lines.append("")
             lines.append(style.bold("Assessment"))

@@ -11,7 +11,9 @@ public struct BenchmarkReport: Sendable {
     public var assessments: [Assessment]
     /// The `--assert` results; any failure makes the exit code 1.
     public var thresholds: [ThresholdOutcome] = []
-    /// Last lines (what cleanup did).
+    /// Steps that failed as a whole (a workload's setup or teardown, the cleanup), in order.
+    public var failures: [StepFailure] = []
+    /// Last lines (what cleanup did, or what a failure left behind).
     public var footer: [String] = []
     /// The exit code the run ends with, decided by the driver.
     public var exitCode: Int32 = ExitCode.success

@@ -45,6 +45,7 @@ struct RendererTests {
             ]
         )
         report.footer = ["cleanup: dropped schema t"]
+        report.failures = [StepFailure(workload: "MIXED", step: .teardown, error: UsageError("read: timed out"))]
         return report
     }
 
@@ -59,6 +60,7 @@ struct RendererTests {
         #expect(text.contains("the rows line: rows counted and rows / wall time"))
         #expect(text.contains("error 1 × ERR max number of clients reached"))
         #expect(text.hasSuffix("cleanup: dropped schema t\n"))
+        #expect(text.contains("Failed\n  MIXED teardown: read: timed out\n"))
     }
 
     @Test func jsonCarriesCountersAndTheirRates() {
@@ -69,6 +71,11 @@ struct RendererTests {
         #expect(json.contains("\"attempted\":40,\"succeeded\":40,\"failed\":0"))
         #expect(json.contains("\"counters\":{\"rows\":4000},\"counters_per_second\":{\"rows\":2000}"))
         #expect(json.contains("\"footer\":[\"cleanup: dropped schema t\"]"))
+        #expect(
+            json.contains(
+                "\"failures\":[{\"workload\":\"MIXED\",\"step\":\"teardown\",\"error\":\"read: timed out\",\"exit_code\":64}]"
+            )
+        )
         #expect(json.contains("\"errors\":{\"ERR max number of clients reached\":1}"))
     }
 

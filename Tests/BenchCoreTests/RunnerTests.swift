@@ -23,6 +23,7 @@ private struct SyntheticWorkload: Workload {
     let connections: Int
     let totalOperations: Int
     var failSetup = false
+    var failTeardown = false
     var failingConnection: Int?
     /// Asks `startOperation` before each operation and gives up after (index + 1) × 10 of them.
     var unevenStop = false
@@ -63,6 +64,7 @@ private struct SyntheticWorkload: Workload {
 
     func teardown(on loop: IOLoop) async throws {
         log.events.withLock { $0.append("teardown") }
+        if failTeardown { throw UsageError("teardown failed") }
     }
 }
 
@@ -74,6 +76,20 @@ enum TestOperation: Int, OperationKind {
 }
 
 /// Runs `workload` on `loopCount` new I/O loops, progress off, and shuts the loops down afterwards.
+func runWorkloadOnNewLoops<W: Workload>(
+    _ workload: W,
+    loops loopCount: Int = 2,
+    limits: RunLimits = RunLimits()
+)
+    async throws -> WorkloadRun
+{
+    let loops = try IOLoopGroup(count: loopCount)
+    defer { loops.shutdown() }
+    let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false), limits: limits)
+    return await runner.run(workload)
+}
+
+/// The result of `runWorkloadOnNewLoops`; a failed step is thrown.
 func runOnNewLoops<W: Workload>(
     _ workload: W,
     loops loopCount: Int = 2,
@@ -81,10 +97,10 @@ func runOnNewLoops<W: Workload>(
 )
     async throws -> WorkloadResult
 {
-    let loops = try IOLoopGroup(count: loopCount)
-    defer { loops.shutdown() }
-    let runner = BenchmarkRunner(loops: loops, progress: .off, style: TerminalStyle(enabled: false), limits: limits)
-    return try await runner.run(workload)
+    let run = try await runWorkloadOnNewLoops(workload, loops: loopCount, limits: limits)
+    if let failure = run.failure { throw UsageError(failure.description) }
+    guard let result = run.result else { throw UsageError("no result") }
+    return result
 }
 
 @Suite("Runner and scheduling")
@@ -151,12 +167,23 @@ struct RunnerTests {
         #expect(!TextRenderer(style: TerminalStyle(enabled: false)).render(report).contains("per connection"))
     }
 
-    @Test func failedSetupStillTearsDownAndThrows() async throws {
+    @Test func failedSetupStillTearsDownAndIsReturned() async throws {
         var workload = SyntheticWorkload(connections: 2, totalOperations: 2)
         workload.failSetup = true
-        await #expect(throws: UsageError.self) { try await runOnNewLoops(workload, loops: 1) }
+        let run = try await runWorkloadOnNewLoops(workload, loops: 1)
+        #expect(run.result == nil)
+        #expect(run.failure?.step == .setup && run.failure?.workload == "SYNTHETIC")
+        #expect(run.failure?.message == "setup failed" && run.failure?.exitCode == ExitCode.usage)
         #expect(workload.log.events.withLock { $0 } == ["setup on loop 0: true", "teardown"])
         #expect(workload.log.entries.withLock { $0 }.isEmpty)
+    }
+
+    @Test func aFailedTeardownKeepsTheResult() async throws {
+        var workload = SyntheticWorkload(connections: 2, totalOperations: 10)
+        workload.failTeardown = true
+        let run = try await runWorkloadOnNewLoops(workload, loops: 1)
+        #expect(run.result?.total.succeeded == 10)
+        #expect(run.failure?.step == .teardown && run.failure?.description == "SYNTHETIC teardown: teardown failed")
     }
 
     @Test func gateOpensWhenTheLastArrives() async {

@@ -407,6 +407,33 @@ struct OwnRedisServerTests {
         #expect(try commandCalls("set") == before)
     }
 
+    @Test func aServerThatStopsAnsweringLosesNoResults() throws {
+        // The server stops answering halfway through SET, for 4 s: SET's teardown cannot delete its
+        // keys, GET is not started against a server that no longer answers, and SET's results are
+        // still printed with the failed step and what was left behind.
+        pauseOwnServer(in: 1.5, forMilliseconds: 4000)
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(
+                ["--tests", "set,get", "--connections", "2", "--duration", "3s", "--timeout", "500ms"],
+                prefix: "t-lost:"
+            ),
+            timeout: 60
+        )
+        #expect(result.exitCode == 69, "\(result.stderr)")
+        #expect(report.exitCode == 69)
+        let set = try #require(report.workload("SET"), "no SET in \(result.stdout)")
+        #expect(set.succeeded > 0)
+        #expect(report.workload("GET") == nil)
+        #expect(report.failures.count == 1 && report.failures[0].hasPrefix("SET teardown: "), "\(report.failures)")
+        #expect(report.failures[0].contains("timed out"))
+        #expect(report.footer.contains { $0.hasPrefix("left behind: keys under --key-prefix 't-lost:'") })
+        // What the report says was left behind is there once the server answers again.
+        Thread.sleep(forTimeInterval: 3)
+        let left = try ownKeys(matching: "t-lost:*")
+        #expect(!left.isEmpty)
+        if !left.isEmpty { _ = try CommandRunner.redisCLI(["DEL"] + left, port: TestServices.ownRedisPort) }
+    }
+
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {
         let port = TestServices.ownRedisPort
         let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"

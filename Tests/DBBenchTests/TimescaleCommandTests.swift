@@ -191,6 +191,31 @@ struct TimescaleCommandTests {
         #expect(try CommandRunner.psql("SELECT count(*) FROM \(table)") == "3")
     }
 
+    @Test func aCleanupStuckBehindALockStillPrintsTheResults() throws {
+        let schema = "dbbench_test_locked"
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        // 1.5 s into the run another session takes a lock that lets INSERT go on but keeps DROP TABLE
+        // waiting beyond --timeout.
+        Thread {
+            Thread.sleep(forTimeInterval: 1.5)
+            _ = try? CommandRunner.psql(
+                "BEGIN; LOCK TABLE \(schema).llm_usage_metrics IN ACCESS SHARE MODE; SELECT pg_sleep(5); COMMIT"
+            )
+        }.start()
+        let (result, report) = try timescaleJSON(
+            ["--tests", "insert", "--connections", "2", "--duration", "3s", "--timeout", "1s"],
+            schema: schema,
+            timeout: 60
+        )
+        #expect(result.exitCode == 69, "\(result.stderr)")
+        let insert = try #require(report.workload("INSERT"), "no INSERT in \(result.stdout)")
+        #expect((insert.counters["rows"] ?? 0) > 0)
+        #expect(report.failures.count == 1 && report.failures[0].hasPrefix("- cleanup: "), "\(report.failures)")
+        #expect(
+            report.footer.contains { $0.hasPrefix("left behind: schema \(schema) and \(schema).llm_usage_metrics") }
+        )
+    }
+
     @Test func parametersDrawnFromTheWidestRange() throws {
         let (result, report) = try timescaleJSON(
             [

@@ -30,6 +30,8 @@ public struct RunReport: Sendable {
     public let configuration: [String: String]
     /// The report's last lines (what cleanup did).
     public let footer: [String]
+    /// The steps that failed, as `workload step: error`.
+    public let failures: [String]
 
     public func workload(_ name: String) -> Workload? { workloads.first { $0.name == name } }
 
@@ -42,6 +44,9 @@ public struct RunReport: Sendable {
         exitCode = document["exit_code"] as? Int ?? -1
         configuration = document["configuration"] as? [String: String] ?? [:]
         footer = document["footer"] as? [String] ?? []
+        failures = (document["failures"] as? [[String: Any]] ?? []).map {
+            "\($0["workload"] as? String ?? "") \($0["step"] as? String ?? ""): \($0["error"] as? String ?? "")"
+        }
         thresholds = (document["thresholds"] as? [[String: Any]] ?? []).map {
             "\($0["expression"] as? String ?? "") \($0["passed"] as? Bool ?? false)"
         }

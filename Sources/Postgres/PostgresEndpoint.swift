@@ -16,6 +16,8 @@ public struct PostgresEndpoint: Sendable {
     public var connectTimeout: Duration
     /// How long one command may wait for its result.
     public var ioTimeout: Duration
+    /// What `pg_stat_activity` shows for the connections ("dbbench 3f9c2a1e": the run id).
+    public var applicationName = "dbbench"
 
     public init(
         host: String,
@@ -48,7 +50,7 @@ public struct PostgresEndpoint: Sendable {
     var libpqParameters: [(String, String)] {
         var parameters: [(String, String)] = [
             ("host", host), ("port", String(port)), ("dbname", database),
-            ("application_name", "dbbench"), ("client_encoding", "UTF8"),
+            ("application_name", applicationName), ("client_encoding", "UTF8"),
         ]
         if let address { parameters.append(("hostaddr", address.numericHost)) }
         if let user { parameters.append(("user", user)) }

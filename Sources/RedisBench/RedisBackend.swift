@@ -33,7 +33,7 @@ public struct RedisBackend: Backend {
             connectTimeout: options.run.connectTimeout,
             ioTimeout: options.ioTimeout
         )
-        let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix)
+        let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.runID)
         do {
             let connection = try await target.connect(on: loop)
             defer { connection.close() }
@@ -95,7 +95,7 @@ public struct RedisBackend: Backend {
 
     public func leftBehind(_ prepared: Prepared) -> [String] {
         [
-            "left behind: keys under --key-prefix '\(options.keyPrefix)' may remain "
+            "left behind: keys of this run under '\(prepared.target.namespace)' may remain "
                 + "(SCAN MATCH '\(prepared.target.matchPattern)' finds them)"
         ]
     }

@@ -2,24 +2,29 @@ import BenchCore
 import IOLoop
 import Redis
 
-/// What every Redis workload shares: the server endpoint, the key prefix and the key names.
+/// What every Redis workload shares: the server endpoint, the run's key namespace and the key names.
 public struct RedisTarget: Sendable {
     public let endpoint: RedisEndpoint
+    /// `--key-prefix`.
     public let keyPrefix: String
-    /// `<prefix>key:` — the cache keys SET, GET and MIXED use, followed by a number.
+    /// `<prefix><run-id>:` — every key of this run starts with it, and cleanup deletes only keys
+    /// under it: keys that were under the prefix before, and other runs' keys, are never touched.
+    public let namespace: String
+    /// `<namespace>key:` — the cache keys SET, GET and MIXED use, followed by a number.
     let cacheKeyPrefix: [UInt8]
-    /// `<prefix>counter:`, `<prefix>list:`, `<prefix>hash:` — MIXED's 100 keys of each type.
+    /// `<namespace>counter:`, `<namespace>list:`, `<namespace>hash:` — MIXED's 100 keys of each type.
     let counterPrefix: [UInt8]
     let listPrefix: [UInt8]
     let hashPrefix: [UInt8]
 
-    public init(endpoint: RedisEndpoint, keyPrefix: String) {
+    public init(endpoint: RedisEndpoint, keyPrefix: String, runID: String) {
         self.endpoint = endpoint
         self.keyPrefix = keyPrefix
-        cacheKeyPrefix = Array((keyPrefix + "key:").utf8)
-        counterPrefix = Array((keyPrefix + "counter:").utf8)
-        listPrefix = Array((keyPrefix + "list:").utf8)
-        hashPrefix = Array((keyPrefix + "hash:").utf8)
+        namespace = keyPrefix + runID + ":"
+        cacheKeyPrefix = Array((namespace + "key:").utf8)
+        counterPrefix = Array((namespace + "counter:").utf8)
+        listPrefix = Array((namespace + "list:").utf8)
+        hashPrefix = Array((namespace + "hash:").utf8)
     }
 
     /// Opens a connection on `loop`; the calling task must run on it.
@@ -27,22 +32,22 @@ public struct RedisTarget: Sendable {
         try await RedisConnection.connect(to: endpoint, on: loop)
     }
 
-    /// The `SCAN MATCH` pattern for every key under the prefix, glob characters escaped.
+    /// The `SCAN MATCH` pattern for every key of this run (under `namespace`), glob characters escaped.
     ///
     /// Escaped per Unicode scalar, not per character: a `*` followed by a combining mark or a
     /// variation selector is one Swift character but still a glob `*` to Redis, which matches bytes.
     public var matchPattern: String {
         var pattern = String.UnicodeScalarView()
-        for scalar in keyPrefix.unicodeScalars {
+        for scalar in namespace.unicodeScalars {
             if "*?[]\\".unicodeScalars.contains(scalar) { pattern.append("\\") }
             pattern.append(scalar)
         }
         return String(pattern) + "*"
     }
 
-    /// The keys of a SCAN reply that start with the prefix byte for byte. The pattern only filters on
-    /// the server's side; whatever it matched, no key outside the prefix is ever unlinked (nor one
-    /// whose name is not UTF-8, which could not be named back exactly).
+    /// The keys of a SCAN reply that start with `prefix` (the namespace) byte for byte. The pattern
+    /// only filters on the server's side; whatever it matched, no key outside the namespace is ever
+    /// unlinked (nor one whose name is not UTF-8, which could not be named back exactly).
     static func ownKeys(_ keys: [RedisReply], prefix: [UInt8]) -> [String] {
         keys.compactMap { key in
             guard case .bulk(let bytes) = key, bytes.starts(with: prefix) else { return nil }
@@ -51,7 +56,7 @@ public struct RedisTarget: Sendable {
         }
     }
 
-    /// Deletes every key under the prefix with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
+    /// Deletes every key of this run with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
     /// returns how many were deleted.
     @discardableResult
     public func deleteKeys(using connection: RedisConnection) async throws(RedisError) -> Int {
@@ -65,7 +70,7 @@ public struct RedisTarget: Sendable {
                 throw .protocolError("unexpected SCAN reply")
             }
             cursor = next
-            let names = Self.ownKeys(keys, prefix: Array(keyPrefix.utf8))
+            let names = Self.ownKeys(keys, prefix: Array(namespace.utf8))
             if !names.isEmpty {
                 if case .integer(let count) = try await connection.execute(["UNLINK"] + names) { deleted += count }
             }

@@ -10,6 +10,9 @@ public struct RunOptions: Sendable {
     public var thresholds: [Threshold]
     public var progress: ProgressSetting
     public var output: ReportOutput
+    /// A random id naming what this run creates (Redis keys under `<prefix><run-id>:`, PostgreSQL
+    /// rows and `application_name`), so that concurrent runs never touch each other's data.
+    public var runID: String
 
     public static let threadsOption = Option.integer(
         "threads",
@@ -62,6 +65,10 @@ public struct RunOptions: Sendable {
         connectTimeout = try arguments[Self.connectTimeoutOption]
         limits = try RunLimits(arguments)
         progress = try arguments[Self.progressOption]
+        var random = SystemRandomNumberGenerator()
+        let bits = random.next() as UInt64
+        runID = String(String(bits, radix: 16).suffix(8))
+        while runID.count < 8 { runID = "0" + runID }
         output = try ReportOutput(arguments)
         thresholds = []
         for expression in try arguments[Self.assert] {

@@ -42,12 +42,13 @@ public struct RunDriver: Sendable {
         let header = backend.header(prepared)
         var report = BenchmarkReport(
             title: header.title,
-            settings: header.settings,
+            settings: header.settings + ["run \(options.runID)"],
             metadata: ReportMetadata(
                 command: backend.command,
                 target: header.target,
                 serverVersion: header.serverVersion,
-                configuration: backend.configuration
+                configuration: backend.configuration,
+                runID: options.runID
             )
         )
 

@@ -16,6 +16,7 @@ public struct JSONRenderer: ReportRenderer {
             ("command", .string(metadata.command)),
             ("target", .string(metadata.target)),
             ("server_version", .string(metadata.serverVersion)),
+            ("run_id", .string(metadata.runID)),
             ("configuration", .object(metadata.configuration.map { ($0.0, .string($0.1)) })),
             ("interrupted", .bool(report.interrupted)),
             ("exit_code", .integer(Int(report.exitCode))),

@@ -46,14 +46,18 @@ public struct ReportMetadata: Sendable {
     public let serverVersion: String
     /// The effective options (flag, environment or default), passwords left out.
     public let configuration: [(String, String)]
+    /// The id that names what the run created (`RunOptions.runID`).
+    public let runID: String
 
     public init(
         command: String,
         target: String,
         serverVersion: String,
         configuration: [(String, String)],
+        runID: String = "",
         version: String = dbbenchVersion
     ) {
+        self.runID = runID
         self.version = version
         self.command = command
         self.target = target

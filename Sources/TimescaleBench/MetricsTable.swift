@@ -57,6 +57,7 @@ struct MetricsTable: Sendable {
             !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
         if !schemaExists {
             try await connection.query("CREATE SCHEMA \(schema)")
+            try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(Self.marker)'")
             preparation.createdSchema = true
         }
         let tableExists = try await connection.query("SELECT to_regclass($1)::text", [name]).first?.first ?? nil
@@ -70,6 +71,7 @@ struct MetricsTable: Sendable {
                     application_id VARCHAR(255), environment VARCHAR(50), metadata JSONB)
                 """
             )
+            try await connection.query("COMMENT ON TABLE \(name) IS '\(Self.marker)'")
             preparation.createdTable = true
             if preparation.timescaleVersion != nil {
                 try await connection.query("SELECT create_hypertable($1, 'time', if_not_exists => TRUE)", [name])
@@ -95,8 +97,15 @@ struct MetricsTable: Sendable {
         return count.flatMap { Int($0) } ?? 0
     }
 
-    /// Removes what this run created: the table and schema when it created them, otherwise only
-    /// the rows carrying its run id. Returns a line for the report.
+    /// The comment on the schema and table dbbench creates: what lets a later run of dbbench drop
+    /// them, and what no object of the user's carries.
+    static let marker = "created by dbbench"
+
+    /// Removes what this run added. The table (and its schema) is dropped when dbbench created it
+    /// (by this run or an earlier one: `marker`), no other run of dbbench is connected to the
+    /// database (`application_name`), and no other run's rows are in it: so of concurrent runs the
+    /// last one to finish drops it, and kept data (`--keep-data`) stays. Otherwise only the rows
+    /// carrying this run's id are deleted. Returns a line for the report.
     func cleanUp(_ preparation: Preparation, keepData: Bool, on loop: IOLoop) async throws(PostgresError) -> String {
         guard preparation.usesTable else { return "nothing to clean up: no benchmark table was used" }
         if keepData {
@@ -104,23 +113,45 @@ struct MetricsTable: Sendable {
         }
         let connection = try await connect(on: loop)
         defer { connection.close() }
-        if preparation.createdTable {
-            try await connection.query("DROP TABLE IF EXISTS \(name)")
-        } else {
+        let state =
+            try await connection.query(
+                """
+                SELECT obj_description(to_regclass($1), 'pg_class') = $3,
+                       (SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $4) = $3,
+                       (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                          AND application_name LIKE 'dbbench %' AND application_name <> $2),
+                       NOT EXISTS (SELECT 1 FROM \(name) WHERE metadata->>'run_id' IS DISTINCT FROM $5)
+                """,
+                [name, "dbbench \(runID)", Self.marker, schema, runID]
+            ).first ?? []
+        let isDbbenchs = state.count == 4 && state[0] == "t"
+        let schemaIsDbbenchs = state.count == 4 && state[1] == "t"
+        let otherRuns = state.count == 4 ? Int(state[2] ?? "") ?? 0 : 0
+        let onlyOurRows = state.count == 4 && state[3] == "t"
+        guard isDbbenchs && otherRuns == 0 && onlyOurRows else {
             try await connection.query("DELETE FROM \(name) WHERE metadata->>'run_id' = $1", [runID])
-        }
-        if preparation.createdSchema {
-            do {
-                try await connection.query("DROP SCHEMA \(schema)")
-            } catch {
-                return
-                    "dropped \(name); left schema \(schema) in place because something else was created in it during the run"
+            if isDbbenchs && otherRuns > 0 {
+                return "deleted this run's rows from \(name); kept the table for the \(otherRuns) other "
+                    + "connection(s) of dbbench using the database (the last run to finish drops it)"
             }
-            return "dropped schema \(schema) and \(name), which this run created"
+            return isDbbenchs
+                ? "deleted this run's rows from \(name), which holds rows of other runs"
+                : "deleted this run's rows from \(name), which existed before"
         }
-        return preparation.createdTable
-            ? "dropped \(name), which this run created (schema \(schema) existed before)"
-            : "deleted this run's rows from \(name), which existed before"
+        try await connection.query("DROP TABLE IF EXISTS \(name)")
+        guard schemaIsDbbenchs else {
+            return preparation.createdTable
+                ? "dropped \(name), which this run created (schema \(schema) existed before)"
+                : "dropped \(name), which an earlier run of dbbench created"
+        }
+        do {
+            try await connection.query("DROP SCHEMA \(schema)")
+        } catch {
+            return "dropped \(name); left schema \(schema) in place because something else was created in it"
+        }
+        return preparation.createdSchema
+            ? "dropped schema \(schema) and \(name), which this run created"
+            : "dropped schema \(schema) and \(name), which an earlier run of dbbench created"
     }
 }
 

@@ -27,7 +27,7 @@ public struct TimescaleBackend: Backend {
         } catch {
             throw UnavailableError(description: error.description)
         }
-        let endpoint = PostgresEndpoint(
+        var endpoint = PostgresEndpoint(
             host: options.host,
             address: address,
             port: options.port,
@@ -38,12 +38,8 @@ public struct TimescaleBackend: Backend {
             connectTimeout: options.run.connectTimeout,
             ioTimeout: options.ioTimeout
         )
-        var generator = SystemRandomNumberGenerator()
-        let table = MetricsTable(
-            endpoint: endpoint,
-            schema: options.schema,
-            runID: String(generator.next() as UInt64, radix: 16)
-        )
+        endpoint.applicationName = "dbbench \(options.run.runID)"
+        let table = MetricsTable(endpoint: endpoint, schema: options.schema, runID: options.run.runID)
         let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
         let preparation = try await failingRun { () async throws(PostgresError) in
             try await table.prepare(createTable: usesTable, on: loop)

@@ -8,8 +8,13 @@ import Testing
 struct KeyCleanupTests {
     @Test func patternEscapesGlobCharactersPerScalar() throws {
         let address = try SocketAddress.resolve(host: "127.0.0.1", port: 1)[0]
-        let target = RedisTarget(endpoint: RedisEndpoint(address: address), keyPrefix: "*\u{FE0F}\u{20E3}:[a]?")
-        #expect(target.matchPattern == "\\*\u{FE0F}\u{20E3}:\\[a\\]\\?*")
+        let target = RedisTarget(
+            endpoint: RedisEndpoint(address: address),
+            keyPrefix: "*\u{FE0F}\u{20E3}:[a]?",
+            runID: "r1"
+        )
+        #expect(target.namespace == "*\u{FE0F}\u{20E3}:[a]?r1:")
+        #expect(target.matchPattern == "\\*\u{FE0F}\u{20E3}:\\[a\\]\\?r1:*")
     }
 
     @Test func onlyKeysStartingWithThePrefixByteForByteAreDeleted() {

@@ -28,7 +28,8 @@ func rebuildHistogram(_ json: [String: Any]) throws -> LatencyHistogram {
 /// Checks a document's top level against the documented schema (Docs/output.md, version 1).
 func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
     for key in [
-        "schema_version", "tool", "version", "command", "target", "server_version", "configuration", "interrupted",
+        "schema_version", "tool", "version", "command", "target", "server_version", "run_id", "configuration",
+        "interrupted",
         "exit_code", "workloads", "assessment", "thresholds", "footer",
     ] {
         #expect(document[key] != nil, "document lacks \(key)", sourceLocation: sourceLocation)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -118,20 +119,31 @@ struct RedisCommandTests {
         for key in foreign { #expect(try CommandRunner.redisCLI(["GET", key]) == "mine", "\(key) was deleted") }
     }
 
-    @Test func errorRepliesAreCountedInTheServersWords() throws {
-        // MIXED's INCR keys hold lists here, so every INCR is answered WRONGTYPE.
-        for key in 0..<100 { _ = try CommandRunner.redisCLI(["RPUSH", "dbbench-test-wrongtype:counter:\(key)", "x"]) }
-        let (result, report) = try CommandRunner.dbbenchJSON(
-            redisArguments(
-                ["--tests", "mixed", "--connections", "2", "--num-operations", "1000"],
-                prefix: "dbbench-test-wrongtype:"
-            )
+    @Test func concurrentRunsKeepToTheirOwnKeys() throws {
+        // A key that was under the prefix before the runs is not theirs to delete.
+        let mine = "dbbench-test-twin:key:1"
+        _ = try CommandRunner.redisCLI(["SET", mine, "mine"])
+        defer { _ = try? CommandRunner.redisCLI(["DEL", mine]) }
+        let arguments = redisArguments(
+            ["--tests", "get", "--connections", "4", "--duration", "2s", "--cache-keys", "2000"],
+            prefix: "dbbench-test-twin:"
         )
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let mixed = try #require(report.workload("MIXED"))
-        let incr = mixed.errors["WRONGTYPE Operation against a key holding the wrong kind of value"]
-        #expect(incr != nil && incr == mixed.failed, "\(mixed.errors)")
-        #expect(try keys(matching: "dbbench-test-wrongtype:*").isEmpty)
+        let runs = Mutex<[Int: (CommandResult, RunReport)]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            // The second starts while the first runs, and ends after the first has cleaned up.
+            if index == 1 { Thread.sleep(forTimeInterval: 0.7) }
+            if let run = try? CommandRunner.dbbenchJSON(arguments, timeout: 60) { runs.withLock { $0[index] = run } }
+        }
+        let both = runs.withLock { $0 }
+        #expect(both.count == 2)
+        for (result, report) in both.values {
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            let get = try #require(report.workload("GET"))
+            #expect(get.counters["misses"] == 0 && (get.counters["hits"] ?? 0) > 0, "\(get.counters)")
+        }
+        #expect(Set(both.values.map(\.1.runID)).count == 2)
+        #expect(try CommandRunner.redisCLI(["GET", mine]) == "mine")
+        #expect(try keys(matching: "dbbench-test-twin:*") == [mine])
     }
 
     @Test func hangupStopsLikeInterruptWithPartialResultsAndCleanup() throws {
@@ -426,12 +438,29 @@ struct OwnRedisServerTests {
         #expect(report.workload("GET") == nil)
         #expect(report.failures.count == 1 && report.failures[0].hasPrefix("SET teardown: "), "\(report.failures)")
         #expect(report.failures[0].contains("timed out"))
-        #expect(report.footer.contains { $0.hasPrefix("left behind: keys under --key-prefix 't-lost:'") })
+        #expect(
+            report.footer.contains { $0.hasPrefix("left behind: keys of this run under 't-lost:\(report.runID):'") }
+        )
         // What the report says was left behind is there once the server answers again.
         Thread.sleep(forTimeInterval: 3)
         let left = try ownKeys(matching: "t-lost:*")
         #expect(!left.isEmpty)
         if !left.isEmpty { _ = try CommandRunner.redisCLI(["DEL"] + left, port: TestServices.ownRedisPort) }
+    }
+
+    @Test func errorRepliesAreCountedInTheServersWords() throws {
+        // With maxmemory at 1 byte every write is refused; the report keeps the server's words.
+        let port = TestServices.ownRedisPort
+        _ = try CommandRunner.redisCLI(["CONFIG", "SET", "maxmemory", "1"], port: port)
+        defer { _ = try? CommandRunner.redisCLI(["CONFIG", "SET", "maxmemory", "0"], port: port) }
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ownServerArguments(["--tests", "set", "--connections", "2", "--num-operations", "200"], prefix: "t-oom:")
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let set = try #require(report.workload("SET"))
+        #expect(set.failed == 200 && set.succeeded == 0)
+        #expect(set.errors == ["OOM command not allowed when used memory > 'maxmemory'.": 200], "\(set.errors)")
+        #expect(try ownKeys(matching: "t-oom:*").isEmpty)
     }
 
     @Test func passwordFromTheEnvironmentAndRefusedCredentials() throws {

@@ -1,5 +1,6 @@
 import BenchCore
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -214,6 +215,34 @@ struct TimescaleCommandTests {
         #expect(
             report.footer.contains { $0.hasPrefix("left behind: schema \(schema) and \(schema).llm_usage_metrics") }
         )
+    }
+
+    @Test func concurrentRunsShareTheTableAndTheLastDropsIt() throws {
+        let schema = "dbbench_test_twins"
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        let runs = Mutex<[Int: (CommandResult, RunReport)]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            // The second starts while the first inserts and is still inserting when the first cleans up.
+            if index == 1 { Thread.sleep(forTimeInterval: 1) }
+            let duration = index == 0 ? "2s" : "3s"
+            if let run = try? timescaleJSON(
+                ["--tests", "insert", "--connections", "2", "--duration", duration],
+                schema: schema,
+                timeout: 60
+            ) {
+                runs.withLock { $0[index] = run }
+            }
+        }
+        let both = runs.withLock { $0 }
+        #expect(both.count == 2)
+        for (result, report) in both.values {
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            let insert = try #require(report.workload("INSERT"))
+            #expect(insert.notes(contain: "(matches)"), "\(insert.notes)")  // every row it wrote was there
+        }
+        #expect(both[0]?.1.footer.first?.contains("kept the table") == true, "\(both[0]?.1.footer ?? [])")
+        #expect(both[1]?.1.footer.first?.hasPrefix("cleanup: dropped schema \(schema)") == true)
+        #expect(try !schemaExists(schema))
     }
 
     @Test func parametersDrawnFromTheWidestRange() throws {

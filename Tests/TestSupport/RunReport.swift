@@ -28,6 +28,8 @@ public struct RunReport: Sendable {
     /// The thresholds, as `expression passed`.
     public let thresholds: [String]
     public let configuration: [String: String]
+    /// The id naming what the run created.
+    public let runID: String
     /// The report's last lines (what cleanup did).
     public let footer: [String]
     /// The steps that failed, as `workload step: error`.
@@ -44,6 +46,7 @@ public struct RunReport: Sendable {
         exitCode = document["exit_code"] as? Int ?? -1
         configuration = document["configuration"] as? [String: String] ?? [:]
         footer = document["footer"] as? [String] ?? []
+        runID = document["run_id"] as? String ?? ""
         failures = (document["failures"] as? [[String: Any]] ?? []).map {
             "\($0["workload"] as? String ?? "") \($0["step"] as? String ?? ""): \($0["error"] as? String ?? "")"
         }

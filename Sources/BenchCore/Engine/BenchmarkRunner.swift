@@ -45,6 +45,8 @@ public struct BenchmarkRunner: Sendable {
         let shape = WorkloadShape(workload)
         let recorders = loops.loops.map { _ in OperationRecorder(shape: shape, openLoop: limits.rate != nil) }
         let connections = workload.connections
+        // A connection that could not even start (connect, prepare) counts as one failed operation.
+        let firstMeasured = shape.operations.first { !$0.isBeforeMeasuredInterval }?.slot ?? 0
         // With --duration the clock ends the run; the count no longer limits it.
         let shares =
             limits.duration == nil
@@ -78,7 +80,7 @@ public struct BenchmarkRunner: Sendable {
                     do {
                         try await workload.runConnection(context, recorder: Recorder(recorder))
                     } catch {
-                        recorder.recordError(kind: Self.kind(of: error))
+                        recorder.recordFailure(slot: firstMeasured, kind: Self.kind(of: error))
                     }
                     await context.ready()
                     recorder.markFinished(connectionStarted: context.startedOperations)
@@ -102,6 +104,7 @@ public struct BenchmarkRunner: Sendable {
         if workload.followsRunLimits {
             result.operationsPerConnection = ConnectionSpread(recorders.flatMap(\.startedPerConnection))
         }
+        let endedEarly = Self.endedEarlyNote(result, limits: limits, followsRunLimits: workload.followsRunLimits)
         let measured = result
         var failure: StepFailure?
         do {
@@ -118,7 +121,18 @@ public struct BenchmarkRunner: Sendable {
         } catch {
             failure = failure ?? StepFailure(workload: workload.name, step: .teardown, error: error)
         }
+        if let endedEarly { result.notes.insert(endedEarly, at: 0) }
         return WorkloadRun(result: result, failure: failure)
+    }
+
+    /// For a `--duration` run that ended well before its duration without a stop signal (every
+    /// connection died): a line saying so, since its throughput covers only the time it ran.
+    static func endedEarlyNote(_ result: WorkloadResult, limits: RunLimits, followsRunLimits: Bool) -> String? {
+        guard let duration = limits.duration, followsRunLimits, !result.interrupted,
+            result.wallNanoseconds &+ 100_000_000 < duration.nanoseconds
+        else { return nil }
+        return "ended after \(Format.fixed(result.wallSeconds, 3)) s of the \(DurationParser.format(duration)) "
+            + "--duration: every connection had stopped (see the errors)"
     }
 
     /// `total` split over `parts` as evenly as possible, the remainder going to the first parts.

@@ -157,6 +157,28 @@ struct RunnerTests {
         )
     }
 
+    @Test func aDurationRunWhoseConnectionsAllStopSaysItEndedEarly() async throws {
+        var workload = SyntheticWorkload(connections: 3, totalOperations: 0)
+        workload.unevenStop = true  // each connection gives up after a few operations
+        let result = try await runOnNewLoops(workload, limits: RunLimits(duration: .seconds(30)))
+        #expect(result.total.succeeded == 60)
+        #expect(result.notes.first?.hasPrefix("ended after ") == true, "\(result.notes)")
+        #expect(
+            result.notes.first?.hasSuffix("s of the 30s --duration: every connection had stopped (see the errors)")
+                == true
+        )
+        // A run that lasts its duration, or was interrupted, has no such line.
+        let full = try await runOnNewLoops(SyntheticWorkload(connections: 2, totalOperations: 10))
+        #expect(full.notes.isEmpty)
+    }
+
+    @Test func aConnectionThatCannotStartCountsAsAFailedOperation() async throws {
+        var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
+        workload.failingConnection = 1
+        let result = try await runOnNewLoops(workload)
+        #expect(result.total.succeeded == 30 && result.total.failed == 1 && result.total.attempted == 31)
+    }
+
     @Test func evenSharesLeaveNoSpreadNote() async throws {
         var workload = SyntheticWorkload(connections: 4, totalOperations: 40)
         workload.unevenStop = true  // (index + 1) × 10 is never below the share of 10

@@ -245,6 +245,25 @@ struct TimescaleCommandTests {
         #expect(try !schemaExists(schema))
     }
 
+    @Test func refusedConnectionsAreFailedOperations() throws {
+        let maxConnections = try #require(Int(try CommandRunner.psql("SHOW max_connections")))
+        let (result, report) = try timescaleJSON(
+            [
+                "--tests", "insert", "--connections", String(maxConnections + 20), "--inserts-per-connection", "10",
+                "--batch-size", "10",
+            ],
+            schema: "dbbench_test_refused"
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let insert = try #require(report.workload("INSERT"))
+        // Each connection has one batch: those the server refused are failed batches, in the errors column.
+        #expect(insert.attempted == maxConnections + 20 && insert.failed >= 20, "\(insert.failed) failed")
+        #expect(insert.succeeded + insert.failed == insert.attempted)
+        let refused = insert.errors.filter { $0.key.contains("too many clients") }.values.reduce(0, +)
+        #expect(refused == insert.failed, "\(insert.errors)")
+        #expect(insert.counters["rows"] == insert.succeeded * 10)
+    }
+
     @Test func parametersDrawnFromTheWidestRange() throws {
         let (result, report) = try timescaleJSON(
             [

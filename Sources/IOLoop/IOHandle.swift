@@ -30,6 +30,9 @@ final class IOHandle {
     let ownsDescriptor: Bool
     var readable = false
     var writable = false
+    /// The peer closed its side (or the socket failed): every later read returns at once, so the
+    /// descriptor stays readable. Data and the close often arrive in one edge, and no edge follows.
+    var peerClosed = false
     var readWaiter: UnsafeContinuation<WaitResult, Never>?
     var writeWaiter: UnsafeContinuation<WaitResult, Never>?
     /// Coarse-clock time after which a pending wait is resumed with `.timedOut`.

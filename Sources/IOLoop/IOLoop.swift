@@ -316,6 +316,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         }
         let handle = Unmanaged<IOHandle>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!).takeUnretainedValue()
         let flags = event.events
+        if flags & (CLINUX_EPOLLRDHUP | CLINUX_EPOLLHUP | CLINUX_EPOLLERR) != 0 { handle.peerClosed = true }
         if flags & (CLINUX_EPOLLIN | CLINUX_EPOLLRDHUP | CLINUX_EPOLLHUP | CLINUX_EPOLLERR) != 0 {
             handle.readable = true
             if let waiter = handle.readWaiter {

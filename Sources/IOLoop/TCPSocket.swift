@@ -92,8 +92,9 @@ public final class TCPSocket {
             if handle.readable {
                 let count = recv(handle.fd, buffer.baseAddress!, buffer.count, 0)
                 if count > 0 {
-                    // A short read drained the receive queue: the next edge will say when more arrives.
-                    if count < buffer.count { handle.readable = false }
+                    // A short read drained the receive queue: the next edge will say when more arrives,
+                    // unless the peer has closed, which no later edge announces.
+                    if count < buffer.count { handle.readable = handle.peerClosed }
                     return count
                 }
                 if count == 0 { throw IOError(.closedByPeer, operation: "read") }

@@ -38,21 +38,22 @@ public final class WatchedDescriptor {
         if !handle.readable {
             try await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds).check("read")
         }
-        handle.readable = false
+        handle.readable = handle.peerClosed
     }
 
     /// Consumes the edge that arrived since the last wait, if any, without waiting: for a caller
     /// that reads right away whether or not one came. True when there was one.
     public func takeReadableEdge() -> Bool {
-        defer { handle.readable = false }
+        defer { handle.readable = handle.peerClosed }
         return handle.readable
     }
 
     /// After a read that may have left bytes in the socket (libpq reads at most its free buffer
     /// space per call), keeps the descriptor readable when some are left, so that the next wait
-    /// returns at once: no new edge would announce bytes that have already arrived.
+    /// returns at once: no new edge would announce bytes that have already arrived, nor the end of
+    /// the stream that came with them (a server's last message, then its close).
     public func stayReadableIfBytesRemain() {
-        if clinux_unread_bytes(handle.fd) > 0 { handle.readable = true }
+        if handle.peerClosed || clinux_unread_bytes(handle.fd) > 0 { handle.readable = true }
     }
 
     /// Waits until the descriptor can take more bytes.

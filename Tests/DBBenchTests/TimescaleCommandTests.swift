@@ -264,6 +264,28 @@ struct TimescaleCommandTests {
         #expect(insert.counters["rows"] == insert.succeeded * 10)
     }
 
+    @Test func terminatedBackendsEndTheirConnectionsAtOnceNotAtTheTimeout() throws {
+        let schema = "dbbench_test_terminated"
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        Thread {
+            Thread.sleep(forTimeInterval: 1.5)
+            _ = try? CommandRunner.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbbench %'"
+            )
+        }.start()
+        let (result, report) = try timescaleJSON(
+            ["--tests", "insert", "--connections", "2", "--duration", "4s", "--timeout", "30s"],
+            schema: schema,
+            timeout: 90
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let insert = try #require(report.workload("INSERT"))
+        #expect(insert.failed >= 1, "\(insert.errors)")
+        #expect(insert.notes(contain: "ended after"), "\(insert.notes)")
+        // Each terminated connection ends at once, not at the 30 s --timeout.
+        #expect(result.seconds < 15, "took \(result.seconds) s")
+    }
+
     @Test func parametersDrawnFromTheWidestRange() throws {
         let (result, report) = try timescaleJSON(
             [

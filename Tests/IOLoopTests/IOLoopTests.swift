@@ -132,6 +132,36 @@ struct IOLoopTests {
         #expect(kind == .closed)
     }
 
+    /// A server's last message and its close often arrive in one edge: after reading the message,
+    /// the end of the stream must still be noticed at once, not at the timeout.
+    @Test func theEndOfStreamThatCameWithTheLastBytesIsNotMissed() async throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair) == 0)
+        let (reader, writer) = (pair[0], pair[1])
+        defer { close(reader) }
+        _ = Array(repeating: UInt8(7), count: 10).withUnsafeBytes { send(writer, $0.baseAddress, 10, 0) }
+        close(writer)
+        let loop = try IOLoop()
+        defer { loop.shutdown() }
+        let steps = await Task(executorPreference: loop) { () -> [String] in
+            var steps: [String] = []
+            do {
+                let watched = try WatchedDescriptor(fd: reader, on: loop)
+                defer { watched.stopWatching() }
+                try await watched.waitUntilReadable(timeout: .seconds(5))
+                var buffer = [UInt8](repeating: 0, count: 100)
+                steps.append("read \(recv(reader, &buffer, 100, 0))")
+                watched.stayReadableIfBytesRemain()
+                try await watched.waitUntilReadable(timeout: .milliseconds(300))
+                steps.append("read \(recv(reader, &buffer, 100, 0))")
+            } catch {
+                steps.append("failed: \(error)")
+            }
+            return steps
+        }.value
+        #expect(steps == ["read 10", "read 0"])
+    }
+
     @Test func aJobEnqueuedAfterShutdownStopsTheProcessInsteadOfBeingLost() async {
         await #expect(processExitsWith: .failure) {
             guard let loop = try? IOLoop() else { return }

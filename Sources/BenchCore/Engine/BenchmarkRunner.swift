@@ -83,6 +83,7 @@ public struct BenchmarkRunner: Sendable {
                         recorder.recordFailure(slot: firstMeasured, kind: Self.kind(of: error))
                     }
                     await context.ready()
+                    recorder.recordNotStarted(context.notStarted)
                     recorder.markFinished(connectionStarted: context.startedOperations)
                 }
             }

@@ -74,6 +74,12 @@ public final class ConnectionContext {
     /// True when the clock ends the run (`--duration`): `operations` is then unbounded.
     public var runsUntilDeadline: Bool { limits.duration != nil }
 
+    /// Open loop: operations that were due before the run ended (its deadline, or now) but were
+    /// never started, because this connection was still waiting for earlier replies.
+    var notStarted: Int {
+        pacer?.dueBefore(min(deadline, monotonicNanoseconds()), atMost: remaining) ?? 0
+    }
+
     /// True when operations start on a schedule (`--rate`).
     public var isOpenLoop: Bool { pacer != nil }
 

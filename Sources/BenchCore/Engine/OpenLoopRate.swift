@@ -96,6 +96,19 @@ struct OpenLoopPacer {
         self.deadline = deadline
     }
 
+    /// How many operations were due before `limit` but have not started (at most `cap`): those a
+    /// connection stuck on slow replies never got to when the run ended.
+    func dueBefore(_ limit: UInt64, atMost cap: Int) -> Int {
+        var schedule = self.schedule
+        var next = due ?? schedule.advance()
+        var count = 0
+        while next < limit && count < cap {
+            count += 1
+            next = schedule.advance()
+        }
+        return count
+    }
+
     mutating func step(now: UInt64) -> Step {
         let due = self.due ?? schedule.advance()
         self.due = due

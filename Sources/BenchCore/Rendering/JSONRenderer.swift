@@ -86,6 +86,7 @@ public struct JSONRenderer: ReportRenderer {
                 } ?? .null
             ),
             ("late", .integer(result.late)),
+            ("not_started", .integer(result.notStarted)),
             ("service_time_us", result.serviceTime.map { latency(LatencySummary($0)) } ?? .null),
             ("service_time_histogram", result.serviceTime.map(histogram) ?? .null),
             ("per_second", .array(result.perSecond.map { .integer($0) })),

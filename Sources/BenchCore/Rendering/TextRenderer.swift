@@ -108,7 +108,10 @@ public struct TextRenderer: ReportRenderer {
         return "\(rate.label): latency from each operation's "
             + "scheduled start, service time from its send; \(Format.grouped(result.late)) of \(Format.grouped(started)) "
             + "started more than \(OpenLoopRate.lateAfterNanoseconds / 1_000_000) ms late (\(Format.fixed(share, 1))%)"
-            + (share > 1 ? " — the server, or too few --connections, did not keep up with this rate" : "")
+            + (result.notStarted > 0
+                ? "; \(Format.grouped(result.notStarted)) more were due but never started (the run ended first)" : "")
+            + (share > 1 || result.notStarted > 0
+                ? " — the server, or too few --connections, did not keep up with this rate" : "")
     }
 
     /// The results table: every column as wide as its widest cell, numbers right-aligned.

@@ -75,6 +75,11 @@ public final class OperationRecorder: @unchecked Sendable {
     }
 
     /// An operation that could not start on time (open loop).
+    /// Operations that were due but never started (open loop), when a connection finishes.
+    private(set) var notStarted = 0
+
+    func recordNotStarted(_ count: Int) { notStarted &+= count }
+
     func recordLate() {
         if inWarmup { return }
         late &+= 1

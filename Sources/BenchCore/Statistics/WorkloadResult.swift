@@ -62,6 +62,8 @@ public struct WorkloadResult: Sendable {
     public let serviceTime: LatencyHistogram?
     /// Open loop: operations that started more than `OpenLoopRate.lateAfterNanoseconds` late.
     public let late: Int
+    /// Open loop: operations that were due before the run ended but never started.
+    public let notStarted: Int
 
     public var wallSeconds: Double { Double(wallNanoseconds) / 1e9 }
 
@@ -141,6 +143,7 @@ public struct WorkloadResult: Sendable {
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)
         self.serviceTime = openLoop ? service : nil
         self.late = recorders.reduce(0) { $0 + $1.late }
+        self.notStarted = recorders.reduce(0) { $0 + $1.notStarted }
         var errors: [String: Int] = [:]
         for recorder in recorders { errors.merge(recorder.errors, uniquingKeysWith: +) }
         self.errors = errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }

@@ -159,6 +159,30 @@ struct OpenLoopTests {
         #expect(late == 199)
     }
 
+    @Test func pacerCountsWhatWasDueButNotStarted() {
+        var pacer = pacer()
+        #expect(pacer.step(now: 0) == .start(due: 0, late: false))
+        // Due at 1, 2, ... 9 ms, before 9.5 ms: nine; a count limit caps them.
+        #expect(pacer.dueBefore(9_500_000, atMost: 100) == 9)
+        #expect(pacer.dueBefore(9_500_000, atMost: 4) == 4)
+        #expect(pacer.dueBefore(500_000, atMost: 100) == 0)
+    }
+
+    @Test func operationsDueWhenTheRunEndsAreReportedNotHidden() async throws {
+        // One connection at 1000/s for 0.5 s; its 10th operation takes 1 s, past the end of the run:
+        // the operations due meanwhile never start.
+        let workload = ScheduledWorkload(connections: 1, totalOperations: 0, stallAt: 10, stall: 1_000_000_000)
+        let result = try await runOnNewLoops(
+            workload,
+            loops: 1,
+            limits: RunLimits(duration: .milliseconds(500), rate: OpenLoopRate(perSecond: 1000))
+        )
+        #expect(result.total.succeeded <= 20)
+        #expect(result.notStarted > 400 && result.notStarted <= 500, "\(result.notStarted)")
+        let note = TextRenderer.openLoopNote(result, rate: OpenLoopRate(perSecond: 1000))
+        #expect(note.contains("more were due but never started (the run ended first)"))
+    }
+
     @Test func pacerStopsAtTheDeadline() {
         var pacer = pacer(deadline: 2_500_000)
         #expect(pacer.step(now: 0) == .start(due: 0, late: false))

@@ -26,6 +26,14 @@ func timescaleJSON(
     )
 }
 
+/// Runs `sql` through psql `seconds` from now on a thread of its own, while the test goes on.
+func psqlLater(in seconds: Double, _ sql: String) {
+    Thread {
+        Thread.sleep(forTimeInterval: seconds)
+        _ = try? CommandRunner.psql(sql)
+    }.start()
+}
+
 func schemaExists(_ schema: String) throws -> Bool {
     try CommandRunner.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'") == "1"
 }
@@ -197,12 +205,10 @@ struct TimescaleCommandTests {
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
         // 1.5 s into the run another session takes a lock that lets INSERT go on but keeps DROP TABLE
         // waiting beyond --timeout.
-        Thread {
-            Thread.sleep(forTimeInterval: 1.5)
-            _ = try? CommandRunner.psql(
-                "BEGIN; LOCK TABLE \(schema).llm_usage_metrics IN ACCESS SHARE MODE; SELECT pg_sleep(5); COMMIT"
-            )
-        }.start()
+        psqlLater(
+            in: 1.5,
+            "BEGIN; LOCK TABLE \(schema).llm_usage_metrics IN ACCESS SHARE MODE; SELECT pg_sleep(5); COMMIT"
+        )
         let (result, report) = try timescaleJSON(
             ["--tests", "insert", "--connections", "2", "--duration", "3s", "--timeout", "1s"],
             schema: schema,
@@ -267,12 +273,10 @@ struct TimescaleCommandTests {
     @Test func terminatedBackendsEndTheirConnectionsAtOnceNotAtTheTimeout() throws {
         let schema = "dbbench_test_terminated"
         defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        Thread {
-            Thread.sleep(forTimeInterval: 1.5)
-            _ = try? CommandRunner.psql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbbench %'"
-            )
-        }.start()
+        psqlLater(
+            in: 1.5,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbbench %'"
+        )
         let (result, report) = try timescaleJSON(
             ["--tests", "insert", "--connections", "2", "--duration", "4s", "--timeout", "30s"],
             schema: schema,

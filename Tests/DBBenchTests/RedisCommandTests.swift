@@ -390,10 +390,15 @@ struct OwnRedisServerTests {
         let service = try #require(set["service_time_us"] as? [String: Any]).compactMapValues { $0 as? Int }
         let succeeded = try #require(set["succeeded"] as? Int)
         #expect(succeeded > 2700 && succeeded <= 3002, "the rate held: \(succeeded) in 3 s")
-        // Each connection started its half of the schedule, the pause notwithstanding.
+        // Each connection started its half of the schedule, the pause notwithstanding, but for the
+        // operations a connection still waiting for a reply at the end never started (on a loaded
+        // machine, a few), which the report counts.
         let spread = try #require(set["operations_per_connection"] as? [String: Int])
+        let notStarted = try #require(set["not_started"] as? Int)
         #expect(spread["min"]! + spread["max"]! == set["attempted"] as? Int, "\(spread)")
-        #expect(spread["max"]! - spread["min"]! <= 1, "\(spread)")
+        #expect(spread["max"]! - spread["min"]! <= 1 + notStarted, "\(spread), \(notStarted) not started")
+        // Started or not, every one of the 3,000 operations of the schedule is accounted for.
+        #expect((set["attempted"] as? Int ?? 0) + notStarted == 3000, "\(notStarted) not started")
         // About 600 of the 3000 operations were due during the pause: they start late and their
         // latency, counted from the schedule, includes the wait. Only the two requests sent just
         // before the pause have a long service time.

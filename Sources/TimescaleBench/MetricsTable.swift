@@ -124,10 +124,11 @@ struct MetricsTable: Sendable {
                 """,
                 [name, "dbbench \(runID)", Self.marker, schema, runID]
             ).first ?? []
-        let isDbbenchs = state.count == 4 && state[0] == "t"
-        let schemaIsDbbenchs = state.count == 4 && state[1] == "t"
-        let otherRuns = state.count == 4 ? Int(state[2] ?? "") ?? 0 : 0
-        let onlyOurRows = state.count == 4 && state[3] == "t"
+        let row = state.count == 4 ? state : [nil, nil, nil, nil]
+        let isDbbenchs = row[0] == "t"
+        let schemaIsDbbenchs = row[1] == "t"
+        let otherRuns = Int(row[2] ?? "") ?? 0
+        let onlyOurRows = row[3] == "t"
         guard isDbbenchs && otherRuns == 0 && onlyOurRows else {
             try await connection.query("DELETE FROM \(name) WHERE metadata->>'run_id' = $1", [runID])
             if isDbbenchs && otherRuns > 0 {

@@ -27,11 +27,6 @@ public struct ReportOutput: Sendable {
         if path == "" { throw UsageError("\(arguments.command): --output needs a file name") }
     }
 
-    public init(format: ReportFormat, path: String? = nil) {
-        self.format = format
-        self.path = path
-    }
-
     /// Fails before any load is generated when the file cannot be written (and leaves no empty
     /// file behind when it did not exist). Only a regular file (or `/dev/stdout`, `/dev/stderr`) is
     /// taken: opening a FIFO without a reader would block for ever, and a results file is no device.

@@ -74,7 +74,8 @@ public struct RunDriver: Sendable {
         } catch {
             report.failures.append(StepFailure(workload: "-", step: .cleanup, error: error))
         }
-        if report.failures.contains(where: { $0.step == .teardown || $0.step == .cleanup || $0.step == .setup }) {
+        // Only a failed note (reading the server's state) removes nothing; every other step may leave data.
+        if report.failures.contains(where: { $0.step != .notes }) {
             report.footer += backend.leftBehind(prepared)
         }
 

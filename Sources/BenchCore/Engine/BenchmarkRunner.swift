@@ -56,7 +56,7 @@ public struct BenchmarkRunner: Sendable {
             mode: progress,
             name: workload.name,
             total: limits.duration == nil ? workload.totalOperations : 0,
-            rateUnit: shape.counters.first { $0.key.isRate }?.key.name,
+            rateUnit: shape.rateCounter?.key.name,
             recorders: recorders,
             style: style
         )

@@ -30,7 +30,7 @@ public struct TextRenderer: ReportRenderer {
             + "connections open to the last done)"
         var rateKeys: [CounterKey] = []
         for result in report.results {
-            for (key, _) in result.counterRates where !rateKeys.contains(key) { rateKeys.append(key) }
+            for (key, _, _) in result.counterRates where !rateKeys.contains(key) { rateKeys.append(key) }
         }
         for key in rateKeys { legend += "; the \(key.name) line: \(key.name) counted and \(key.name) / wall time" }
         lines.append(style.dim(legend))
@@ -131,8 +131,7 @@ public struct TextRenderer: ReportRenderer {
                 let cells = ["  service time", "", "", "", "", ""] + latencyCells(LatencySummary(service))
                 rows.append(Line(cells: cells, isTotal: false, hasErrors: false))
             }
-            for (key, perSecond) in result.counterRates {
-                let count = result.counter(key) ?? 0
+            for (key, count, perSecond) in result.counterRates {
                 let cells = [
                     "  \(key.name)", "", Format.grouped(count), "", "", Format.grouped(Int(perSecond.rounded())),
                 ]

@@ -43,7 +43,7 @@ public final class OperationRecorder: @unchecked Sendable {
         failed = succeeded
         counters = Array(repeating: 0, count: shape.counterSlots)
         warmupCounters = counters
-        rateCounterSlot = shape.rateCounterSlot ?? -1
+        rateCounterSlot = shape.rateCounter?.slot ?? -1
     }
 
     /// Starts a warm-up: work finishing before `time` is left out of the results.
@@ -90,11 +90,6 @@ public final class OperationRecorder: @unchecked Sendable {
         completed.wrappingAdd(1, ordering: .relaxed)
         if inWarmup { return }
         failed[slot] &+= 1
-        errors[kind, default: 0] += 1
-    }
-
-    /// A failure that is not one operation (a connection that could not be opened).
-    func recordError(kind: String) {
         errors[kind, default: 0] += 1
     }
 

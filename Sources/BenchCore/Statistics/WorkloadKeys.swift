@@ -87,6 +87,6 @@ struct WorkloadShape: Sendable {
 
     var operationSlots: Int { (operations.map(\.slot).max() ?? -1) + 1 }
     var counterSlots: Int { (counters.map(\.slot).max() ?? -1) + 1 }
-    /// The slot of the counter that progress shows as a rate (rows), if any.
-    var rateCounterSlot: Int? { counters.first { $0.key.isRate }?.slot }
+    /// The counter that progress shows as a rate (rows), if any.
+    var rateCounter: (slot: Int, key: CounterKey)? { counters.first { $0.key.isRate } }
 }

@@ -67,15 +67,16 @@ public struct WorkloadResult: Sendable {
 
     public var wallSeconds: Double { Double(wallNanoseconds) / 1e9 }
 
+    /// `count` per second of wall time (0 when no time was measured).
+    private func perSecond(_ count: Int) -> Double { wallNanoseconds == 0 ? 0 : Double(count) / wallSeconds }
+
     /// Successful operations per second of wall-clock time.
-    public var throughput: Double {
-        wallNanoseconds == 0 ? 0 : Double(total.succeeded) / wallSeconds
-    }
+    public var throughput: Double { perSecond(total.succeeded) }
 
     /// Succeeded operations of one kind per second of wall time; nil for an operation that runs
     /// before the measured interval, or when no time was measured.
     public func throughput(of operation: OperationResult) -> Double? {
-        operation.isPreStart || wallNanoseconds == 0 ? nil : Double(operation.succeeded) / wallSeconds
+        operation.isPreStart || wallNanoseconds == 0 ? nil : perSecond(operation.succeeded)
     }
 
     /// The figures of one of the workload's operation kinds.
@@ -89,15 +90,13 @@ public struct WorkloadResult: Sendable {
     /// What the warm-up added to `key` (0 without a warm-up or such a counter).
     public func warmupCounter(_ key: CounterKey) -> Int { warmupCounters.first { $0.key == key }?.value ?? 0 }
 
-    /// The counters shown as rates (rows/s), per second of wall time.
-    public var counterRates: [(key: CounterKey, perSecond: Double)] {
-        counters.filter(\.key.isRate).map { ($0.key, wallNanoseconds == 0 ? 0 : Double($0.value) / wallSeconds) }
+    /// The counters shown as rates (rows/s): each with its count and its count per second of wall time.
+    public var counterRates: [(key: CounterKey, count: Int, perSecond: Double)] {
+        counters.filter(\.key.isRate).map { ($0.key, $0.value, perSecond($0.value)) }
     }
 
     /// `key` per second of wall time, or `nil` when the workload keeps no such counter.
-    public func rate(of key: CounterKey) -> Double? {
-        counter(key).map { wallNanoseconds == 0 ? 0 : Double($0) / wallSeconds }
-    }
+    public func rate(of key: CounterKey) -> Double? { counter(key).map(perSecond) }
 
     /// Merges the per-loop recorders of one run of a workload of `shape`.
     init(name: String, shape: WorkloadShape, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64)

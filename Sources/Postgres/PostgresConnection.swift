@@ -87,6 +87,9 @@ public final class PostgresConnection {
             }
             status = PQconnectPoll(connection)
         }
+        // libpq would print the server's notices and warnings on stderr ("terminating connection
+        // due to immediate shutdown command", once per connection), in the middle of the progress.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         guard PQsetnonblocking(connection, 1) == 0 else {
             PQfinish(connection)
             throw .unexpected("cannot make the libpq connection non-blocking")
@@ -288,6 +291,9 @@ public final class PostgresConnection {
             }
         }
     }
+
+    /// True once libpq knows the connection is gone (the server closed it after a FATAL error).
+    public var isBroken: Bool { PQstatus(connection) == CONNECTION_BAD }
 
     /// Stops watching the socket, so that the loop no longer wakes for it; libpq closes the
     /// connection itself (`PQfinish`) when this object is released, which follows at once for the

@@ -12,6 +12,13 @@ public struct PostgresServerError: Error, Sendable, Equatable, CustomStringConve
     }
 
     public var description: String { "\(message) (SQLSTATE \(sqlState))" }
+
+    /// True for an error that says the server cannot serve now rather than that the statement was
+    /// wrong: a connection exception (class 08), an operator's shutdown or a restart (class 57, but
+    /// not 57014, a cancelled statement), or a standby refusing writes after a switchover (25006).
+    public var meansUnavailable: Bool {
+        (sqlState.hasPrefix("08") || sqlState.hasPrefix("57") || sqlState == "25006") && sqlState != "57014"
+    }
 }
 
 /// Why a PostgreSQL connection or command failed.

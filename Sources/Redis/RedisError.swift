@@ -45,4 +45,12 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
     }
 
     static let longestKind = 160
+
+    /// True for an error reply that says the server cannot serve now, rather than that the command
+    /// was wrong: loading its data after a restart, a primary being lost or failed over, the
+    /// cluster down, a script blocking it, or a former primary that is now a read-only replica.
+    public static func meansUnavailable(_ message: String) -> Bool {
+        let code = message.prefix { $0 != " " }
+        return ["LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "READONLY"].contains(code)
+    }
 }

@@ -45,18 +45,24 @@ extension PipelinedRedisWorkload {
     func setup(on loop: IOLoop) async throws { try await settings.target.ping(on: loop) }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
-        let connection = try await settings.target.connect(on: context.loop)
-        defer { connection.close() }
+        var connection = try await settings.target.connect(on: context.loop)
         await context.ready()
         var source = makeSource(context.makeRandom())
-        await PipelinedDriver.run(
-            &source,
-            connection: connection,
-            operations: context.operations,
-            pipeline: settings.pipeline,
-            context: context,
-            recorder: recorder
-        )
+        while true {
+            let lost = await PipelinedDriver.run(
+                &source,
+                connection: connection,
+                operations: context.operations,
+                pipeline: settings.pipeline,
+                context: context,
+                recorder: recorder
+            )
+            connection.close()
+            guard lost != nil,
+                let next = await context.reconnect({ try await settings.target.connect(on: context.loop) })
+            else { return }
+            connection = next
+        }
     }
 
     func teardown(on loop: IOLoop) async throws { try await settings.target.cleanUp(on: loop) }

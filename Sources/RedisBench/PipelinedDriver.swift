@@ -24,7 +24,11 @@ extension RedisRequestSource {
 ///
 /// Open loop (`--rate`, which the options allow only with `pipeline 1`): each request waits for its
 /// scheduled start, and its latency counts from then.
+///
+/// Returns the error that ended the connection (its requests in flight counted as failed), or nil
+/// when every operation was done or the run is over.
 enum PipelinedDriver {
+    @discardableResult
     nonisolated(nonsending)
         static func run<Source: RedisRequestSource>(
             _ source: inout Source,
@@ -33,7 +37,7 @@ enum PipelinedDriver {
             pipeline: Int,
             context: ConnectionContext,
             recorder: Recorder<Source.Owner>
-        ) async
+        ) async -> RedisError?
     {
         var startedAt = [UInt64](repeating: 0, count: pipeline)
         var operationOf = [KeyValueOperation](repeating: .set, count: pipeline)
@@ -76,7 +80,7 @@ enum PipelinedDriver {
                         error: error,
                         recorder: recorder
                     )
-                    return
+                    return error
                 }
             }
 
@@ -86,13 +90,17 @@ enum PipelinedDriver {
                 reply = try await connection.readReplySummary()
             } catch {
                 failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
-                return
+                return error
             }
             let now = monotonicNanoseconds()
             while true {
                 let operation = operationOf[head]
                 if case .error(let message) = reply {
-                    recorder.recordFailure(operation, kind: RedisError.errorKind(of: message))
+                    if RedisError.meansUnavailable(message) {
+                        recorder.recordUnavailable(operation, kind: RedisError.errorKind(of: message))
+                    } else {
+                        recorder.recordFailure(operation, kind: RedisError.errorKind(of: message))
+                    }
                 } else {
                     recorder.recordSuccess(
                         operation,
@@ -108,6 +116,7 @@ enum PipelinedDriver {
                 reply = buffered
             }
         }
+        return nil
     }
 
     /// The connection failed: every request still in flight counts as failed with the I/O reason.

@@ -46,15 +46,21 @@ struct InsertWorkload: Workload {
     }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
-        let connection = try await table.connect(on: context.loop)
-        defer { connection.close() }
         // A timed run (`--duration`) writes full batches until its deadline.
         let rowsToWrite = context.runsUntilDeadline ? Int.max : rowsPerConnection
         let fullBatch = min(batchSize, rowsToWrite)
         let lastBatch = context.runsUntilDeadline ? 0 : rowsToWrite % fullBatch
-        if method == .insert {
-            try await connection.prepare("insert_batch", insertStatement(rows: fullBatch))
-            if lastBatch > 0 { try await connection.prepare("insert_rest", insertStatement(rows: lastBatch)) }
+        var connection = try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch)
+        defer { connection.close() }
+        /// After the connection was lost: a new one, or false when the connection task ends.
+        func replaceConnection() async -> Bool {
+            connection.close()
+            let next = await context.reconnect {
+                try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch)
+            }
+            guard let next else { return false }
+            connection = next
+            return true
         }
         let generator = MetricRow(runID: table.runID)
         var random = context.makeRandom(salt: 0x1A5E_47)
@@ -93,7 +99,8 @@ struct InsertWorkload: Workload {
                 }
             } catch {
                 recorder.recordFailure(.batch, kind: error.kind)
-                return
+                guard await replaceConnection() else { return }
+                continue
             }
             switch outcome {
             case .ok(let inserted):
@@ -104,9 +111,27 @@ struct InsertWorkload: Workload {
                 )
                 recorder.add(.rows, inserted)
             case .failed(let error):
-                recorder.recordFailure(.batch, kind: "\(error.sqlState) \(error.message)")
+                recorder.record(error, of: .batch)
+                if connection.isBroken, await !replaceConnection() { return }
             }
         }
+    }
+
+    /// A connection with the INSERT statements prepared (`fullBatch` rows, and `lastBatch` rows
+    /// when the last batch is shorter).
+    private func open(
+        on loop: IOLoop,
+        fullBatch: Int,
+        lastBatch: Int
+    ) async throws(PostgresError)
+        -> PostgresConnection
+    {
+        let connection = try await table.connect(on: loop)
+        if method == .insert {
+            try await connection.prepare("insert_batch", insertStatement(rows: fullBatch))
+            if lastBatch > 0 { try await connection.prepare("insert_rest", insertStatement(rows: lastBatch)) }
+        }
+        return connection
     }
 
     /// COPY data is handed to libpq in pieces of about this many bytes.
@@ -151,13 +176,31 @@ struct InsertWorkload: Workload {
         ]
     }
 
+    /// Whether the rows found in the table are the rows the server acknowledged. A batch whose
+    /// reply was lost with its connection (a restart, a failover) may still have been committed,
+    /// so up to `inDoubt` rows more are no mismatch; fewer rows than acknowledged always are.
+    static func tableVerdict(found: Int, acknowledged: Int, inDoubt: Int) -> String {
+        if found == acknowledged { return "matches" }
+        if found > acknowledged && found - acknowledged <= inDoubt {
+            return "matches; \(Format.grouped(found - acknowledged)) more from failed batches whose reply was lost: "
+                + "the server committed them"
+        }
+        if found < acknowledged {
+            return "MISMATCH: \(Format.grouped(acknowledged - found)) acknowledged rows missing"
+        }
+        return "MISMATCH: \(Format.grouped(found - acknowledged)) rows more than inserted"
+    }
+
     /// The rows reported, and the rows found in the table with this run's id.
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let reported = result.counter(.rows) ?? 0
         let warmup = result.warmupCounter(.rows)
         let found = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
-        let expected = reported + warmup
-        var verdict = found == expected ? "matches" : "MISMATCH: \(Format.grouped(found - expected)) rows differ"
+        var verdict = Self.tableVerdict(
+            found: found,
+            acknowledged: reported + warmup,
+            inDoubt: result.total.failed * batchSize
+        )
         if warmup > 0 { verdict += "; \(Format.grouped(warmup)) of them inserted during the warm-up" }
         return [
             "\(Format.grouped(reported)) rows inserted by \(method == .copy ? "binary COPY" : "multi-row INSERT") in batches of "

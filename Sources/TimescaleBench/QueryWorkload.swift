@@ -62,10 +62,14 @@ struct QueryWorkload: Workload {
     }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
-        let connection = try await PostgresConnection.connect(to: endpoint, on: context.loop)
+        var connection = try await open(on: context.loop)
         defer { connection.close() }
-        for (index, query) in queries.enumerated() {
-            try await connection.prepare("q\(index)", query.sql)
+        /// After the connection was lost: a new one, or false when the connection task ends.
+        func replaceConnection() async -> Bool {
+            connection.close()
+            guard let next = await context.reconnect({ try await open(on: context.loop) }) else { return false }
+            connection = next
+            return true
         }
         let names = queries.indices.map { "q\($0)" }
         var random = context.makeRandom(salt: 0x0E41)
@@ -88,7 +92,8 @@ struct QueryWorkload: Workload {
                 outcome = try await connection.executePrepared(names[index], parameters: parameters)
             } catch {
                 recorder.recordFailure(kinds[index], kind: error.kind)
-                return
+                guard await replaceConnection() else { return }
+                continue
             }
             switch outcome {
             case .ok(let rows):
@@ -99,9 +104,19 @@ struct QueryWorkload: Workload {
                 )
                 recorder.add(.rows, rows)
             case .failed(let error):
-                recorder.recordFailure(kinds[index], kind: "\(error.sqlState) \(error.message)")
+                recorder.record(error, of: kinds[index])
+                if connection.isBroken, await !replaceConnection() { return }
             }
         }
+    }
+
+    /// A connection with every query prepared, as `q0`, `q1`, ...
+    private func open(on loop: IOLoop) async throws(PostgresError) -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(to: endpoint, on: loop)
+        for (index, query) in queries.enumerated() {
+            try await connection.prepare("q\(index)", query.sql)
+        }
+        return connection
     }
 
     /// The P95, rated; NO DATA when no query succeeded (the P95 of no reply is no latency).

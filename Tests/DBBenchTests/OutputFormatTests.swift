@@ -45,9 +45,13 @@ func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocati
         "name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
         "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
         "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations",
-        "counters_per_second", "not_started",
+        "counters_per_second", "not_started", "errors_per_second", "availability",
     ] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
+    }
+    let availability = try #require(workload["availability"] as? [String: Any], sourceLocation: sourceLocation)
+    for key in ["unavailable_seconds", "outages", "reconnections", "failed_reconnects"] {
+        #expect(availability[key] != nil, "availability lacks \(key)", sourceLocation: sourceLocation)
     }
     try checkLatencySchema(workload["latency_us"], sourceLocation: sourceLocation)
     for operation in try #require(workload["operations"] as? [[String: Any]], sourceLocation: sourceLocation) {
@@ -128,7 +132,7 @@ struct OutputFormatTests {
             $0.split(separator: ",", omittingEmptySubsequences: false)
         }
         let header = try #require(lines.first)
-        #expect(header.first == "workload" && header.contains("p99_us") && header.last == "rows_per_second")
+        #expect(header.first == "workload" && header.contains("p99_us") && header.last == "reconnections")
         let attempted = try #require(header.firstIndex(of: "attempted"))
         let totals = lines.dropFirst().filter { $0[1].isEmpty }
         #expect(totals.map { String($0[0]) } == ["SET", "MIXED"])

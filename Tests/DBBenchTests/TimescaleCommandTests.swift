@@ -278,7 +278,7 @@ struct TimescaleCommandTests {
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'dbbench %'"
         )
         let (result, report) = try timescaleJSON(
-            ["--tests", "insert", "--connections", "2", "--duration", "4s", "--timeout", "30s"],
+            ["--tests", "insert", "--connections", "2", "--duration", "4s", "--timeout", "30s", "--no-reconnect"],
             schema: schema,
             timeout: 90
         )

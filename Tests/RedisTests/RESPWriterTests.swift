@@ -40,3 +40,15 @@ struct RESPWriterTests {
         }
     }
 }
+
+@Suite("Redis unavailability")
+struct RedisUnavailabilityTests {
+    @Test func errorRepliesThatMeanTheServerCannotServeNow() {
+        #expect(RedisError.meansUnavailable("LOADING Redis is loading the dataset in memory"))
+        #expect(RedisError.meansUnavailable("READONLY You can't write against a read only replica."))
+        #expect(RedisError.meansUnavailable("MASTERDOWN Link with MASTER is down"))
+        #expect(!RedisError.meansUnavailable("WRONGTYPE Operation against a key holding the wrong kind of value"))
+        #expect(!RedisError.meansUnavailable("ERR max number of clients reached"))
+        #expect(!RedisError.meansUnavailable("LOADINGX"))
+    }
+}

@@ -17,9 +17,42 @@ public struct RunReport: Sendable {
         /// Succeeded operations by kind.
         public let operations: [String: Int]
         public let errors: [String: Int]
+        /// Succeeded and failed operations in each second.
+        public let perSecond: [Int]
+        public let errorsPerSecond: [Int]
+        public let availability: Availability
 
         /// True when some note contains `text`.
         public func notes(contain text: String) -> Bool { notes.contains { $0.contains(text) } }
+    }
+
+    /// Outages and reconnections of one workload.
+    public struct Availability: Sendable {
+        public struct Outage: Sendable {
+            public let startSeconds: Double
+            public let seconds: Double
+            public let lostConnections: Int
+            public let recovered: Bool
+        }
+
+        public let unavailableSeconds: Double
+        public let outages: [Outage]
+        public let reconnections: Int
+        public let failedReconnects: [String: Int]
+
+        init(_ object: [String: Any]) {
+            unavailableSeconds = (object["unavailable_seconds"] as? NSNumber)?.doubleValue ?? -1
+            outages = (object["outages"] as? [[String: Any]] ?? []).map {
+                Outage(
+                    startSeconds: ($0["start_seconds"] as? NSNumber)?.doubleValue ?? -1,
+                    seconds: ($0["seconds"] as? NSNumber)?.doubleValue ?? -1,
+                    lostConnections: $0["lost_connections"] as? Int ?? -1,
+                    recovered: $0["recovered"] as? Bool ?? false
+                )
+            }
+            reconnections = object["reconnections"] as? Int ?? -1
+            failedReconnects = object["failed_reconnects"] as? [String: Int] ?? [:]
+        }
     }
 
     public let workloads: [Workload]
@@ -71,7 +104,10 @@ public struct RunReport: Sendable {
                     .mapValues(\.doubleValue),
                 notes: workload["notes"] as? [String] ?? [],
                 operations: operations,
-                errors: workload["errors"] as? [String: Int] ?? [:]
+                errors: workload["errors"] as? [String: Int] ?? [:],
+                perSecond: workload["per_second"] as? [Int] ?? [],
+                errorsPerSecond: workload["errors_per_second"] as? [Int] ?? [],
+                availability: Availability(workload["availability"] as? [String: Any] ?? [:])
             )
         }
     }

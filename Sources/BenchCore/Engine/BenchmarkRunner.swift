@@ -52,6 +52,7 @@ public struct BenchmarkRunner: Sendable {
             limits.duration == nil
             ? Self.split(workload.totalOperations, over: connections) : Array(repeating: Int.max, count: connections)
         let gate = StartGate(count: connections)
+        let availability = AvailabilityTracker()
         let display = ProgressDisplay.start(
             mode: progress,
             name: workload.name,
@@ -73,12 +74,16 @@ public struct BenchmarkRunner: Sendable {
                         loop: loop,
                         operations: operations,
                         recorder: recorder,
+                        availability: availability,
                         gate: gate,
                         stop: stop,
                         limits: limits
                     )
                     do {
-                        try await workload.runConnection(context, recorder: Recorder(recorder))
+                        try await workload.runConnection(
+                            context,
+                            recorder: Recorder(recorder, availability: availability)
+                        )
                     } catch {
                         recorder.recordFailure(slot: firstMeasured, kind: Self.kind(of: error))
                     }
@@ -100,7 +105,9 @@ public struct BenchmarkRunner: Sendable {
             wallNanoseconds: finished > started ? finished - started : 0
         )
         result.interrupted = stop.isRequested
-        result.perSecond = perSecond
+        result.availability = availability.availability(origin: started, end: finished)
+        result.perSecond = perSecond.succeeded
+        result.errorsPerSecond = perSecond.failed
         result.rate = limits.rate
         if workload.followsRunLimits {
             result.operationsPerConnection = ConnectionSpread(recorders.flatMap(\.startedPerConnection))

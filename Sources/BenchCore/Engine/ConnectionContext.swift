@@ -24,10 +24,12 @@ public final class ConnectionContext {
     private let connections: Int
     private let gate: StartGate
     private let stop: StopSignal
-    private let limits: RunLimits
+    let limits: RunLimits
+    /// The workload's availability, shared by its connections.
+    let availability: AvailabilityTracker
     private var arrived = false
     /// Monotonic time after which no operation may start (`--duration`), or `.max`.
-    private var deadline: UInt64 = .max
+    private(set) var deadline: UInt64 = .max
     /// Operations this connection may still start.
     private var remaining: Int
     /// Open loop only: this connection's schedule.
@@ -41,11 +43,13 @@ public final class ConnectionContext {
         loop: IOLoop,
         operations: Int,
         recorder: OperationRecorder,
+        availability: AvailabilityTracker,
         gate: StartGate,
         stop: StopSignal,
         limits: RunLimits
     ) {
         self.limits = limits
+        self.availability = availability
         self.index = index
         self.connections = connections
         self.loop = loop

@@ -21,18 +21,38 @@ public enum ProgressMode: Sendable, Equatable {
 /// (sampled whatever the mode). Results never go to stderr, so a terminal or a log shows both
 /// without mixing them.
 final class ProgressDisplay: Sendable {
-    private let task: Task<[Int], Never>
+    private let task: Task<Series, Never>
 
-    private init(task: Task<[Int], Never>) { self.task = task }
+    private init(task: Task<Series, Never>) { self.task = task }
 
-    /// Work done so far: operations, and the workload's rate counter (rows) when it has one.
+    /// Work done so far: operations finished (`failed` of them failed), and the workload's rate
+    /// counter (rows) when it has one.
     struct Count: Equatable {
         var operations: Int
         var counted: Int
+        var failed = 0
 
         static func - (lhs: Count, rhs: Count) -> Count {
-            Count(operations: lhs.operations - rhs.operations, counted: lhs.counted - rhs.counted)
+            Count(
+                operations: lhs.operations - rhs.operations,
+                counted: lhs.counted - rhs.counted,
+                failed: lhs.failed - rhs.failed
+            )
         }
+    }
+
+    /// Operations that succeeded and that failed in each second since the start (the last entry
+    /// may cover less than a second).
+    struct Series {
+        var succeeded: [Int] = []
+        var failed: [Int] = []
+
+        mutating func append(_ second: Count) {
+            succeeded.append(second.operations - second.failed)
+            failed.append(second.failed)
+        }
+
+        var count: Int { succeeded.count }
     }
 
     /// `total` operations (0 for a timed run); `rateUnit` names the rate counter ("rows"), if any.
@@ -44,15 +64,16 @@ final class ProgressDisplay: Sendable {
         recorders: [OperationRecorder],
         style: TerminalStyle
     ) -> ProgressDisplay {
-        let task = Task { () -> [Int] in
+        let task = Task { () -> Series in
             let started = monotonicNanoseconds()
             let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
-            var series: [Int] = []
+            var series = Series()
             var atLastSecond = Count(operations: 0, counted: 0)
             func done() -> Count {
                 Count(
                     operations: recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) },
-                    counted: recorders.reduce(0) { $0 + $1.counted.load(ordering: .relaxed) }
+                    counted: recorders.reduce(0) { $0 + $1.counted.load(ordering: .relaxed) },
+                    failed: recorders.reduce(0) { $0 + $1.failedSoFar.load(ordering: .relaxed) }
                 )
             }
             while !Task.isCancelled {
@@ -62,7 +83,7 @@ final class ProgressDisplay: Sendable {
                 let seconds = Int((monotonicNanoseconds() - started) / 1_000_000_000)
                 if seconds > series.count {
                     let lastSecond = now - atLastSecond
-                    series.append(lastSecond.operations)
+                    series.append(lastSecond)
                     atLastSecond = now
                     if mode == .lines {
                         let line = timelineLine(
@@ -90,16 +111,15 @@ final class ProgressDisplay: Sendable {
                 }
             }
             if mode == .bar { writeStandardError("\r\u{1B}[K") }
-            let remainder = done().operations - atLastSecond.operations
-            if remainder > 0 { series.append(remainder) }
+            let remainder = done() - atLastSecond
+            if remainder.operations > 0 { series.append(remainder) }
             return series
         }
         return ProgressDisplay(task: task)
     }
 
-    /// Stops and returns the operations finished in each second since the start (the last entry
-    /// may cover less than a second).
-    func stop() async -> [Int] {
+    /// Stops and returns what was done in each second since the start.
+    func stop() async -> Series {
         task.cancel()
         return await task.value
     }
@@ -122,7 +142,7 @@ final class ProgressDisplay: Sendable {
             + (rateUnit.map { " · \(perSecond(done.counted)) \($0)/s" } ?? "")
     }
 
-    /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows)".
+    /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows; 2 failed)".
     static func timelineLine(
         name: String,
         second: Int,
@@ -136,7 +156,9 @@ final class ProgressDisplay: Sendable {
             total > 0
             ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))"
             : "\(Format.grouped(done)) done"
+        var details = rateUnit.map { ["\(Format.grouped(lastSecond.counted)) \($0)"] } ?? []
+        if lastSecond.failed > 0 { details.append("\(Format.grouped(lastSecond.failed)) failed") }
         return "progress \(name) \(second)s: \(amount), \(Format.grouped(lastSecond.operations)) in the last second"
-            + (rateUnit.map { " (\(Format.grouped(lastSecond.counted)) \($0))" } ?? "")
+            + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
     }
 }

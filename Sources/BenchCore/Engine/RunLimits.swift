@@ -7,12 +7,20 @@ public struct RunLimits: Sendable, Equatable {
     public var warmup: Duration
     /// When set, operations start on this schedule (open loop).
     public var rate: OpenLoopRate?
+    /// False with `--no-reconnect`.
+    public var reconnect: Bool
 
-    public init(duration: Duration? = nil, warmup: Duration = .zero, rate: OpenLoopRate? = nil) {
+    public init(duration: Duration? = nil, warmup: Duration = .zero, rate: OpenLoopRate? = nil, reconnect: Bool = true)
+    {
         self.duration = duration
         self.warmup = warmup
         self.rate = rate
+        self.reconnect = reconnect
     }
+
+    /// True when a lost connection is opened again: in a `--duration` run, which lasts its duration
+    /// whatever the server does, unless `--no-reconnect`. A counted run ends a lost connection's share.
+    public var reconnects: Bool { reconnect && duration != nil }
 
     /// `--duration`, `--warmup` (which needs `--duration`), `--rate` and `--arrival` (which needs `--rate`).
     public init(_ arguments: ParsedArguments) throws(UsageError) {
@@ -24,6 +32,7 @@ public struct RunLimits: Sendable, Equatable {
         }
         duration = try arguments[Self.duration]
         warmup = try arguments[Self.warmup]
+        reconnect = try !arguments[Self.noReconnect]
         if warmup > .zero && duration == nil {
             throw UsageError(
                 "\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the "
@@ -40,6 +49,7 @@ public struct RunLimits: Sendable, Equatable {
         guard let duration else { return nil }
         return "\(DurationParser.format(duration)) per workload"
             + (warmup > .zero ? " after a \(DurationParser.format(warmup)) warm-up" : "")
+            + (reconnect ? "" : ", no reconnect")
     }
 }
 
@@ -67,6 +77,12 @@ extension RunLimits {
         help: "With --rate: evenly spaced starts, or random (Poisson) arrivals with the same mean rate"
     )
 
+    public static let noReconnect = Option.flag(
+        "no-reconnect",
+        help: "With --duration: end a connection the server closed or stopped answering, instead of opening it "
+            + "again with a growing wait (20 ms to 0.5 s) until the duration is over"
+    )
+
     /// The options `RunLimits` reads, shared by every subcommand.
-    public static let specs: [OptionSpec] = [duration.spec, warmup.spec, rate.spec, arrival.spec]
+    public static let specs: [OptionSpec] = [duration.spec, warmup.spec, rate.spec, arrival.spec, noReconnect.spec]
 }

@@ -6,7 +6,7 @@ public struct CSVRenderer: ReportRenderer {
     static let header =
         "workload,operation,connections,wall_seconds,attempted,succeeded,failed,throughput_per_second,"
         + "mean_us,p50_us,p90_us,p95_us,p99_us,p99_9_us,max_us,interrupted,late,service_p50_us,service_p99_us,"
-        + "rows_per_second"
+        + "rows_per_second,unavailable_seconds,reconnections"
 
     public func render(_ report: BenchmarkReport) -> String {
         var lines = [Self.header]
@@ -31,6 +31,9 @@ public struct CSVRenderer: ReportRenderer {
                 String(latency.p99), String(latency.p999), String(latency.max), result.interrupted ? "true" : "false",
             ] + openLoopCells(result, isTotal: isTotal)
             + [isTotal ? (result.rate(of: .rows).map { Format.fixed($0, 1) } ?? "") : ""]
+            + (isTotal
+                ? [Format.fixed(result.availability.unavailableSeconds, 3), String(result.availability.reconnections)]
+                : ["", ""])
         return cells.map(field).joined(separator: ",")
     }
 

@@ -90,6 +90,8 @@ public struct JSONRenderer: ReportRenderer {
             ("service_time_us", result.serviceTime.map { latency(LatencySummary($0)) } ?? .null),
             ("service_time_histogram", result.serviceTime.map(histogram) ?? .null),
             ("per_second", .array(result.perSecond.map { .integer($0) })),
+            ("errors_per_second", .array(result.errorsPerSecond.map { .integer($0) })),
+            ("availability", availability(result.availability)),
             (
                 "operations_per_connection",
                 result.operationsPerConnection.map { spread in
@@ -116,6 +118,27 @@ public struct JSONRenderer: ReportRenderer {
                     }
                 )
             ),
+        ])
+    }
+
+    /// Outages (seconds from the start of the measured interval) and reconnections.
+    static func availability(_ availability: Availability) -> JSONValue {
+        .object([
+            ("unavailable_seconds", .number(availability.unavailableSeconds)),
+            (
+                "outages",
+                .array(
+                    availability.outages.map { outage in
+                        .object([
+                            ("start_seconds", .number(outage.start)), ("seconds", .number(outage.seconds)),
+                            ("lost_connections", .integer(outage.lostConnections)),
+                            ("recovered", .bool(outage.recovered)),
+                        ])
+                    }
+                )
+            ),
+            ("reconnections", .integer(availability.reconnections)),
+            ("failed_reconnects", .object(availability.failedReconnects.map { ($0.kind, .integer($0.count)) })),
         ])
     }
 

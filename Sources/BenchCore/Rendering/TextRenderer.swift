@@ -36,14 +36,17 @@ public struct TextRenderer: ReportRenderer {
         lines.append(style.dim(legend))
         for result in report.results {
             let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
-            guard !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil else {
-                continue
-            }
+            let availability = Self.availabilityNotes(result.availability)
+            guard
+                !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil
+                    || !availability.isEmpty
+            else { continue }
             lines.append("")
             lines.append(style.bold(result.name))
             if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
             if let spread { lines.append("  " + Self.spreadNote(spread)) }
             for note in result.notes { lines.append("  " + note) }
+            for note in availability { lines.append("  " + style.yellow(note)) }
             for error in result.errors {
                 lines.append("  " + style.red("error") + " \(Format.grouped(error.count)) × \(error.kind)")
             }
@@ -99,6 +102,37 @@ public struct TextRenderer: ReportRenderer {
     static func spreadNote(_ spread: ConnectionSpread) -> String {
         "operations per connection: \(Format.grouped(spread.minimum)) min · \(Format.grouped(spread.median)) median · "
             + "\(Format.grouped(spread.maximum)) max"
+    }
+
+    /// Shown outages at most; the JSON has every one.
+    static let outagesShown = 5
+
+    /// "unavailable 1.234 s in 1 outage; 50 reconnections, 120 failed attempts (120 × connect:
+    /// Connection refused)", then a line per outage: when it began, how long, connections lost.
+    static func availabilityNotes(_ availability: Availability) -> [String] {
+        guard !availability.isEmpty else { return [] }
+        let outages = availability.outages
+        var summary =
+            outages.isEmpty
+            ? "no outage"
+            : "unavailable \(Format.fixed(availability.unavailableSeconds, 3)) s in \(outages.count) "
+                + (outages.count == 1 ? "outage" : "outages")
+        summary += "; \(Format.grouped(availability.reconnections)) reconnections"
+        if availability.failedReconnectCount > 0 {
+            let kinds = availability.failedReconnects.prefix(3).map { "\(Format.grouped($0.count)) × \($0.kind)" }
+            summary +=
+                ", \(Format.grouped(availability.failedReconnectCount)) failed attempts (\(kinds.joined(separator: ", ")))"
+        }
+        var lines = [summary]
+        for outage in outages.prefix(outagesShown) {
+            let lost = outage.lostConnections == 1 ? "1 connection lost" : "\(outage.lostConnections) connections lost"
+            lines.append(
+                "  outage at \(Format.fixed(outage.start, 3)) s: \(Format.fixed(outage.seconds, 3)) s, \(lost)"
+                    + (outage.recovered ? "" : ", not over when the run ended")
+            )
+        }
+        if outages.count > outagesShown { lines.append("  … \(outages.count - outagesShown) more in the JSON report") }
+        return lines
     }
 
     /// What an open-loop result's latencies mean, and how many operations started late.

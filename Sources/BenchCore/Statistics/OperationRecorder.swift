@@ -28,6 +28,8 @@ public final class OperationRecorder: @unchecked Sendable {
     private var warmingUp = false
     /// Operations finished so far (warm-up included), for progress.
     let completed = Atomic<Int>(0)
+    /// Operations failed so far (warm-up included), for progress and the per-second series.
+    let failedSoFar = Atomic<Int>(0)
     /// The rate counter (rows) so far, warm-up included, for progress.
     let counted = Atomic<Int>(0)
     private let rateCounterSlot: Int
@@ -74,12 +76,12 @@ public final class OperationRecorder: @unchecked Sendable {
         serviceHistograms[slot].recordNanoseconds(nanoseconds)
     }
 
-    /// An operation that could not start on time (open loop).
     /// Operations that were due but never started (open loop), when a connection finishes.
     private(set) var notStarted = 0
 
     func recordNotStarted(_ count: Int) { notStarted &+= count }
 
+    /// An operation that could not start on time (open loop).
     func recordLate() {
         if inWarmup { return }
         late &+= 1
@@ -88,6 +90,7 @@ public final class OperationRecorder: @unchecked Sendable {
     @usableFromInline
     func recordFailure(slot: Int, kind: String) {
         completed.wrappingAdd(1, ordering: .relaxed)
+        failedSoFar.wrappingAdd(1, ordering: .relaxed)
         if inWarmup { return }
         failed[slot] &+= 1
         errors[kind, default: 0] += 1
@@ -117,20 +120,37 @@ public final class OperationRecorder: @unchecked Sendable {
 public struct Recorder<W: Workload> {
     @usableFromInline
     let base: OperationRecorder
+    /// The workload's availability, which a success after an outage ends.
+    @usableFromInline
+    let availability: AvailabilityTracker
 
-    init(_ base: OperationRecorder) { self.base = base }
+    init(_ base: OperationRecorder, availability: AvailabilityTracker) {
+        self.base = base
+        self.availability = availability
+    }
 
     /// A successful `operation` whose reply came `nanoseconds` after it was sent and which was sent
     /// `queued` nanoseconds after its scheduled start (open loop; `ConnectionContext.queued(sentAt:)`).
     @inlinable @inline(__always)
     public func recordSuccess(_ operation: W.Operation, nanoseconds: UInt64, queued: UInt64 = 0) {
         base.recordSuccess(slot: operation.slot, nanoseconds: nanoseconds, queued: queued)
+        if _slowPath(availability.openSince.load(ordering: .relaxed) != 0) {
+            availability.succeeded(tookNanoseconds: nanoseconds)
+        }
     }
 
     /// A failed `operation`, counted under `kind`.
     @inlinable
     public func recordFailure(_ operation: W.Operation, kind: String) {
         base.recordFailure(slot: operation.slot, kind: kind)
+    }
+
+    /// A failed `operation` whose reply says the server cannot serve now (Redis `LOADING`,
+    /// PostgreSQL's "the database system is shutting down"): counted under `kind`, and the start
+    /// of an outage unless one is open.
+    public func recordUnavailable(_ operation: W.Operation, kind: String) {
+        base.recordFailure(slot: operation.slot, kind: kind)
+        availability.serverUnavailable(at: monotonicNanoseconds(), lostConnection: false)
     }
 
     @inlinable @inline(__always)

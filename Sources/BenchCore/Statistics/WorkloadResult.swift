@@ -50,11 +50,16 @@ public struct WorkloadResult: Sendable {
     public var notes: [String] = []
     /// Stopped early by Ctrl-C: the counts are what was done until then.
     public var interrupted = false
-    /// Work finished in each second since the workload's connections were started (warm-up included).
+    /// Operations that succeeded in each second since the workload's connections were started
+    /// (warm-up included): a gap shows when the server was unavailable.
     public var perSecond: [Int] = []
+    /// Operations that failed in each second, as `perSecond`.
+    public var errorsPerSecond: [Int] = []
     /// How evenly the connections shared the load; nil for workloads that do one fixed thing per
     /// connection (the connection test).
     public var operationsPerConnection: ConnectionSpread?
+    /// Outages and reconnections, as the connections saw them.
+    public var availability = Availability()
     /// The schedule of an open-loop run (`--rate`); nil for a closed-loop run.
     public var rate: OpenLoopRate?
     /// Open loop: from the actual send to the reply, all kinds together (`total` counts from the

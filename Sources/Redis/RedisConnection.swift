@@ -177,8 +177,19 @@ public final class RedisConnection {
             else {
                 throw .protocolError(readerError())
             }
+            // The reader keeps an incomplete reply whole, however long its announced length;
+            // hiredis 0.14 sets no limit of its own.
+            guard reader.pointee.len - reader.pointee.pos <= Self.longestReply else {
+                throw .protocolError(
+                    "a reply of over 512 MB, Redis' own limit for a value (proto-max-bulk-len): not a Redis server's"
+                )
+            }
         }
     }
+
+    /// The most bytes of one incomplete reply kept: Redis' largest value (512 MB) plus its framing,
+    /// and a read's worth of the replies after it.
+    static let longestReply = 512 * 1024 * 1024 + 64 * 1024
 
     private func readerError() -> String {
         withUnsafeBytes(of: reader.pointee.errstr) { raw in

@@ -1,3 +1,4 @@
+import Foundation
 import IOLoop
 import TestSupport
 import Testing
@@ -102,5 +103,60 @@ struct RedisConnectionTests {
         #expect(address == "127.0.0.1:\(TestServices.redisPort!)")
         #expect(!message.contains("not-the-password"))
         #expect(!(error?.description.contains("not-the-password") ?? true))
+    }
+}
+
+/// A server that answers any request with a bulk reply announcing `length` bytes and then sends
+/// zeros until the client hangs up (or 700 MB have gone). Returns its port.
+private func startHostileServer(announcing length: Int) -> Int {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, size) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &size) }
+    }
+    listen(listener, 1)
+    Thread {
+        defer { close(listener) }
+        let client = accept(listener, nil, nil)
+        guard client >= 0 else { return }
+        defer { close(client) }
+        var request = [UInt8](repeating: 0, count: 4096)
+        _ = read(client, &request, request.count)
+        let header = Array("$\(length)\r\n".utf8)
+        guard write(client, header, header.count) == header.count else { return }
+        let zeros = [UInt8](repeating: 0x30, count: 64 * 1024)
+        var sent = 0
+        while sent < 700 * 1024 * 1024 {
+            let written = send(client, zeros, zeros.count, Int32(MSG_NOSIGNAL))
+            if written <= 0 { return }
+            sent += written
+        }
+    }.start()
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite("Redis connection (hostile server)")
+struct HostileRedisServerTests {
+    /// Redis never sends a value over 512 MB; a stream that announces more is refused once that
+    /// much has arrived, instead of being buffered until memory runs out.
+    @Test func aReplyLongerThanRedisAllowsIsAnErrorNotABuffer() async throws {
+        let port = startHostileServer(announcing: 8_000_000_000)
+        let outcome = try await onLoop { loop -> String in
+            let connection = try await RedisConnection.connect(to: try testEndpoint(port: port), on: loop)
+            defer { connection.close() }
+            do {
+                _ = try await connection.send(["GET", "x"])
+                return "a reply"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome.contains("over 512 MB"), "\(outcome)")
     }
 }

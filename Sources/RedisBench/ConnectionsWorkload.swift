@@ -27,4 +27,7 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
     }
 
     func close(_ connection: RedisConnection) { connection.close() }
+
+    /// With `maxclients` reached, Redis accepts the connection, sends this error and closes it.
+    func isRefusal(_ failure: String) -> Bool { failure.hasPrefix("ERR max number of clients reached") }
 }

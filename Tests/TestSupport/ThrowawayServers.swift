@@ -5,9 +5,12 @@ import Foundation
 public final class ThrowawayRedis: @unchecked Sendable {
     public let port: Int
     private let directory: URL
+    private let settings: [String]
     private var pidFile: String { directory.appendingPathComponent("redis.pid").path }
 
-    public init() throws {
+    /// `settings` are added to the command line (`["--maxclients", "10"]`).
+    public init(settings: [String] = []) throws {
+        self.settings = settings
         port = TestServices.closedPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -26,7 +29,7 @@ public final class ThrowawayRedis: @unchecked Sendable {
             [
                 "--port", String(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "",
                 "--appendonly", "no", "--dir", directory.path, "--pidfile", pidFile,
-            ]
+            ] + settings
         )
         guard status == 0 else { throw ServerDidNotStart(name: "redis-server on port \(port) (status \(status))") }
         for _ in 0..<100 {

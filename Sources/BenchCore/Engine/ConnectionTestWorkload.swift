@@ -31,6 +31,9 @@ public protocol ConnectionTestWorkload: Workload where Operation == ConnectionTe
     func close(_ client: Client)
     /// Lines added after "N of M connections opened ..." (e.g. the server's limit).
     func extraNotes(opened: Int) async throws -> [String]
+    /// True for a probe failure that says the server refused the connection it had accepted
+    /// (Redis' "ERR max number of clients reached", sent instead of a reply, before it closes).
+    func isRefusal(_ failure: String) -> Bool
 }
 
 extension ConnectionTestWorkload {
@@ -39,6 +42,7 @@ extension ConnectionTestWorkload {
     public var followsRunLimits: Bool { false }
 
     public func extraNotes(opened: Int) async throws -> [String] { [] }
+    public func isRefusal(_ failure: String) -> Bool { false }
 
     public func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
         let started = monotonicNanoseconds()
@@ -70,9 +74,15 @@ extension ConnectionTestWorkload {
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let opened = Self.opened(in: result)
         let answered = result.result(of: ConnectionTestOperation.probe(probeName))?.succeeded ?? 0
-        return [
-            "\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "
+        let refusals = result.errors.filter { isRefusal($0.kind) }
+        let refused = refusals.reduce(0) { $0 + $1.count }
+        let summary =
+            refused == 0
+            ? "\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened and held at once; "
                 + "\(Format.grouped(answered)) answered \(probeName)"
-        ] + (try await extraNotes(opened: opened))
+            : "\(Format.grouped(opened)) of \(Format.grouped(connections)) connections opened, of which the server "
+                + "refused \(Format.grouped(refused)) (\(refusals.map(\.kind).joined(separator: "; "))): "
+                + "\(Format.grouped(opened - refused)) held at once; \(Format.grouped(answered)) answered \(probeName)"
+        return [summary] + (try await extraNotes(opened: opened - refused))
     }
 }

@@ -17,12 +17,16 @@ let package = Package(
         // on the default include path (<hiredis/hiredis.h>), so the module map alone is enough.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // The epoll task executor and sockets; knows nothing about databases.
         .target(name: "IOLoop", dependencies: ["CLinux"]),
 
+        // TLS with OpenSSL on the loops' own sockets.
+        .target(name: "TLS", dependencies: ["IOLoop", "COpenSSL"]),
+
         // Database clients over the I/O loops; know nothing about benchmarks.
-        .target(name: "Redis", dependencies: ["IOLoop", "CHiredis"]),
+        .target(name: "Redis", dependencies: ["IOLoop", "TLS", "CHiredis"]),
 
         // Workload protocol, runner, statistics, reporter, command-line building blocks.
         .target(
@@ -36,7 +40,7 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["IOLoop", "CLibpq"]),
 
         // The workloads of each subcommand.
-        .target(name: "RedisBench", dependencies: ["BenchCore", "Redis", "IOLoop"]),
+        .target(name: "RedisBench", dependencies: ["BenchCore", "Redis", "TLS", "IOLoop"]),
         .target(name: "TimescaleBench", dependencies: ["BenchCore", "Postgres", "IOLoop"]),
 
         // Thin main: routes subcommands, maps errors to exit codes.

@@ -15,6 +15,7 @@ BIN="${DBBENCH:-.build/release/dbbench}"
 CORES="$(nproc)"
 : "${REDIS_PORT:?run through scripts/with-services.sh (make compare does)}"
 : "${DB_PORT:?run through scripts/with-services.sh (make compare does)}"
+: "${REDIS_TLS_PORT:?run through scripts/with-services.sh (make compare does)}"
 export PGPASSWORD="$DB_PASSWORD"
 PSQL=(psql -h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" -X -q -v ON_ERROR_STOP=1)
 work="$(mktemp -d /tmp/dbbench-compare.XXXXXX)"
@@ -79,6 +80,16 @@ for _ in $(seq "$ROUNDS"); do
   run redis-benchmark-p16 redis_benchmark_rate redis-benchmark -p "$REDIS_PORT" -t set -c 50 -n $P -P 16 -q
 done
 pair "Redis SET, 50 conns, pipeline 16" $P "ops/s" 1.0 - dbbench-p16 redis-benchmark-p16
+
+# 2b. The same unpipelined SET over TLS (the handshake is part of connecting for both tools).
+T=400000
+tls=(--tls --cacert "$REDIS_TLS_DIR/ca.crt")
+for _ in $(seq "$ROUNDS"); do
+  run dbbench-tls dbbench_rate "$BIN" redis --port "$REDIS_TLS_PORT" "${tls[@]}" --tests set --connections 50 \
+      --num-operations $T --ttl 0 --value-size 3 --cache-keys 1 --threads 1 --key-prefix dbbench-compare: --format json
+  run redis-benchmark-tls redis_benchmark_rate redis-benchmark -p "$REDIS_TLS_PORT" "${tls[@]}" -t set -c 50 -n $T -q
+done
+pair "Redis SET over TLS, 50 conns" $T "ops/s" 1.3 0.8 dbbench-tls redis-benchmark-tls
 
 # 3. memtier_benchmark, when installed.
 if command -v memtier_benchmark >/dev/null; then

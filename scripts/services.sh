@@ -17,6 +17,7 @@ state="$root/.services"
 envfile="$state/env"
 pgbin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 db_password="dbbench-test-password"
+acl_password="dbbench-acl-password"
 
 log() { echo "services: $*" >&2; }
 
@@ -38,20 +39,48 @@ as_postgres() {
 # True when both servers named in the environment file accept connections.
 servers_answer() {
   local name port
-  for name in REDIS_PORT REDIS_OWN_PORT DB_PORT; do
+  for name in REDIS_PORT REDIS_OWN_PORT REDIS_TLS_PORT REDIS_TLS_CLIENT_PORT DB_PORT; do
     port="$(sed -n "s/^$name=//p" "$envfile")"
     [ -n "$port" ] && ! port_is_free "$port" || return 1
   done
 }
 
-# start_redis DIR NAME: a Redis server on a free loopback port; prints the port.
+# start_redis DIR NAME [OPTION...]: a Redis server on a free loopback port; prints the port. With
+# --tls among the options, the port is its TLS port (and it has no plain one).
 start_redis() {
-  local dir="$1" name="$2" port; port="$(free_port)"
-  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
-    --pidfile "$dir/$name.pid" --logfile "$dir/$name.log" --save "" --appendonly no >/dev/null
-  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$port" ping >/dev/null || { log "$name did not start:"; tail "$dir/$name.log" >&2; return 1; }
+  local dir="$1" name="$2" port; shift 2; port="$(free_port)"
+  local listen=(--port "$port") ping=(-p "$port")
+  if [ "${1:-}" = --tls ]; then
+    shift
+    listen=(--port 0 --tls-port "$port" --tls-cert-file "$dir/tls/server.crt" --tls-key-file "$dir/tls/server.key"
+      --tls-ca-cert-file "$dir/tls/ca.crt")
+    ping=(-p "$port" --tls --cacert "$dir/tls/ca.crt" --cert "$dir/tls/client.crt" --key "$dir/tls/client.key")
+  fi
+  redis-server "${listen[@]}" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
+    --pidfile "$dir/$name.pid" --logfile "$dir/$name.log" --save "" --appendonly no "$@" >/dev/null
+  for _ in $(seq 1 50); do redis-cli "${ping[@]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli "${ping[@]}" ping >/dev/null || { log "$name did not start:"; tail "$dir/$name.log" >&2; return 1; }
   echo "$port"
+}
+
+# make_certificates DIR: a CA, a server certificate for localhost, 127.0.0.1 and ::1 signed by it,
+# and a client certificate, in DIR/tls (EC P-256 keys, valid for two days).
+make_certificates() {
+  local tls="$1/tls"; mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt \
+      -days 2 -subj "/CN=dbbench test CA"
+    for who in server client; do
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$who.key" -out "$who.csr" \
+        -subj "/CN=dbbench test $who"
+    done
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 \
+      -extfile server.ext
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2
+    chmod 644 ./*.key
+  ) >"$1/openssl.log" 2>&1 || { log "openssl failed:"; tail "$1/openssl.log" >&2; return 1; }
 }
 
 up() {
@@ -69,8 +98,15 @@ up() {
   chmod 755 "$dir"
   echo "$dir" > "$state/dir"
 
-  local redis_port; redis_port="$(start_redis "$dir" redis)"
+  make_certificates "$dir"
+  local redis_port; redis_port="$(start_redis "$dir" redis --unixsocket "$dir/redis.sock" --unixsocketperm 777)"
   local redis_own_port; redis_own_port="$(start_redis "$dir" redis-own)"
+  # TLS: one port that takes any client, one that requires a client certificate signed by the CA.
+  local redis_tls_port; redis_tls_port="$(start_redis "$dir" redis-tls --tls --tls-auth-clients no)"
+  local redis_tls_client_port; redis_tls_client_port="$(start_redis "$dir" redis-tls-clients --tls --tls-auth-clients yes)"
+  # ACL users limited to keys under dbbench: one with every command, one without INFO.
+  redis-cli -p "$redis_port" ACL SETUSER dbbench-user on ">$acl_password" '~dbbench*' '+@all' >/dev/null
+  redis-cli -p "$redis_port" ACL SETUSER dbbench-noinfo on ">$acl_password" '~dbbench*' '+@all' '-info' >/dev/null
 
   local pg_port; pg_port="$(free_port)"
   mkdir -p "$dir/pg" "$dir/pgsocket"
@@ -88,6 +124,13 @@ up() {
 REDIS_HOST=127.0.0.1
 REDIS_PORT=$redis_port
 REDIS_OWN_PORT=$redis_own_port
+REDIS_TLS_PORT=$redis_tls_port
+REDIS_TLS_CLIENT_PORT=$redis_tls_client_port
+REDIS_TLS_DIR=$dir/tls
+REDIS_SOCKET=$dir/redis.sock
+REDIS_ACL_USER=dbbench-user
+REDIS_ACL_NOINFO_USER=dbbench-noinfo
+REDIS_ACL_PASSWORD=$acl_password
 DB_HOST=127.0.0.1
 DB_PORT=$pg_port
 DB_USER=postgres
@@ -103,7 +146,7 @@ EOF
 down() {
   [ -f "$state/dir" ] || { log "nothing to stop"; return 0; }
   local dir; dir="$(cat "$state/dir")"
-  for pidfile in "$dir/redis.pid" "$dir/redis-own.pid"; do
+  for pidfile in "$dir"/redis*.pid; do
     if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pg/postmaster.pid" ]; then

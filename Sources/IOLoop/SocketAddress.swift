@@ -1,7 +1,7 @@
 import CLinux
 import Glibc
 
-/// A resolved IPv4 or IPv6 TCP endpoint.
+/// A resolved IPv4 or IPv6 TCP endpoint, or a Unix socket.
 public struct SocketAddress: Sendable, CustomStringConvertible {
     /// The raw `sockaddr_in`/`sockaddr_in6` bytes.
     let storage: [UInt8]
@@ -24,9 +24,35 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Resolves `host` once (numeric addresses without a lookup). Resolution may block briefly on
-    /// DNS, so call it during setup, never per operation.
-    public static func resolve(host: String, port: Int) throws(ResolveError) -> [SocketAddress] {
+    /// The Unix socket at `path` (at most 107 bytes).
+    public static func unix(path: String) throws(ResolveError) -> SocketAddress {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw ResolveError(host: path, port: 0, reason: "a Unix socket path must have 1 to \(capacity - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let storage = withUnsafeBytes(of: &address) { [UInt8]($0) }
+        return SocketAddress(storage: storage, family: AF_UNIX, description: path)
+    }
+
+    /// True for an IPv4 or IPv6 address written as numbers ("127.0.0.1", "::1"), not a name.
+    public static func isNumeric(_ host: String) -> Bool {
+        var scratch = in6_addr()
+        return inet_pton(AF_INET, host, &scratch) == 1 || inet_pton(AF_INET6, host, &scratch) == 1
+    }
+
+    /// Resolves `host` once (numeric addresses without a lookup), every address in the resolver's
+    /// order; an IPv6 address may be written in brackets ("[::1]"). Resolution may block briefly
+    /// on DNS, so call it during setup, never per operation.
+    public static func resolve(host written: String, port: Int) throws(ResolveError) -> [SocketAddress] {
+        let host =
+            written.hasPrefix("[") && written.hasSuffix("]") && written.count > 2
+            ? String(written.dropFirst().dropLast()) : written
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -1,7 +1,7 @@
 import CLinux
 import Glibc
 
-/// A non-blocking TCP connection driven by the `IOLoop` it was opened on.
+/// A non-blocking stream connection (TCP, or a Unix socket) driven by the `IOLoop` it was opened on.
 ///
 /// Thread confinement: use it only from a task whose executor preference is `loop` (it is not
 /// `Sendable`). Every call tries the syscall first and waits for readiness only after `EAGAIN`.
@@ -21,7 +21,8 @@ public final class TCPSocket {
 
     deinit { handle.close() }
 
-    /// Connects to `address` on `loop` (the calling task must be running on it) with TCP_NODELAY.
+    /// Connects to `address` on `loop` (the calling task must be running on it), over TCP with
+    /// TCP_NODELAY.
     public static func connect(
         to address: SocketAddress,
         on loop: IOLoop,
@@ -35,7 +36,9 @@ public final class TCPSocket {
         )
         guard fd >= 0 else { throw IOError(operation: "socket", errno: errno) }
         var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if address.family != AF_UNIX {
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         let handle: IOHandle
         do {
             handle = try loop.register(fd: fd)
@@ -105,6 +108,37 @@ public final class TCPSocket {
             }
             try await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds).check("read")
         }
+    }
+
+    // MARK: For a library that reads and writes the descriptor itself (OpenSSL)
+
+    public var descriptor: Int32 { handle.fd }
+
+    /// False once a read found the socket empty and no edge has come since.
+    public var mayBeReadable: Bool { handle.readable }
+
+    /// The library's read found the socket empty (`EAGAIN`): the next read waits for an edge.
+    public func markDrained() { handle.readable = handle.peerClosed }
+
+    /// Waits until an edge says bytes may have arrived since the socket was found empty (at once
+    /// when one has). The socket stays readable until `markDrained()`: the library may read only
+    /// part of what arrived (OpenSSL reads a record at a time), and no new edge announces the rest.
+    nonisolated(nonsending)
+        public func waitUntilReadableAgain(timeoutNanoseconds: UInt64) async throws(IOError)
+    {
+        if handle.isClosed { throw IOError(.closed, operation: "read") }
+        if !handle.readable {
+            try await loop.wait(for: .read, on: handle, timeout: timeoutNanoseconds).check("read")
+        }
+    }
+
+    /// Waits until the socket can take more bytes after the library found it full.
+    nonisolated(nonsending)
+        public func waitUntilWritableAgain(timeoutNanoseconds: UInt64) async throws(IOError)
+    {
+        if handle.isClosed { throw IOError(.closed, operation: "write") }
+        handle.writable = false
+        try await loop.wait(for: .write, on: handle, timeout: timeoutNanoseconds).check("write")
     }
 
     /// Closes the connection now (also done when the socket is released).

@@ -13,6 +13,8 @@ public struct PostgresEndpoint: Sendable {
     public var password: String?
     /// libpq's `sslmode` (disable, prefer, require, ...); `nil` keeps libpq's default.
     public var sslMode: String?
+    /// libpq's `sslrootcert`, `sslcert`, `sslkey`, as keyword and path.
+    public var sslFiles: [(String, String)] = []
     public var connectTimeout: Duration
     /// How long one command may wait for its result.
     public var ioTimeout: Duration
@@ -56,6 +58,7 @@ public struct PostgresEndpoint: Sendable {
         if let user { parameters.append(("user", user)) }
         if let password { parameters.append(("password", password)) }
         if let sslMode { parameters.append(("sslmode", sslMode)) }
+        parameters += sslFiles
         return parameters
     }
 }

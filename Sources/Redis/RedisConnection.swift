@@ -1,28 +1,59 @@
 import CHiredis
 import IOLoop
+import TLS
 
 /// Where and how to connect to a Redis server.
 public struct RedisEndpoint: Sendable {
-    public var address: SocketAddress
+    /// Tried in order until one connects (every address a name resolved to, or a Unix socket).
+    public var addresses: [SocketAddress]
+    /// The host as given: what a TLS certificate is checked against (unless `--sni` names another).
+    public var host: String
+    /// The ACL user AUTH names; the default user when nil.
+    public var username: String?
     /// Sent with AUTH when set; never printed.
     public var password: String?
     public var database: Int
     public var connectTimeout: Duration
     /// How long one read or write may wait on an open connection.
     public var ioTimeout: Duration
+    /// TLS for every connection, when set.
+    public var tls: TLSContext?
 
     public init(
-        address: SocketAddress,
+        addresses: [SocketAddress],
+        host: String? = nil,
+        username: String? = nil,
         password: String? = nil,
         database: Int = 0,
         connectTimeout: Duration = .seconds(5),
-        ioTimeout: Duration = .seconds(30)
+        ioTimeout: Duration = .seconds(30),
+        tls: TLSContext? = nil
     ) {
-        self.address = address
+        precondition(!addresses.isEmpty, "a Redis endpoint needs an address")
+        self.addresses = addresses
+        self.host = host ?? addresses[0].description
+        self.username = username
         self.password = password
         self.database = database
         self.connectTimeout = connectTimeout
         self.ioTimeout = ioTimeout
+        self.tls = tls
+    }
+
+    /// The first address, as the report names the server.
+    public var address: SocketAddress { addresses[0] }
+}
+
+/// The byte stream under a connection: plain, or TLS over the same kind of socket.
+enum RedisStream {
+    case plain(TCPSocket)
+    case tls(TLSSocket)
+
+    var socket: TCPSocket {
+        switch self {
+        case .plain(let socket): return socket
+        case .tls(let tls): return tls.socket
+        }
     }
 }
 
@@ -34,12 +65,12 @@ public final class RedisConnection {
     public let endpoint: RedisEndpoint
     /// Requests appended but not yet sent.
     public var output = RESPWriter()
-    private let socket: TCPSocket
+    private let stream: RedisStream
     private let reader: UnsafeMutablePointer<redisReader>
     private let readBuffer: UnsafeMutableRawBufferPointer
 
-    private init(socket: TCPSocket, endpoint: RedisEndpoint, reader: UnsafeMutablePointer<redisReader>) {
-        self.socket = socket
+    private init(stream: RedisStream, endpoint: RedisEndpoint, reader: UnsafeMutablePointer<redisReader>) {
+        self.stream = stream
         self.endpoint = endpoint
         self.reader = reader
         self.readBuffer = .allocate(byteCount: 16 * 1024, alignment: 16)
@@ -50,23 +81,46 @@ public final class RedisConnection {
         readBuffer.deallocate()
     }
 
-    /// Connects on `loop` (the calling task must run on it), then authenticates and selects the
-    /// database when the endpoint asks for it.
+    /// Connects on `loop` (the calling task must run on it) to the first of the endpoint's
+    /// addresses that accepts, runs the TLS handshake when the endpoint asks for TLS, then
+    /// authenticates and selects the database when it asks for them.
     public static func connect(to endpoint: RedisEndpoint, on loop: IOLoop) async throws(RedisError) -> RedisConnection
     {
-        let socket: TCPSocket
-        do {
-            socket = try await TCPSocket.connect(
-                to: endpoint.address,
-                on: loop,
-                timeout: endpoint.connectTimeout,
-                ioTimeout: endpoint.ioTimeout
-            )
-        } catch {
-            throw .connect(address: endpoint.address.description, error)
+        var socket: TCPSocket?
+        var failure = IOError(.closed, operation: "connect")
+        for address in endpoint.addresses {
+            do {
+                socket = try await TCPSocket.connect(
+                    to: address,
+                    on: loop,
+                    timeout: endpoint.connectTimeout,
+                    ioTimeout: endpoint.ioTimeout
+                )
+                break
+            } catch {
+                failure = error
+            }
+        }
+        guard let socket else { throw .connect(address: endpoint.address.description, failure) }
+        let stream: RedisStream
+        if let context = endpoint.tls {
+            do {
+                stream = .tls(
+                    try await TLSSocket.handshake(
+                        over: socket,
+                        context: context,
+                        host: endpoint.host,
+                        timeout: endpoint.connectTimeout
+                    )
+                )
+            } catch {
+                throw .tls(address: socket.address.description, error)
+            }
+        } else {
+            stream = .plain(socket)
         }
         guard let reader = redisReaderCreate() else { throw .protocolError("cannot allocate a reply reader") }
-        let connection = RedisConnection(socket: socket, endpoint: endpoint, reader: reader)
+        let connection = RedisConnection(stream: stream, endpoint: endpoint, reader: reader)
         try await connection.handshake()
         return connection
     }
@@ -76,11 +130,17 @@ public final class RedisConnection {
     {
         var expected = 0
         if let password = endpoint.password, !password.isEmpty {
-            output.command(["AUTH", password])
+            output.command(["AUTH"] + (endpoint.username.map { [$0] } ?? []) + [password])
             expected += 1
         }
         if endpoint.database != 0 {
             output.command(["SELECT", String(endpoint.database)])
+            expected += 1
+        }
+        // Over TLS 1.3 a server that refuses the client certificate says so only after the
+        // handshake: one PING makes that a connect failure rather than the first operation's.
+        if case .tls = stream, expected == 0 {
+            output.command(["PING"])
             expected += 1
         }
         guard expected > 0 else { return }
@@ -89,7 +149,7 @@ public final class RedisConnection {
             if case .error(let message) = try await readReply() {
                 let isAuth = index == 0 && endpoint.password?.isEmpty == false
                 if isAuth { throw .authentication(address: endpoint.address.description, message: message) }
-                throw .server(command: "SELECT", message: message)
+                throw .server(command: endpoint.database != 0 ? "SELECT" : "PING", message: message)
             }
         }
     }
@@ -99,10 +159,19 @@ public final class RedisConnection {
         public func flush() async throws(RedisError)
     {
         guard !output.isEmpty else { return }
-        do {
-            try await socket.write(output.bytes)
-        } catch {
-            throw .io(error)
+        switch stream {
+        case .plain(let socket):
+            do {
+                try await socket.write(output.bytes)
+            } catch {
+                throw .io(error)
+            }
+        case .tls(let tls):
+            do {
+                try await tls.write(output.bytes)
+            } catch {
+                throw .tls(address: tls.socket.address.description, error)
+            }
         }
         output.removeAll()
     }
@@ -152,7 +221,7 @@ public final class RedisConnection {
     }
 
     /// Closes the socket; later calls fail with a closed-connection error.
-    public func close() { socket.close() }
+    public func close() { stream.socket.close() }
 
     nonisolated(nonsending)
         private func nextReply<T>(_ transform: (UnsafePointer<redisReply>) -> T) async throws(RedisError) -> T
@@ -167,10 +236,19 @@ public final class RedisConnection {
                 return transform(raw.assumingMemoryBound(to: redisReply.self))
             }
             let count: Int
-            do {
-                count = try await socket.read(into: readBuffer)
-            } catch {
-                throw .io(error)
+            switch stream {
+            case .plain(let socket):
+                do {
+                    count = try await socket.read(into: readBuffer)
+                } catch {
+                    throw .io(error)
+                }
+            case .tls(let tls):
+                do {
+                    count = try await tls.read(into: readBuffer)
+                } catch {
+                    throw .tls(address: tls.socket.address.description, error)
+                }
             }
             guard
                 redisReaderFeed(reader, readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), count) == REDIS_OK

@@ -1,4 +1,5 @@
 import IOLoop
+import TLS
 
 /// Why a Redis connection or command failed.
 public enum RedisError: Error, Sendable, CustomStringConvertible {
@@ -12,6 +13,9 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
     case server(command: String, message: String)
     /// The byte stream was not valid RESP.
     case protocolError(String)
+    /// TLS failed: the handshake (an untrusted certificate, a refused client certificate) or an
+    /// established connection.
+    case tls(address: String, TLSError)
 
     public var description: String {
         switch self {
@@ -22,6 +26,7 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
         case .io(let error): return error.description
         case .server(let command, let message): return "Redis \(command) failed: \(message)"
         case .protocolError(let message): return "Redis protocol error: \(message)"
+        case .tls(let address, let error): return "Redis at \(address): \(error)"
         }
     }
 
@@ -33,6 +38,7 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
         case .io(let error): return error.reason
         case .server(_, let message): return RedisError.errorKind(of: message)
         case .protocolError: return "protocol error"
+        case .tls(_, let error): return error.description
         }
     }
 

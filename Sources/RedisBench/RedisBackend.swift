@@ -7,7 +7,8 @@ import Redis
 public struct RedisBackend: Backend {
     public struct Prepared: Sendable {
         let target: RedisTarget
-        let version: String
+        /// "Redis 7.0.15", "Valkey 8.0.1", or "Redis, version unknown" when INFO is not permitted.
+        let server: ServerIdentity
     }
 
     public let options: RedisOptions
@@ -17,31 +18,39 @@ public struct RedisBackend: Backend {
     /// Closed loop: poll before sleeping, so that Redis does not pay for waking the client.
     public var pollsWhenIdle: Bool { options.run.limits.rate == nil }
 
-    /// Resolves the host, connects once (which checks reachability and credentials) and reads
-    /// `redis_version`.
+    /// Resolves the host (or takes the Unix socket), connects once (which checks reachability,
+    /// TLS and credentials) and reads the server's name and version.
     public func prepare(on loop: IOLoop) async throws -> Prepared {
         let addresses: [SocketAddress]
         do {
-            addresses = try SocketAddress.resolve(host: options.host, port: options.port)
+            if let path = options.socketPath {
+                addresses = [try SocketAddress.unix(path: path)]
+            } else {
+                addresses = try SocketAddress.resolve(host: options.host, port: options.port)
+            }
         } catch {
             throw UnavailableError(description: error.description)
         }
         let endpoint = RedisEndpoint(
-            address: addresses[0],
+            addresses: addresses,
+            host: options.socketPath ?? options.host,
+            username: options.username,
             password: options.password,
             database: options.database,
             connectTimeout: options.run.connectTimeout,
-            ioTimeout: options.ioTimeout
+            ioTimeout: options.ioTimeout,
+            tls: options.tls
         )
         let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.runID)
-        do {
+        do throws(RedisError) {
             let connection = try await target.connect(on: loop)
             defer { connection.close() }
-            let info = try await connection.execute(["INFO", "server"]).string ?? ""
-            for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("redis_version:") {
-                return Prepared(target: target, version: String(line.dropFirst("redis_version:".count)))
+            let info = try await connection.send(["INFO", "server"])
+            // An ACL user may lack the right to INFO, which only names the server: the run goes on.
+            if case .error(let message) = info, !message.hasPrefix("NOPERM") {
+                throw .server(command: "INFO", message: message)
             }
-            return Prepared(target: target, version: "unknown version")
+            return Prepared(target: target, server: ServerIdentity(info: info.string))
         } catch {
             throw RedisBenchError(error)
         }
@@ -53,16 +62,26 @@ public struct RedisBackend: Backend {
         let values = sizes.count == 1 ? "\(sizes.lowerBound)" : "\(sizes.lowerBound)-\(sizes.upperBound)"
         let address = prepared.target.endpoint.address.description
         return ReportHeader(
-            title: "dbbench redis → \(address) (Redis \(prepared.version))",
+            title: "dbbench redis → \(address) (\(prepared.server.label))",
             target: address,
-            serverVersion: prepared.version,
-            settings: [
+            serverVersion: prepared.server.version ?? "unknown",
+            settings: connectionSettings + [
                 "\(options.connections) connections", "\(options.run.threads) threads", "pipeline \(options.pipeline)",
                 limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
                 "\(Format.grouped(options.cacheKeys)) cache keys", "values \(values) B",
                 options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
             ]
         )
+    }
+
+    /// TLS and the user, when the run uses them.
+    private var connectionSettings: [String] {
+        var settings: [String] = []
+        if let tls = options.tls {
+            settings.append(tls.configuration.verifiesServer ? "TLS" : "TLS without verifying the server (--insecure)")
+        }
+        if let user = options.username { settings.append("user \(user)") }
+        return settings
     }
 
     public func workloads(_ prepared: Prepared) -> [any Workload] {

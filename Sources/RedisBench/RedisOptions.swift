@@ -1,5 +1,7 @@
 import BenchCore
+import Glibc
 import IOLoop
+import TLS
 
 /// The workloads `dbbench redis --tests` can select, in the order they run.
 public enum RedisTest: String, CaseIterable, Sendable {
@@ -10,8 +12,14 @@ public enum RedisTest: String, CaseIterable, Sendable {
 public struct RedisOptions: Sendable {
     public var host: String
     public var port: Int
+    /// `--socket`, or a `--host` that is an absolute path: a Unix socket instead of TCP.
+    public var socketPath: String?
+    /// `--user`: the ACL user AUTH names.
+    public var username: String?
     public var password: String?
     public var database: Int
+    /// `--tls` (or a `rediss://` URL) with its certificate options; nil for plain TCP.
+    public var tls: TLSContext?
     public var connections: Int
     public var operations: Int
     public var cacheKeys: Int
@@ -57,6 +65,54 @@ public struct RedisOptions: Sendable {
             environment: "REDIS_PASSWORD",
             secret: true,
             help: "AUTH password; prefer the environment variable, which stays out of shell history and ps"
+        )
+        static let url = Option.optionalString(
+            "url",
+            placeholder: "URL",
+            environment: "REDIS_URL",
+            secret: true,
+            help: "redis://[user[:password]@]host[:port][/db], or rediss:// for TLS; flags override its parts"
+        )
+        static let socket = Option.optionalString(
+            "socket",
+            placeholder: "PATH",
+            help: "Connect to the Unix socket at PATH instead of --host and --port"
+        )
+        static let username = Option.optionalString(
+            "user",
+            placeholder: "NAME",
+            environment: "REDIS_USERNAME",
+            help: "ACL user to authenticate as (AUTH NAME PASSWORD); the default user when not given"
+        )
+        static let tls = Option.flag("tls", help: "Connect over TLS; the server's certificate is verified")
+        static let caFile = Option.optionalString(
+            "cacert",
+            placeholder: "FILE",
+            help: "With --tls: trust the CA certificates in FILE (PEM) instead of the system's"
+        )
+        static let caDirectory = Option.optionalString(
+            "cacertdir",
+            placeholder: "DIR",
+            help: "With --tls: trust the CA certificates in DIR (hashed names, as c_rehash makes them)"
+        )
+        static let certificate = Option.optionalString(
+            "cert",
+            placeholder: "FILE",
+            help: "With --tls: the client certificate (PEM) for servers that require one"
+        )
+        static let key = Option.optionalString(
+            "key",
+            placeholder: "FILE",
+            help: "With --cert: its private key (PEM); default: the --cert file"
+        )
+        static let serverName = Option.optionalString(
+            "sni",
+            placeholder: "NAME",
+            help: "With --tls: the server name to send (SNI) and check the certificate against; default: --host"
+        )
+        static let insecure = Option.flag(
+            "insecure",
+            help: "With --tls: do not verify the server's certificate (shown in the settings line)"
         )
         static let database = Option.integer(
             "db",
@@ -128,18 +184,78 @@ public struct RedisOptions: Sendable {
 
     public static let specs: [OptionSpec] =
         [
-            Declared.host.spec, Declared.port.spec, Declared.password.spec, Declared.database.spec,
+            Declared.url.spec, Declared.host.spec, Declared.port.spec, Declared.socket.spec, Declared.username.spec,
+            Declared.password.spec, Declared.database.spec, Declared.tls.spec, Declared.caFile.spec,
+            Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec, Declared.serverName.spec,
+            Declared.insecure.spec,
             Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
             Declared.pipeline.spec, Declared.tests.spec, Declared.keyPrefix.spec, Declared.valueSize.spec,
             Declared.ttl.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
+    /// The TLS context of `--tls` (or a `rediss://` URL), its files loaded now so that a bad one
+    /// is a usage error naming its flag, before any connection.
+    static func tlsContext(_ arguments: ParsedArguments, url: RedisURL?) throws(UsageError) -> TLSContext? {
+        let command = arguments.command
+        let configuration = TLSConfiguration(
+            caFile: try arguments[Declared.caFile],
+            caDirectory: try arguments[Declared.caDirectory],
+            certificate: try arguments[Declared.certificate],
+            key: try arguments[Declared.key],
+            serverName: try arguments[Declared.serverName],
+            verifiesServer: try !arguments[Declared.insecure]
+        )
+        let wanted = try arguments[Declared.tls] || url?.tls == true
+        guard wanted else {
+            let stray =
+                [Declared.caFile.spec, Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec]
+                .map(\.name) + [Declared.serverName.spec.name, Declared.insecure.spec.name]
+            if let flag = stray.first(where: { arguments.given(name: $0) }) {
+                throw UsageError("\(command): --\(flag) needs --tls (or a rediss:// --url)")
+            }
+            return nil
+        }
+        if configuration.key != nil && configuration.certificate == nil {
+            throw UsageError("\(command): --key needs --cert (the client certificate it belongs to)")
+        }
+        let files = [
+            ("cacert", configuration.caFile), ("cacertdir", configuration.caDirectory),
+            ("cert", configuration.certificate), ("key", configuration.key),
+        ]
+        for case (let flag, let path?) in files where access(path, R_OK) != 0 {
+            throw UsageError("\(command): --\(flag) \(path): \(String(cString: strerror(errno)))")
+        }
+        do {
+            return try TLSContext(configuration)
+        } catch {
+            throw UsageError("\(command): \(error)")
+        }
+    }
+
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
-        host = try arguments[Declared.host]
-        port = try arguments[Declared.port]
-        password = try arguments[Declared.password]
-        database = try arguments[Declared.database]
+        let url = try arguments[Declared.url].map { (text) throws(UsageError) in try RedisURL(text, command: command) }
+        /// The flag's value when given on the command line, else the URL's part, else the
+        /// environment's or the default.
+        func value<Value>(_ option: Option<Value>, url part: Value?) throws(UsageError) -> Value {
+            if !arguments.given(option), let part { return part }
+            return try arguments[option]
+        }
+        // For options without a default: a URL without the part leaves the environment's value.
+        func value<Value>(_ option: Option<Value?>, url part: Value?) throws(UsageError) -> Value? {
+            if !arguments.given(option), let part { return part }
+            return try arguments[option]
+        }
+        host = try value(Declared.host, url: url?.host)
+        port = try value(Declared.port, url: url?.port)
+        username = try value(Declared.username, url: url?.username)
+        password = try value(Declared.password, url: url?.password)
+        database = try value(Declared.database, url: url?.database)
+        socketPath = try arguments[Declared.socket] ?? (host.hasPrefix("/") ? host : nil)
+        if host.contains("://") {
+            throw UsageError("\(command): --host takes a host name or address; give a URL with --url (or REDIS_URL)")
+        }
+        tls = try Self.tlsContext(arguments, url: url)
         connections = try arguments[Declared.connections]
         operations = try arguments[Declared.operations]
         cacheKeys = try arguments[Declared.cacheKeys]

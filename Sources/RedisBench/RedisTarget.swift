@@ -114,7 +114,8 @@ public struct RedisBenchError: CommandFailure {
         case .authentication: return .permissionDenied
         case .server(_, let message) where message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS"):
             return .permissionDenied
-        case .connect, .io, .server: return .unavailable
+        case .tls(_, .clientCertificateRejected): return .permissionDenied
+        case .connect, .io, .server, .tls: return .unavailable
         case .protocolError: return .internalError
         }
     }

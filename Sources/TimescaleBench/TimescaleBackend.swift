@@ -39,6 +39,7 @@ public struct TimescaleBackend: Backend {
             ioTimeout: options.ioTimeout
         )
         endpoint.applicationName = "dbbench \(options.run.runID)"
+        endpoint.sslFiles = options.sslFiles
         let table = MetricsTable(endpoint: endpoint, schema: options.schema, runID: options.run.runID)
         let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
         let preparation = try await failingRun { () async throws(PostgresError) in

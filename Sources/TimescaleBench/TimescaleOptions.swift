@@ -35,6 +35,9 @@ public struct TimescaleOptions: Sendable {
     public var password: String?
     /// `nil` leaves it to libpq (`PGSSLMODE`, else prefer).
     public var sslMode: SSLMode?
+    /// `--sslrootcert`, `--sslcert`, `--sslkey` as libpq keywords and paths; libpq reads the
+    /// PGSSLROOTCERT, PGSSLCERT and PGSSLKEY variables for those not given.
+    public var sslFiles: [(String, String)]
     public var connections: Int
     public var insertsPerConnection: Int
     public var batchSize: Int
@@ -97,6 +100,21 @@ public struct TimescaleOptions: Sendable {
             "sslmode",
             defaultLabel: "libpq's: PGSSLMODE, else prefer",
             help: "libpq sslmode"
+        )
+        static let sslRootCert = Option.optionalString(
+            "sslrootcert",
+            placeholder: "FILE",
+            help: "libpq sslrootcert: the CA certificates to verify the server with (sslmode verify-ca, verify-full)"
+        )
+        static let sslCert = Option.optionalString(
+            "sslcert",
+            placeholder: "FILE",
+            help: "libpq sslcert: the client certificate, for servers that require one"
+        )
+        static let sslKey = Option.optionalString(
+            "sslkey",
+            placeholder: "FILE",
+            help: "libpq sslkey: the private key of --sslcert"
         )
         static let connections = Option.integer(
             "connections",
@@ -164,7 +182,8 @@ public struct TimescaleOptions: Sendable {
     public static let specs: [OptionSpec] =
         [
             Declared.host.spec, Declared.port.spec, Declared.database.spec, Declared.user.spec,
-            Declared.password.spec, Declared.sslMode.spec, Declared.connections.spec,
+            Declared.password.spec, Declared.sslMode.spec, Declared.sslRootCert.spec, Declared.sslCert.spec,
+            Declared.sslKey.spec, Declared.connections.spec,
             Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
             Declared.queries.spec, Declared.insertMethod.spec, Declared.tests.spec, Declared.sql.spec,
             Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec,
@@ -178,6 +197,10 @@ public struct TimescaleOptions: Sendable {
         user = try arguments[Declared.user]
         password = try arguments[Declared.password]
         sslMode = try arguments[Declared.sslMode]
+        sslFiles = [
+            ("sslrootcert", try arguments[Declared.sslRootCert]), ("sslcert", try arguments[Declared.sslCert]),
+            ("sslkey", try arguments[Declared.sslKey]),
+        ].compactMap { name, path in path.map { (name, $0) } }
         connections = try arguments[Declared.connections]
         insertsPerConnection = try arguments[Declared.insertsPerConnection]
         batchSize = try arguments[Declared.batchSize]

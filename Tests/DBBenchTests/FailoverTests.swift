@@ -10,14 +10,6 @@ private func later(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
     }.start()
 }
 
-/// The calls of `command` that `info` (INFO commandstats) reports.
-private func calls(of command: String, in info: String) -> Int {
-    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_\(command):calls=") {
-        return Int(line.dropFirst("cmdstat_\(command):calls=".count).prefix { $0.isNumber }) ?? 0
-    }
-    return 0
-}
-
 /// Failover drills: servers of the tests' own are killed, stopped and restarted in the middle of
 /// `--duration` runs, which must last their duration, reconnect, and report the outage.
 @Suite("Failover: servers restarted mid-run")
@@ -46,7 +38,7 @@ struct FailoverTests {
         #expect(availability.reconnections >= 8)
         #expect(set.failed >= 1 && set.failed <= 8, "at most the one request in flight per connection")
         // The restarted server served this run's SETs, and the series shows it after the gap.
-        let served = calls(of: "set", in: try server.cli(["INFO", "commandstats"]))
+        let served = CommandRunner.calls(of: "set", in: try server.cli(["INFO", "commandstats"]))
         #expect(served > 100 && served <= set.succeeded)
         let afterRestart = set.perSecond.dropFirst(Int(outage.startSeconds + outage.seconds) + 1)
         #expect(afterRestart.contains { $0 > 0 }, "\(set.perSecond)")

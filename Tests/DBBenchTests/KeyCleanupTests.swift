@@ -7,9 +7,9 @@ import Testing
 @Suite("Which keys cleanup may delete")
 struct KeyCleanupTests {
     @Test func patternEscapesGlobCharactersPerScalar() throws {
-        let address = try SocketAddress.resolve(host: "127.0.0.1", port: 1)[0]
+        let addresses = try SocketAddress.resolve(host: "127.0.0.1", port: 1)
         let target = RedisTarget(
-            endpoint: RedisEndpoint(address: address),
+            endpoint: RedisEndpoint(addresses: addresses),
             keyPrefix: "*\u{FE0F}\u{20E3}:[a]?",
             runID: "r1"
         )

@@ -27,3 +27,29 @@ struct MisconfiguredServerTests {
         )
     }
 }
+
+/// `--sslmode`, `--sslrootcert` reach libpq: a server with TLS is verified against the test CA.
+@Suite("PostgreSQL over TLS", .enabled(if: TestServices.redisTLSPort != nil, "needs the certificates of 'make test'"))
+struct PostgresTLSTests {
+    @Test func verifyFullChecksTheServerAgainstTheGivenCA() throws {
+        let server = try ThrowawayPostgres(tls: true)
+        let query = ["--tests", "sql", "--num-queries", "20", "--connections", "2", "--progress", "off"]
+        // The statement counts 1 row only when its own connection is encrypted.
+        let sql = ["--sql", "SELECT 1 FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl"]
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            ["timescale", "--sslmode", "verify-full", "--sslrootcert", "\(TestServices.redisTLSDirectory)/ca.crt"]
+                + query + sql,
+            environment: server.environment(host: "localhost")
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SQL")?.counters["rows"] == 20)
+        // Without the CA, verification cannot succeed: the run stops before any load.
+        let unverified = try CommandRunner.dbbench(
+            ["timescale", "--sslmode", "verify-full", "--sslrootcert", "/etc/ssl/certs/ca-certificates.crt"] + query
+                + sql,
+            environment: server.environment(host: "localhost")
+        )
+        #expect(unverified.exitCode == 69, "\(unverified.stderr)")
+        #expect(unverified.stderr.contains("certificate"), "\(unverified.stderr)")
+    }
+}

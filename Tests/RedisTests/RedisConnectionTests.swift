@@ -13,8 +13,8 @@ func onLoop<T: Sendable>(_ body: @escaping @Sendable (IOLoop) async throws -> T)
 }
 
 func testEndpoint(port: Int? = TestServices.redisPort, password: String? = nil) throws -> RedisEndpoint {
-    let address = try SocketAddress.resolve(host: "127.0.0.1", port: port ?? 6379)[0]
-    return RedisEndpoint(address: address, password: password, connectTimeout: .seconds(2), ioTimeout: .seconds(5))
+    let addresses = try SocketAddress.resolve(host: "127.0.0.1", port: port ?? 6379)
+    return RedisEndpoint(addresses: addresses, password: password, connectTimeout: .seconds(2), ioTimeout: .seconds(5))
 }
 
 @Suite("Redis connection (real server)", .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'"))

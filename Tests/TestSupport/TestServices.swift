@@ -25,6 +25,15 @@ public enum TestServices {
     /// pauses, reconfigures or restarts the server: nothing else runs against it.
     public static var ownRedisPort: Int? { environment["REDIS_OWN_PORT"].flatMap(Int.init) }
     public static var hasRedis: Bool { redisPort != nil }
+    /// The TLS servers (one requires a client certificate), their certificates, the Unix socket
+    /// of the shared server and its ACL users (limited to keys under `dbbench`).
+    public static var redisTLSPort: Int? { environment["REDIS_TLS_PORT"].flatMap(Int.init) }
+    public static var redisTLSClientPort: Int? { environment["REDIS_TLS_CLIENT_PORT"].flatMap(Int.init) }
+    public static var redisTLSDirectory: String { environment["REDIS_TLS_DIR"] ?? "/nonexistent" }
+    public static var redisSocket: String? { environment["REDIS_SOCKET"] }
+    public static var redisACLUser: String { environment["REDIS_ACL_USER"] ?? "" }
+    public static var redisACLNoInfoUser: String { environment["REDIS_ACL_NOINFO_USER"] ?? "" }
+    public static var redisACLPassword: String { environment["REDIS_ACL_PASSWORD"] ?? "" }
     public static var hasPostgres: Bool { environment["DB_PORT"] != nil }
 
     /// A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
@@ -141,12 +150,36 @@ public enum CommandRunner {
         )
     }
 
-    /// `redis-cli` against a test server (the shared one unless `port` names another): an
-    /// independent client to check the server's state.
-    public static func redisCLI(_ arguments: [String], port: Int? = TestServices.redisPort) throws -> String {
+    /// `redis-cli` against a test server (the shared one unless `port` names another; over TLS
+    /// with the test client certificate when `tls`): an independent client to check its state.
+    public static func redisCLI(
+        _ arguments: [String],
+        port: Int? = TestServices.redisPort,
+        tls: Bool = false
+    ) throws -> String {
         guard let port else { throw ServicesNotRunning() }
-        let result = try run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port)] + arguments, timeout: 30)
+        let directory = TestServices.redisTLSDirectory
+        let secure =
+            tls
+            ? [
+                "--tls", "--cacert", "\(directory)/ca.crt", "--cert", "\(directory)/client.crt", "--key",
+                "\(directory)/client.key",
+            ] : []
+        let result = try run(
+            "/usr/bin/redis-cli",
+            ["-h", "127.0.0.1", "-p", String(port)] + secure + arguments,
+            timeout: 30
+        )
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The calls of `command` (lower case) that `INFO commandstats` text reports.
+    public static func calls(of command: String, in info: String) -> Int {
+        let prefix = "cmdstat_\(command):calls="
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix(prefix) {
+            return Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
+        }
+        return 0
     }
 }
 

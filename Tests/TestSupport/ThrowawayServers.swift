@@ -59,9 +59,12 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     public let port: Int
     private let directory: URL
     private let binaries: String
+    private let settings: String
     private var data: String { directory.appendingPathComponent("data").path }
 
-    public init() throws {
+    /// With `tls`, the server also accepts TLS with the test certificates of `make test` (for
+    /// localhost and 127.0.0.1, signed by the CA in `TestServices.redisTLSDirectory`).
+    public init(tls: Bool = false) throws {
         port = TestServices.closedPort()
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last else {
@@ -71,8 +74,19 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         directory = URL(fileURLWithPath: "/tmp/dbbench-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if getuid() == 0 { _ = try CommandRunner.run("/bin/chown", ["postgres:", directory.path]) }
+        settings = tls ? " -c ssl=on" : ""
         let initdb = try asPostgres("initdb", ["-D", data, "-U", "postgres", "--auth=trust"])
         guard initdb == 0 else { throw ServerDidNotStart(name: "initdb (status \(initdb))") }
+        if tls {
+            let certificates = TestServices.redisTLSDirectory
+            for file in ["server.crt", "server.key"] {
+                let target = "\(data)/\(file)"
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: "\(certificates)/\(file)", toPath: target)
+                chmod(target, 0o600)
+                if getuid() == 0 { _ = try CommandRunner.run("/bin/chown", ["postgres:", target]) }
+            }
+        }
         try start()
     }
 
@@ -83,7 +97,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
 
     /// Starts the server and waits until it accepts connections.
     public func start() throws {
-        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1"
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1" + settings
         let started = try asPostgres(
             "pg_ctl",
             ["-D", data, "-l", directory.appendingPathComponent("server.log").path, "-o", options, "-w", "start"]
@@ -114,6 +128,9 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     public var environment: [String: String] {
         ["DB_HOST": "127.0.0.1", "DB_PORT": String(port), "DB_USER": "postgres", "DB_NAME": "postgres"]
     }
+
+    /// The environment, with `host` instead of 127.0.0.1 (`localhost`, a name the certificate has).
+    public func environment(host: String) -> [String: String] { environment.merging(["DB_HOST": host]) { $1 } }
 
     private func asPostgres(_ tool: String, _ arguments: [String]) throws -> Int32 {
         if getuid() == 0 {

@@ -1,0 +1,101 @@
+import BenchCore
+
+/// `--url redis://[user[:password]@]host[:port][/db]`, or `rediss://` for TLS. Its text is never
+/// repeated in a message, since it may hold a password.
+struct RedisURL: Equatable {
+    var tls: Bool
+    var host: String
+    var port: Int?
+    var username: String?
+    var password: String?
+    var database: Int?
+
+    static let form = "redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)"
+
+    init(_ text: String, command: String) throws(UsageError) {
+        func invalid(_ why: String) -> UsageError {
+            UsageError("\(command): --url (or REDIS_URL) \(why); expected \(Self.form)")
+        }
+        var rest: Substring
+        if text.hasPrefix("rediss://") {
+            tls = true
+            rest = text.dropFirst("rediss://".count)
+        } else if text.hasPrefix("redis://") {
+            tls = false
+            rest = text.dropFirst("redis://".count)
+        } else {
+            throw invalid("has another scheme")
+        }
+        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
+        var path: Substring = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+        }
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let user = Self.percentDecoded(parts[0]) else { throw invalid("has a badly escaped user") }
+            username = user.isEmpty ? nil : user
+            if parts.count == 2 {
+                guard let secret = Self.percentDecoded(parts[1]) else { throw invalid("has a badly escaped password") }
+                password = secret
+            }
+        }
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw invalid("has an unclosed [") }
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            rest = rest[rest.index(after: close)...]
+            if !rest.isEmpty && !rest.hasPrefix(":") { throw invalid("has text after the ]") }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = String(rest[..<colon])
+            rest = rest[colon...]
+        } else {
+            host = String(rest)
+            rest = ""
+        }
+        if rest.hasPrefix(":") {
+            guard let number = Int(rest.dropFirst()), (1...65535).contains(number) else {
+                throw invalid("has a port that is not a number from 1 to 65535")
+            }
+            port = number
+        }
+        if host.isEmpty { throw invalid("names no host") }
+        if !path.isEmpty {
+            guard let number = Int(path), number >= 0 else { throw invalid("has a database that is not a number") }
+            database = number
+        }
+    }
+
+    /// `%XX` escapes decoded; nil when one is malformed or the result is not UTF-8.
+    private static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var index = text.utf8.startIndex
+        let utf8 = text.utf8
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%") {
+                let first = utf8.index(after: index)
+                guard first < utf8.endIndex, utf8.index(after: first) < utf8.endIndex,
+                    let high = hexValue(utf8[first]), let low = hexValue(utf8[utf8.index(after: first)])
+                else { return nil }
+                bytes.append(high << 4 | low)
+                index = utf8.index(first, offsetBy: 2)
+            } else {
+                bytes.append(byte)
+                index = utf8.index(after: index)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

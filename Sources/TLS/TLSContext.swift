@@ -39,15 +39,25 @@ public struct TLSConfiguration: Sendable, Equatable {
 /// OpenSSL allows creating connections (`SSL_new`) from one context on any thread.
 public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
+    /// The BIO method of every connection's transport (`dbbench_transport`).
+    let transportMethod: OpaquePointer
     public let configuration: TLSConfiguration
 
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw .configuration("cannot create a TLS context: \(TLSError.queuedReason())")
         }
+        guard let method = dbbench_bio_method() else {
+            SSL_CTX_free(context)
+            throw .configuration("cannot create a TLS transport: \(TLSError.queuedReason())")
+        }
         self.context = context
+        self.transportMethod = method
         self.configuration = configuration
         _ = dbbench_ssl_ctx_set_min_tls12(context)
+        // Read whole records and what follows them in one recv: the transport sees a short read
+        // as the socket drained.
+        _ = dbbench_ssl_ctx_set_read_ahead(context)
         _ = dbbench_ssl_ctx_set_mode(context, dbbench_ssl_mode_partial_writes())
         if configuration.verifiesServer {
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
@@ -79,7 +89,10 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
-    deinit { SSL_CTX_free(context) }
+    deinit {
+        SSL_CTX_free(context)
+        BIO_meth_free(transportMethod)
+    }
 }
 
 /// Why TLS failed.

@@ -2,20 +2,38 @@ import COpenSSL
 import IOLoop
 
 /// A TLS client connection over a `TCPSocket` of the project's own, driven by its `IOLoop`:
-/// OpenSSL reads and writes the non-blocking descriptor itself, and when it wants to read or write
-/// more (`SSL_ERROR_WANT_READ`/`WANT_WRITE`) the task waits for the socket on the loop.
+/// OpenSSL reads and writes the non-blocking descriptor through a BIO of dbbench's
+/// (`dbbench_transport`), and when it wants to read or write more (`SSL_ERROR_WANT_READ`/
+/// `WANT_WRITE`) the task waits for the socket on the loop. The BIO notes when a read emptied the
+/// socket, so that, as for plain TCP, a read waits for the next edge instead of trying `recv` again.
 ///
 /// Thread confinement: use it only from a task running on the socket's loop (it is not `Sendable`).
 public final class TLSSocket {
     public let socket: TCPSocket
     private let ssl: OpaquePointer
+    /// What OpenSSL's BIO reads and writes through; says when a read emptied the socket.
+    private let transport: UnsafeMutablePointer<dbbench_transport>
 
     private init(socket: TCPSocket, ssl: OpaquePointer) {
         self.socket = socket
         self.ssl = ssl
+        transport = .allocate(capacity: 1)
+        transport.initialize(to: dbbench_transport(fd: socket.descriptor, drained: 0))
     }
 
-    deinit { SSL_free(ssl) }
+    deinit {
+        SSL_free(ssl)
+        transport.deallocate()
+    }
+
+    /// After OpenSSL read: when its last recv emptied the socket, the next read waits for an edge.
+    @inline(__always)
+    private func noteDrained() {
+        if transport.pointee.drained != 0 {
+            transport.pointee.drained = 0
+            socket.markDrained()
+        }
+    }
 
     /// Runs the handshake on `socket` within `timeout`: the server's certificate is checked against
     /// `host` (a name, or an IP address) unless the context skips verification.
@@ -31,7 +49,9 @@ public final class TLSSocket {
             throw .handshake("cannot create a TLS connection: \(TLSError.queuedReason())")
         }
         let connection = TLSSocket(socket: socket, ssl: ssl)
-        SSL_set_fd(ssl, socket.descriptor)
+        guard dbbench_ssl_use_transport(ssl, context.transportMethod, connection.transport) == 1 else {
+            throw .handshake("cannot create a TLS transport: \(TLSError.queuedReason())")
+        }
         let configuration = context.configuration
         let name = configuration.serverName ?? host
         let isAddress = SocketAddress.isNumeric(name)
@@ -48,6 +68,7 @@ public final class TLSSocket {
         while true {
             ERR_clear_error()
             let result = SSL_connect(ssl)
+            connection.noteDrained()
             if result == 1 { return connection }
             let now = monotonicNanoseconds()
             guard now < deadline else { throw .handshake("timed out after \(timeout)") }
@@ -57,7 +78,6 @@ public final class TLSSocket {
             }
             do {
                 if wanted == SSL_ERROR_WANT_READ {
-                    socket.markDrained()
                     try await socket.waitUntilReadableAgain(timeoutNanoseconds: deadline - now)
                 } else {
                     try await socket.waitUntilWritableAgain(timeoutNanoseconds: deadline - now)
@@ -110,7 +130,7 @@ public final class TLSSocket {
         public func read(into buffer: UnsafeMutableRawBufferPointer) async throws(TLSError) -> Int
     {
         while true {
-            if SSL_pending(ssl) == 0 && !socket.mayBeReadable {
+            if SSL_has_pending(ssl) == 0 && !socket.mayBeReadable {
                 do {
                     try await socket.waitUntilReadableAgain(timeoutNanoseconds: socket.timeoutNanoseconds)
                 } catch {
@@ -119,6 +139,7 @@ public final class TLSSocket {
             }
             ERR_clear_error()
             let count = SSL_read(ssl, buffer.baseAddress!, Int32(min(buffer.count, Int(Int32.max))))
+            noteDrained()
             if count > 0 { return Int(count) }
             try await wait(after: count, operation: "read")
         }
@@ -140,7 +161,6 @@ public final class TLSSocket {
         }
         do {
             if code == SSL_ERROR_WANT_READ {
-                socket.markDrained()
                 try await socket.waitUntilReadableAgain(timeoutNanoseconds: socket.timeoutNanoseconds)
             } else {
                 try await socket.waitUntilWritableAgain(timeoutNanoseconds: socket.timeoutNanoseconds)
@@ -155,6 +175,7 @@ public final class TLSSocket {
         var scratch = [UInt8](repeating: 0, count: 512)
         ERR_clear_error()
         let result = scratch.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress!, Int32($0.count)) }
+        noteDrained()
         guard result <= 0, SSL_get_error(ssl, result) == SSL_ERROR_SSL else { return nil }
         return Self.failure(TLSError.queuedReason(), handshake: false)
     }

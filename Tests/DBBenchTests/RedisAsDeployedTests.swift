@@ -45,6 +45,24 @@ struct RedisAsDeployedTests {
         #expect(report.configuration["tls"] == "true")
     }
 
+    /// Values of many TLS records each, pipelined: partial writes, and replies that arrive over
+    /// several reads or several in one.
+    @Test func largeValuesAndPipelinesOverTLSArriveWhole() throws {
+        let (result, report) = try CommandRunner.dbbenchJSON(
+            tlsArguments(
+                port: TestServices.redisTLSPort,
+                [
+                    "--tests", "set,get", "--value-size", "60000-120000", "--cache-keys", "50", "--num-operations",
+                    "400", "--connections", "2", "--pipeline", "8", "--progress", "off",
+                ]
+            )
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SET")?.succeeded == 400)
+        let get = try #require(report.workload("GET"))
+        #expect(get.counters["hits"] == 400 && get.failed == 0, "\(get.errors)")
+    }
+
     @Test func aServerThatRequiresAClientCertificateGetsOne() throws {
         let directory = TestServices.redisTLSDirectory
         let port = TestServices.redisTLSClientPort

@@ -74,6 +74,20 @@ struct RedisConnectionTests {
         #expect(values == Array(1...500))
     }
 
+    /// A name can resolve to an address nothing listens on (`::1` first for an IPv4-only server):
+    /// the next one is tried.
+    @Test func everyAddressIsTriedInOrder() async throws {
+        let closed = try SocketAddress.resolve(host: "127.0.0.1", port: TestServices.closedPort())
+        let open = try testEndpoint().addresses
+        let reply = try await onLoop { loop -> String in
+            let endpoint = RedisEndpoint(addresses: closed + open, host: "127.0.0.1")
+            let connection = try await RedisConnection.connect(to: endpoint, on: loop)
+            defer { connection.close() }
+            return try await connection.send(["PING"]).string ?? ""
+        }
+        #expect(reply == "PONG")
+    }
+
     @Test func closedPortFailsWithTheAddress() async throws {
         let port = TestServices.closedPort()
         let error = try await onLoop { loop -> RedisError? in

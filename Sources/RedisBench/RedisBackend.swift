@@ -64,7 +64,7 @@ public struct RedisBackend: Backend {
         return ReportHeader(
             title: "dbbench redis → \(address) (\(prepared.server.label))",
             target: address,
-            serverVersion: prepared.server.version ?? "unknown",
+            serverVersion: prepared.server.label,
             settings: connectionSettings + [
                 "\(options.connections) connections", "\(options.run.threads) threads", "pipeline \(options.pipeline)",
                 limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",

@@ -8,6 +8,10 @@ RELEASE   := .build/release/dbbench
 SERVICES  := scripts/services.sh
 WITH_SERVICES := scripts/with-services.sh
 
+comma := ,
+## default NAME,VALUE: `--NAME VALUE` unless ARGS gives --NAME itself (which would repeat it)
+default = $(if $(filter --$(1) --$(1)=%,$(ARGS)),,--$(1) $(2))
+
 .PHONY: all build debug lint test demo compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
 
 all: build
@@ -64,13 +68,17 @@ CI_ASSERT_TIMESCALE ?= --assert 'errors==0' --assert 'insert.rows>=5000' --asser
 
 ci-bench-redis: build
 	mkdir -p $(CI_RESULTS)
-	$(if $(REDIS_PORT),,$(WITH_SERVICES)) $(RELEASE) redis --connections 50 --tests set,get,mixed \
-	  --duration 5s --warmup 1s --progress on $(CI_ASSERT_REDIS) --format json --output $(CI_RESULTS)/redis.json $(ARGS)
+	$(if $(REDIS_PORT),,$(WITH_SERVICES)) $(RELEASE) redis $(call default,connections,50) \
+	  $(call default,tests,set$(comma)get$(comma)mixed) $(call default,duration,5s) $(call default,warmup,1s) \
+	  $(call default,progress,on) $(CI_ASSERT_REDIS) $(call default,format,json) \
+	  $(call default,output,$(CI_RESULTS)/redis.json) $(ARGS)
 
 ci-bench-timescale: build
 	mkdir -p $(CI_RESULTS)
-	$(if $(DB_PORT),,$(WITH_SERVICES)) $(RELEASE) timescale --connections 10 --tests insert,query \
-	  --inserts-per-connection 10000 --batch-size 500 --num-queries 500 --progress on $(CI_ASSERT_TIMESCALE) --format json --output $(CI_RESULTS)/timescale.json $(ARGS)
+	$(if $(DB_PORT),,$(WITH_SERVICES)) $(RELEASE) timescale $(call default,connections,10) \
+	  $(call default,tests,insert$(comma)query) $(call default,inserts-per-connection,10000) \
+	  $(call default,batch-size,500) $(call default,num-queries,500) $(call default,progress,on) \
+	  $(CI_ASSERT_TIMESCALE) $(call default,format,json) $(call default,output,$(CI_RESULTS)/timescale.json) $(ARGS)
 
 services-up: deps
 	$(SERVICES) up

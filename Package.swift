@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "BenchCore",
             dependencies: [
-                "IOLoop",
+                "IOLoop", "CLinux",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -5,8 +5,13 @@ import Postgres
 /// `dbbench timescale`: INSERT, QUERY and CONNECTIONS workloads against TimescaleDB or PostgreSQL.
 public enum TimescaleCommand: Subcommand {
     public static let name = "timescale"
+    /// pgbench's and psql's letters.
+    public static let shortFlags = [
+        ShortFlag("h", "host"), ShortFlag("p", "port"), ShortFlag("U", "user"), ShortFlag("d", "database"),
+        ShortFlag("c", "connections"), ShortFlag("j", "threads"), ShortFlag("T", "duration"),
+    ]
     public static let summary =
-        "Load-test TimescaleDB/PostgreSQL: batched inserts, analytics queries and a connection test."
+        "Load-test TimescaleDB/PostgreSQL: inserts, queries, connections."
     public static let discussion = """
         The table llm_usage_metrics is created in its own schema (--schema), as a hypertable when the
         timescaledb extension is installed in the database and as a plain table otherwise. Every insert

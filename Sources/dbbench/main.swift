@@ -7,7 +7,7 @@ import TimescaleBench
 let subcommands: [any Subcommand.Type] = [RedisCommand.self, TimescaleCommand.self]
 
 let topLevelHelp = """
-    dbbench \(dbbenchVersion) — load tests for TimescaleDB/PostgreSQL and Redis with honest numbers.
+    dbbench \(dbbenchVersion) — load tests for TimescaleDB/PostgreSQL and Redis, honest numbers.
 
     Usage: dbbench <command> [options]
 
@@ -15,11 +15,13 @@ let topLevelHelp = """
     \(subcommands.map { "  " + Format.leftAligned($0.name, 12) + $0.summary }.joined(separator: "\n"))
 
     Options:
-      --help       Show this help (also: dbbench help <command>, dbbench <command> --help)
+      --help       Show this help (also: dbbench help <command>,
+                   dbbench <command> --help)
       --version    Print the version
 
-    Results go to stdout; progress, notices and errors to stderr. Ctrl-C stops new operations, lets
-    those in flight finish, prints partial results and cleans up (a second Ctrl-C quits at once).
+    Results go to stdout; progress, notices and errors to stderr. Ctrl-C stops new
+    operations, lets those in flight finish, prints partial results and cleans up
+    (a second Ctrl-C quits at once).
 
     \(ExitCode.summary)
     """
@@ -45,7 +47,10 @@ func route(_ arguments: [String]) async -> Int32 {
         guard let command = subcommands.first(where: { $0.name == arguments[1] }) else {
             return fail(unknownCommand(arguments[1]), code: ExitCode.usage)
         }
-        print(command.helpText, terminator: "")
+        print(
+            command.helpText(width: TerminalWidth.of(STDOUT_FILENO, environment: processEnvironment())),
+            terminator: ""
+        )
         return ExitCode.success
     default:
         break
@@ -59,10 +64,15 @@ func route(_ arguments: [String]) async -> Int32 {
             parsing: Array(arguments.dropFirst()),
             specs: command.options,
             command: "dbbench \(command.name)",
-            environment: environment
+            environment: environment,
+            shortFlags: command.shortFlags
         )
+        for warning in parsed.warnings { writeStandardError(warning + "\n") }
         if parsed.wantsHelp {
-            print(command.helpText, terminator: "")
+            print(
+                command.helpText(width: TerminalWidth.of(STDOUT_FILENO, environment: processEnvironment())),
+                terminator: ""
+            )
             return ExitCode.success
         }
         return try await command.run(parsed, environment: environment)

@@ -148,7 +148,8 @@ struct ParsedArgumentsTests {
 
     @Test(arguments: [
         ("250ms", Duration.milliseconds(250)), ("5s", .seconds(5)), ("1.5s", .milliseconds(1500)),
-        ("2m", .seconds(120)), ("3", .seconds(3)), ("100us", .microseconds(100)),
+        ("2m", .seconds(120)), ("3", .seconds(3)), ("100us", .microseconds(100)), ("1h", .seconds(3600)),
+        ("1m30s", .seconds(90)), ("1h15m", .seconds(4500)), ("2m0.5s", .milliseconds(120_500)),
     ])
     func durations(text: String, expected: Duration) {
         #expect(DurationParser.parse(text) == expected)
@@ -158,6 +159,31 @@ struct ParsedArgumentsTests {
         #expect(DurationParser.parse("") == nil)
         #expect(DurationParser.parse("-1s") == nil)
         #expect(DurationParser.parse("fast") == nil)
+        #expect(DurationParser.parse("30s1m") == nil)
+        #expect(DurationParser.parse("1m1m") == nil)
+        #expect(DurationParser.parse("5x") == nil)
+    }
+
+    @Test func durationsPrintAsTheyAreWritten() {
+        #expect(DurationParser.format(.seconds(90)) == "1m30s")
+        #expect(DurationParser.format(.seconds(3600)) == "1h")
+        #expect(DurationParser.format(.seconds(3725)) == "1h2m5s")
+        #expect(DurationParser.format(.milliseconds(250)) == "250ms")
+        #expect(DurationParser.format(.seconds(6)) == "6s")
+    }
+
+    @Test func shortFlagsBecomeTheirLongForms() throws {
+        let flags = [
+            ShortFlag("h", "host"), ShortFlag("c", "connections"), ShortFlag("a", "password", warning: "careful"),
+        ]
+        #expect(ShortFlag.expand("-c", next: "50", in: flags)?.argument == "--connections")
+        #expect(ShortFlag.expand("-c50", next: nil, in: flags)?.argument == "--connections=50")
+        #expect(ShortFlag.expand("-h", next: "10.0.0.1", in: flags)?.argument == "--host")
+        #expect(ShortFlag.expand("-h", next: nil, in: flags)?.argument == "--help")
+        #expect(ShortFlag.expand("-h", next: "--port", in: flags)?.argument == "--help")
+        #expect(ShortFlag.expand("-a", next: "pw", in: flags)?.warning == "careful")
+        #expect(ShortFlag.expand("-x", next: nil, in: flags) == nil)
+        #expect(ShortFlag.expand("--connections", next: "5", in: flags) == nil)
     }
 
     @Test func suggestionsOnlyForCloseWords() {

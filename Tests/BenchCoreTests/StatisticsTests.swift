@@ -122,7 +122,7 @@ struct FormatTests {
     @Test func progressModes() {
         #expect(ProgressMode.choose(.auto, stderrIsTerminal: true) == .bar)
         #expect(ProgressMode.choose(.auto, stderrIsTerminal: false) == .lines)
-        #expect(ProgressMode.choose(.on, stderrIsTerminal: false) == .lines)
+        #expect(ProgressMode.choose(.on, stderrIsTerminal: false) == .bar)
         #expect(ProgressMode.choose(.off, stderrIsTerminal: true) == .off)
         let lastSecond = ProgressDisplay.Count(operations: 104_000, counted: 0)
         #expect(
@@ -158,6 +158,39 @@ struct FormatTests {
             style: TerminalStyle(enabled: false)
         )
         #expect(bar.hasSuffix("] 50.0% 250 ops/s · 25,000 rows/s"))
+        // A timed run fills the bar with time; a narrow terminal gets a shorter bar, then no rates.
+        let timed = ProgressDisplay.bar(
+            name: "SET",
+            done: ProgressDisplay.Count(operations: 1_200_000, counted: 0),
+            total: 0,
+            elapsed: 12,
+            duration: 30,
+            rateUnit: nil,
+            style: TerminalStyle(enabled: false)
+        )
+        #expect(timed == "  SET [############..................] 12s of 30s 100,000 ops/s")
+        for width in [40, 50, 60, 80] {
+            let narrow = ProgressDisplay.bar(
+                name: "INSERT",
+                done: ProgressDisplay.Count(operations: 500, counted: 50_000),
+                total: 1000,
+                elapsed: 2,
+                rateUnit: "rows",
+                style: TerminalStyle(enabled: false),
+                width: width
+            )
+            #expect(narrow.count < width, "\(narrow)")
+            #expect(narrow.contains("50.0%"))
+        }
+    }
+
+    @Test func linesWrapAtSpacesWithinTheWidth() {
+        let text = "  800 rows of this run found in dbbench.llm_usage_metrics (matches; the server committed them)"
+        let lines = Format.wrap(text, width: 40)
+        #expect(lines.allSatisfy { $0.count <= 40 })
+        #expect(lines.joined(separator: " ").split(separator: " ") == text.split(separator: " "))
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("    ") })
+        #expect(Format.wrap(text, width: nil) == [text])
     }
 
     @Test func grouping() {

@@ -16,16 +16,22 @@ public struct ParsedArguments: Sendable {
         parsing arguments: [String],
         specs: [OptionSpec],
         command: String,
-        environment: [String: String]
+        environment: [String: String],
+        shortFlags: [ShortFlag] = []
     ) throws(UsageError) {
         self.command = command
         self.specs = specs
         self.environment = environment
         var values: [String: [String]] = [:]
+        var shortFlagWarnings: [String] = []
         var index = 0
         while index < arguments.count {
-            let argument = arguments[index]
+            var argument = arguments[index]
             index += 1
+            if let long = ShortFlag.expand(argument, next: arguments[index...].first, in: shortFlags) {
+                argument = long.argument
+                if let warning = long.warning { shortFlagWarnings.append("\(command): \(warning)") }
+            }
             guard argument.hasPrefix("--"), argument.count > 2 else {
                 if argument == "-h" {
                     values["help"] = [""]
@@ -71,9 +77,13 @@ public struct ParsedArguments: Sendable {
             }
         }
         self.values = values
+        warnings = shortFlagWarnings
     }
 
     public var wantsHelp: Bool { values["help"] != nil }
+
+    /// Lines for stderr about how the command line was written (a password given with `-a`).
+    public private(set) var warnings: [String] = []
 
     /// True when the switch `--name` was given.
     func isSet(_ name: String) -> Bool { values[name] != nil }
@@ -214,27 +224,44 @@ extension StringProtocol {
     }
 }
 
-/// Parses and prints durations written as `250ms`, `5s`, `1.5s`, `2m` or a bare number of seconds.
+/// Parses and prints durations written as `250ms`, `5s`, `1.5s`, `2m`, `1h`, compounds such as
+/// `1m30s` or `1h15m`, or a bare number of seconds.
 public enum DurationParser {
+    private static let units: [String: Double] = ["h": 3600e9, "m": 60e9, "s": 1e9, "ms": 1e6, "us": 1e3]
+
     public static func parse(_ text: String) -> Duration? {
-        let units: [(suffix: String, nanoseconds: Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9)]
-        var number = Substring(text)
-        var scale = 1e9
-        for unit in units where text.hasSuffix(unit.suffix) {
-            number = text.dropLast(unit.suffix.count)
-            scale = unit.nanoseconds
-            break
+        if let seconds = Double(text) { return duration(seconds * 1e9) }
+        var nanoseconds = 0.0
+        var rest = Substring(text)
+        var previousScale = Double.infinity
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            // Each part a number and a unit, the units from the largest down: `1m30s`, not `30s1m`.
+            guard let value = Double(number), let scale = units[String(unit)], scale < previousScale else { return nil }
+            previousScale = scale
+            nanoseconds += value * scale
         }
-        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-        let nanoseconds = value * scale
-        guard nanoseconds < 1e18 else { return nil }
+        return text.isEmpty ? nil : duration(nanoseconds)
+    }
+
+    private static func duration(_ nanoseconds: Double) -> Duration? {
+        guard nanoseconds >= 0, nanoseconds.isFinite, nanoseconds < 1e18 else { return nil }
         return .nanoseconds(Int64(nanoseconds.rounded()))
     }
 
+    /// `6s`, `1m`, `1m30s`, `2h`, `1h5m`, `250ms`.
     public static func format(_ duration: Duration) -> String {
         let nanoseconds = duration.nanoseconds
-        if nanoseconds % 60_000_000_000 == 0 && nanoseconds > 0 { return "\(nanoseconds / 60_000_000_000)m" }
-        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
-        return "\(nanoseconds / 1_000_000)ms"
+        guard nanoseconds % 1_000_000_000 == 0 else { return "\(nanoseconds / 1_000_000)ms" }
+        let seconds = nanoseconds / 1_000_000_000
+        guard seconds > 0 else { return "0s" }
+        var text = ""
+        if seconds >= 3600 { text += "\(seconds / 3600)h" }
+        if seconds % 3600 >= 60 { text += "\(seconds % 3600 / 60)m" }
+        if seconds % 60 > 0 { text += "\(seconds % 60)s" }
+        return text
     }
 }

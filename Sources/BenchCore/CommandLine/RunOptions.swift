@@ -31,8 +31,8 @@ public struct RunOptions: Sendable {
         "assert",
         placeholder: "EXPR",
         help:
-            "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0', 'error_rate<1%' or 'set.p99<2ms'; repeatable; exit 1 "
-            + "when one fails"
+            "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0', 'error_rate<1%', or for one workload "
+            + "'WORKLOAD.p99<2ms' (a name of --tests); repeatable; exit 1 when one fails"
     )
     public static let progressOption = Option.choice(
         "progress",

@@ -10,11 +10,15 @@ public protocol Subcommand: Sendable {
     /// Paragraphs printed between the usage line and the options.
     static var discussion: String { get }
     static var options: [OptionSpec] { get }
+    /// The peer tool's one-letter forms of some options (none by default).
+    static var shortFlags: [ShortFlag] { get }
     /// The backend the parsed options describe; throws `UsageError` for inconsistent options.
     static func backend(_ arguments: ParsedArguments) throws -> Configured
 }
 
 extension Subcommand {
+    public static var shortFlags: [ShortFlag] { [] }
+
     /// Runs with parsed options and returns the process exit code.
     public static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32 {
         try await RunDriver(environment: environment).run(try backend(arguments))
@@ -22,25 +26,35 @@ extension Subcommand {
 }
 
 extension Subcommand {
-    /// `dbbench NAME --help`.
-    public static var helpText: String {
+    /// `dbbench NAME --help`, its lines at most `width` columns (80 by default).
+    public static func helpText(width: Int? = nil) -> String {
+        let lineWidth = width ?? 80
         var text = "Usage: dbbench \(name) [options]\n\n\(summary)\n"
-        if !discussion.isEmpty { text += "\n\(discussion)\n" }
+        if !discussion.isEmpty {
+            text +=
+                "\n"
+                + discussion.split(separator: "\n", omittingEmptySubsequences: false)
+                .flatMap { Format.wrap(String($0), width: lineWidth, indent: 0) }.joined(separator: "\n") + "\n"
+        }
         text += "\nOptions:\n"
-        let width = min(28, (options.map(\.usage.count).max() ?? 0) + 2)
+        let usageWidth = min(28, (options.map(\.usage.count).max() ?? 0) + 6)
+        // The help of each option wraps in its own column, right of the usage.
+        let column = String(repeating: " ", count: usageWidth + 2)
         for option in options {
-            var line = "  " + option.usage
-            if line.count < width + 2 {
-                line += String(repeating: " ", count: width + 2 - line.count)
+            let short = shortFlags.first { $0.name == option.name }.map { "-\($0.letter), " } ?? ""
+            var line = "  " + short + option.usage
+            if line.count < column.count {
+                line += String(repeating: " ", count: column.count - line.count)
             } else {
-                line += "\n" + String(repeating: " ", count: width + 2)
+                line += "\n" + column
             }
             var help = option.help
             var notes: [String] = []
             if let value = option.defaultText { notes.append("default: \(value)") }
             if let variable = option.environment { notes.append("env: \(variable)") }
             if !notes.isEmpty { help += " [" + notes.joined(separator: "; ") + "]" }
-            text += line + help + "\n"
+            let wrapped = Format.wrap(column + help, width: max(lineWidth, column.count + 20), indent: 0)
+            text += line + wrapped.map { String($0.dropFirst(column.count)) }.joined(separator: "\n" + column) + "\n"
         }
         return text
     }

@@ -28,10 +28,13 @@ public struct ReportOutput: Sendable {
     }
 
     /// Fails before any load is generated when the file cannot be written (and leaves no empty
-    /// file behind when it did not exist). Only a regular file (or `/dev/stdout`, `/dev/stderr`) is
-    /// taken: opening a FIFO without a reader would block for ever, and a results file is no device.
+    /// file behind when it did not exist); missing parent directories are created, as `mkdir -p`
+    /// would (`--output results/redis.json` in a fresh checkout). Only a regular file (or
+    /// `/dev/stdout`, `/dev/stderr`) is taken: opening a FIFO without a reader would block for ever,
+    /// and a results file is no device.
     public func checkWritable() throws {
         guard let path else { return }
+        try Self.createParentDirectories(of: path)
         var status = stat()
         let existed = stat(path, &status) == 0
         if existed && (status.st_mode & S_IFMT) != S_IFREG && path != "/dev/stdout" && path != "/dev/stderr" {
@@ -44,9 +47,23 @@ public struct ReportOutput: Sendable {
         if !existed { unlink(path) }
     }
 
+    /// Creates the directories above `path` that do not exist yet.
+    static func createParentDirectories(of path: String) throws {
+        var prefix = ""
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        for (index, component) in components.enumerated() {
+            prefix += (index == 0 ? "" : "/") + component
+            guard !component.isEmpty, component != ".", component != ".." else { continue }
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw OutputError(path: path, reason: "cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     /// Prints and writes `report` as asked; `style` colours the table on stdout.
-    public func emit(_ report: BenchmarkReport, style: TerminalStyle) throws {
-        let table = TextRenderer(style: style).render(report)
+    /// `width` is the terminal's (`TerminalWidth`), for the table only: files keep full lines.
+    public func emit(_ report: BenchmarkReport, style: TerminalStyle, width: Int? = nil) throws {
+        let table = TextRenderer(style: style, width: width).render(report)
         guard let path else {
             try Self.writeStandardOutput(format == .text ? table : format.renderer(style: style).render(report))
             return

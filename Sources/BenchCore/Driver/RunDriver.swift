@@ -1,3 +1,4 @@
+import Glibc
 import IOLoop
 
 /// The one sequence of every benchmark run: raise the file limit, start the I/O loops, check
@@ -26,18 +27,21 @@ public struct RunDriver: Sendable {
         defer { loops.shutdown() }
         let control = loops.loops[0]
         let style = TerminalStyle.forStandardOutput(environment: environment)
-        let runner = BenchmarkRunner(
+        let stderrWidth = TerminalWidth.of(STDERR_FILENO, environment: environment)
+        var runner = BenchmarkRunner(
             loops: loops,
             progress: .choose(options.progress, stderrIsTerminal: standardErrorIsTerminal),
             style: style,
             stop: stop,
             limits: options.limits
         )
+        runner.progressWidth = stderrWidth
 
         try options.output.checkWritable()
         let prepared = try await withTaskExecutorPreference(control) { try await backend.prepare(on: control) }
         for notice in backend.notices(prepared) {
-            writeStandardError("dbbench \(backend.command): notice: \(notice)\n")
+            let lines = Format.wrap("dbbench \(backend.command): notice: \(notice)", width: stderrWidth)
+            writeStandardError(lines.joined(separator: "\n") + "\n")
         }
         let header = backend.header(prepared)
         var report = BenchmarkReport(
@@ -85,7 +89,7 @@ public struct RunDriver: Sendable {
             interrupted: stop.isRequested,
             failures: report.failures
         )
-        try options.output.emit(report, style: style)
+        try options.output.emit(report, style: style, width: TerminalWidth.of(STDOUT_FILENO, environment: environment))
         return report.exitCode
     }
 }

@@ -7,6 +7,8 @@ public struct BenchmarkRunner: Sendable {
     /// How progress is shown on stderr.
     public let progress: ProgressMode
     public let style: TerminalStyle
+    /// The columns of stderr for the progress bar, when it is a terminal (or `COLUMNS` is set).
+    public var progressWidth: Int?
     /// Once requested, connections stop starting operations and the result is marked interrupted.
     public let stop: StopSignal
     public let limits: RunLimits
@@ -57,9 +59,11 @@ public struct BenchmarkRunner: Sendable {
             mode: progress,
             name: workload.name,
             total: limits.duration == nil ? workload.totalOperations : 0,
+            duration: limits.duration.map { $0 + limits.warmup },
             rateUnit: shape.rateCounter?.key.name,
             recorders: recorders,
-            style: style
+            style: style,
+            width: progressWidth
         )
 
         await withTaskGroup(of: Void.self) { group in

@@ -9,11 +9,14 @@ public enum ProgressMode: Sendable, Equatable {
     case lines
     case off
 
-    /// `auto` (the default) and `on` draw the bar on a terminal and per-second lines elsewhere;
-    /// `auto` shows lines too, so CI logs get the timeline.
+    /// `auto` (the default) draws the bar on a terminal and per-second lines elsewhere (CI logs
+    /// get the timeline); `on` draws the bar wherever stderr goes; `off` nothing.
     public static func choose(_ setting: ProgressSetting, stderrIsTerminal: Bool) -> ProgressMode {
-        if setting == .off { return .off }
-        return stderrIsTerminal ? .bar : .lines
+        switch setting {
+        case .off: return .off
+        case .on: return .bar
+        case .auto: return stderrIsTerminal ? .bar : .lines
+        }
     }
 }
 
@@ -55,14 +58,18 @@ final class ProgressDisplay: Sendable {
         var count: Int { succeeded.count }
     }
 
-    /// `total` operations (0 for a timed run); `rateUnit` names the rate counter ("rows"), if any.
+    /// `total` operations, or for a timed run (`total` 0) `duration` (warm-up included), which the
+    /// bar then fills by; `rateUnit` names the rate counter ("rows"), if any; `width` the columns
+    /// of stderr, which the bar never exceeds (a wrapped bar leaves a new line at every redraw).
     static func start(
         mode: ProgressMode,
         name: String,
         total: Int,
+        duration: Duration? = nil,
         rateUnit: String?,
         recorders: [OperationRecorder],
-        style: TerminalStyle
+        style: TerminalStyle,
+        width: Int? = nil
     ) -> ProgressDisplay {
         let task = Task { () -> Series in
             let started = monotonicNanoseconds()
@@ -104,8 +111,10 @@ final class ProgressDisplay: Sendable {
                         done: now,
                         total: total,
                         elapsed: elapsed,
+                        duration: duration.map { Double($0.nanoseconds) / 1e9 },
                         rateUnit: rateUnit,
-                        style: style
+                        style: style,
+                        width: width
                     )
                     writeStandardError("\r\u{1B}[K" + line)
                 }
@@ -124,22 +133,50 @@ final class ProgressDisplay: Sendable {
         return await task.value
     }
 
-    /// "  INSERT [#########.....] 31.2% 337 ops/s · 33,700 rows/s".
+    /// "  INSERT [#########.....] 31.2% 337 ops/s · 33,700 rows/s"; for a timed run the bar fills
+    /// with time ("  SET [####......] 12s of 30s 104,000 ops/s"). With `width`, the bar narrows and
+    /// then the rates go, so that the line stays within it.
     static func bar(
         name: String,
         done: Count,
         total: Int,
         elapsed: Double,
+        duration: Double? = nil,
         rateUnit: String?,
-        style: TerminalStyle
+        style: TerminalStyle,
+        width: Int? = nil
     ) -> String {
-        let width = 30
-        let fraction = total > 0 ? min(1, Double(done.operations) / Double(total)) : 0
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let fraction: Double
+        let amount: String
+        if total == 0, let duration, duration > 0 {
+            fraction = min(1, elapsed / duration)
+            amount = "\(Int(elapsed))s of \(Int(duration.rounded()))s"
+        } else {
+            fraction = total > 0 ? min(1, Double(done.operations) / Double(total)) : 0
+            amount = Format.percent(fraction)
+        }
         func perSecond(_ amount: Int) -> String { Format.grouped(Int(elapsed > 0 ? Double(amount) / elapsed : 0)) }
-        return "  \(style.bold(name)) [\(bar)] \(Format.percent(fraction)) \(perSecond(done.operations)) ops/s"
-            + (rateUnit.map { " · \(perSecond(done.counted)) \($0)/s" } ?? "")
+        let rates =
+            " \(perSecond(done.operations)) ops/s" + (rateUnit.map { " · \(perSecond(done.counted)) \($0)/s" } ?? "")
+        let fixed = "  \(name) [] \(amount)"
+        var barWidth = 30
+        var tail = rates
+        if let width {
+            // One column spare: a line that fills the terminal exactly wraps on some terminals.
+            let room = width - 1 - fixed.count
+            barWidth = max(0, min(30, room - tail.count))
+            if barWidth < 10 {
+                tail = ""
+                barWidth = max(0, min(30, room))
+            }
+        }
+        let filled = Int(fraction * Double(barWidth))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled)
+        var line = "  \(style.bold(name)) [\(bar)] \(amount)" + tail
+        if let width, fixed.count + barWidth + tail.count >= width {
+            line = String("  \(name) [\(bar)] \(amount)".prefix(width - 1))
+        }
+        return line
     }
 
     /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows; 2 failed)".

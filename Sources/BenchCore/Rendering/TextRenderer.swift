@@ -1,8 +1,17 @@
 /// Renders a `BenchmarkReport` as the human-readable table printed on stdout.
 public struct TextRenderer: ReportRenderer {
     public let style: TerminalStyle
+    /// The terminal's columns (`TerminalWidth`): lines are wrapped and the table's least important
+    /// columns left out so that nothing wraps; nil (a file, a pipe) keeps every line whole.
+    public let width: Int?
 
-    public init(style: TerminalStyle) { self.style = style }
+    public init(style: TerminalStyle, width: Int? = nil) {
+        self.style = style
+        self.width = width
+    }
+
+    /// The columns left out first when the table is too wide, most expendable first.
+    private static let expendableColumns = ["p90", "mean", "p99.9", "wall s", "attempted", "p50"]
 
     private static let headers = [
         "workload", "attempted", "ok", "errors", "wall s", "ops/s",
@@ -24,7 +33,9 @@ public struct TextRenderer: ReportRenderer {
         }
         if !report.settings.isEmpty { lines.append(style.dim(report.settings.joined(separator: " · "))) }
         lines.append("")
-        lines.append(contentsOf: table(report.results))
+        let (tableLines, leftOut) = table(report.results)
+        let tableRange = lines.count..<(lines.count + tableLines.count)
+        lines.append(contentsOf: tableLines)
         var legend =
             "latencies in milliseconds per operation; ops/s = succeeded operations / wall time (from all "
             + "connections open to the last done)"
@@ -33,6 +44,10 @@ public struct TextRenderer: ReportRenderer {
             for (key, _, _) in result.counterRates where !rateKeys.contains(key) { rateKeys.append(key) }
         }
         for key in rateKeys { legend += "; the \(key.name) line: \(key.name) counted and \(key.name) / wall time" }
+        if !leftOut.isEmpty {
+            legend +=
+                "; \(leftOut.joined(separator: ", ")) left out to fit \(width ?? 0) columns (the JSON has every one)"
+        }
         lines.append(style.dim(legend))
         for result in report.results {
             let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
@@ -86,7 +101,15 @@ public struct TextRenderer: ReportRenderer {
             )
         }
         lines.append(contentsOf: report.footer.map(style.dim))
-        return lines.joined(separator: "\n") + "\n"
+        var output: [String] = []
+        for (index, line) in lines.enumerated() {
+            if tableRange.contains(index) {
+                output.append(line)
+            } else {
+                output.append(contentsOf: Format.wrap(line, width: width, indent: line.hasPrefix("  ") ? 2 : 0))
+            }
+        }
+        return output.joined(separator: "\n") + "\n"
     }
 
     private func colour(_ rating: Rating) -> String {
@@ -148,8 +171,9 @@ public struct TextRenderer: ReportRenderer {
                 ? " — the server, or too few --connections, did not keep up with this rate" : "")
     }
 
-    /// The results table: every column as wide as its widest cell, numbers right-aligned.
-    private func table(_ results: [WorkloadResult]) -> [String] {
+    /// The results table: every column as wide as its widest cell, numbers right-aligned; with a
+    /// `width`, the most expendable columns are left out until it fits (and named).
+    private func table(_ results: [WorkloadResult]) -> (lines: [String], leftOut: [String]) {
         var rows: [Line] = []
         for result in results {
             rows.append(
@@ -184,10 +208,22 @@ public struct TextRenderer: ReportRenderer {
                 )
             }
         }
-        var widths = Self.headers.map(\.count)
+        var headers = Self.headers
+        var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.cells.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
+        var leftOut: [String] = []
+        for column in Self.expendableColumns {
+            guard let width, widths[0] + widths.dropFirst().reduce(0, { $0 + $1 + 2 }) > width,
+                let index = headers.firstIndex(of: column)
+            else { break }
+            headers.remove(at: index)
+            widths.remove(at: index)
+            for row in rows.indices { rows[row].cells.remove(at: index) }
+            leftOut.append(column)
+        }
+        let errorsColumn = headers.firstIndex(of: "errors") ?? -1
         func render(_ cells: [String], emphasise: (Int, String) -> String) -> String {
             var text = ""
             for (index, cell) in cells.enumerated() {
@@ -197,17 +233,17 @@ public struct TextRenderer: ReportRenderer {
             }
             return text
         }
-        var output = [style.dim(render(Self.headers) { $1 })]
+        var output = [style.dim(render(headers) { $1 })]
         for row in rows {
             output.append(
                 render(row.cells) { index, text in
                     if index == 0 && row.isTotal { return style.bold(text) }
-                    if index == 3 && row.hasErrors { return style.red(text) }
+                    if index == errorsColumn && row.hasErrors { return style.red(text) }
                     return text
                 }
             )
         }
-        return output
+        return (output, leftOut)
     }
 
     private func line(

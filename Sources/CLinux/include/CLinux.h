@@ -35,6 +35,9 @@ void clinux_set_thread_name(const char *name);
    -1 with errno set. */
 int clinux_unread_bytes(int fd);
 
+/* The columns of the terminal `fd` is (TIOCGWINSZ), or 0 when it is none. */
+int clinux_terminal_columns(int fd);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t clinux_monotonic_ns(void) {
     struct timespec ts;

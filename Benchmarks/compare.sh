@@ -16,6 +16,7 @@ CORES="$(nproc)"
 : "${REDIS_PORT:?run through scripts/with-services.sh (make compare does)}"
 : "${DB_PORT:?run through scripts/with-services.sh (make compare does)}"
 : "${REDIS_TLS_PORT:?run through scripts/with-services.sh (make compare does)}"
+: "${REDIS_CLUSTER_PORTS:?run through scripts/with-services.sh (make compare does)}"
 export PGPASSWORD="$DB_PASSWORD"
 PSQL=(psql -h 127.0.0.1 -p "$DB_PORT" -U "$DB_USER" -d "$DB_NAME" -X -q -v ON_ERROR_STOP=1)
 work="$(mktemp -d /tmp/dbbench-compare.XXXXXX)"
@@ -90,6 +91,16 @@ for _ in $(seq "$ROUNDS"); do
   run redis-benchmark-tls redis_benchmark_rate redis-benchmark -p "$REDIS_TLS_PORT" "${tls[@]}" -t set -c 50 -n $T -q
 done
 pair "Redis SET over TLS, 50 conns" $T "ops/s" 1.3 0.8 dbbench-tls redis-benchmark-tls
+
+# 2c. SET on the three-primary cluster: both spread 50 connections over the primaries.
+C=600000
+cluster_port="${REDIS_CLUSTER_PORTS%%,*}"
+for _ in $(seq "$ROUNDS"); do
+  run dbbench-cluster dbbench_rate "$BIN" redis --port "$cluster_port" --tests set --connections 50 --num-operations $C \
+      --ttl 0 --value-size 3 --cache-keys 1000 --threads 1 --key-prefix dbbench-compare: --format json
+  run redis-benchmark-cluster redis_benchmark_rate redis-benchmark --cluster -p "$cluster_port" -t set -c 50 -n $C -q
+done
+pair "Redis Cluster SET, 50 conns" $C "ops/s" 1.3 - dbbench-cluster redis-benchmark-cluster
 
 # 3. memtier_benchmark, when installed.
 if command -v memtier_benchmark >/dev/null; then

@@ -104,6 +104,17 @@ up() {
   # TLS: one port that takes any client, one that requires a client certificate signed by the CA.
   local redis_tls_port; redis_tls_port="$(start_redis "$dir" redis-tls --tls --tls-auth-clients no)"
   local redis_tls_client_port; redis_tls_client_port="$(start_redis "$dir" redis-tls-clients --tls --tls-auth-clients yes)"
+  # A Redis Cluster of three primaries (no replicas), all slots assigned.
+  local cluster_ports=()
+  for index in 1 2 3; do
+    cluster_ports+=("$(start_redis "$dir" "redis-cluster-$index" --cluster-enabled yes \
+      --cluster-config-file "$dir/redis-cluster-$index.conf")")
+  done
+  redis-cli --cluster create "${cluster_ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes \
+    >"$dir/redis-cluster.log" 2>&1 || { log "redis cluster create failed:"; tail "$dir/redis-cluster.log" >&2; return 1; }
+  for _ in $(seq 1 100); do
+    redis-cli -p "${cluster_ports[0]}" cluster info | grep -q '^cluster_state:ok' && break; sleep 0.1
+  done
   # ACL users limited to keys under dbbench: one with every command, one without INFO.
   redis-cli -p "$redis_port" ACL SETUSER dbbench-user on ">$acl_password" '~dbbench*' '+@all' >/dev/null
   redis-cli -p "$redis_port" ACL SETUSER dbbench-noinfo on ">$acl_password" '~dbbench*' '+@all' '-info' >/dev/null
@@ -125,6 +136,7 @@ REDIS_HOST=127.0.0.1
 REDIS_PORT=$redis_port
 REDIS_OWN_PORT=$redis_own_port
 REDIS_TLS_PORT=$redis_tls_port
+REDIS_CLUSTER_PORTS=$(IFS=,; echo "${cluster_ports[*]}")
 REDIS_TLS_CLIENT_PORT=$redis_tls_client_port
 REDIS_TLS_DIR=$dir/tls
 REDIS_SOCKET=$dir/redis.sock

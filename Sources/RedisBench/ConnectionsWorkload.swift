@@ -2,7 +2,8 @@ import BenchCore
 import IOLoop
 import Redis
 
-/// CONNECTIONS: every connection opened at once (TCP connect plus AUTH/SELECT), held, then PINGed.
+/// CONNECTIONS: every connection opened at once (TCP connect plus AUTH/SELECT), held, then PINGed;
+/// in a cluster, spread over its primaries as the other workloads' are.
 struct ConnectionsWorkload: ConnectionTestWorkload {
     let target: RedisTarget
     let connections: Int
@@ -11,8 +12,8 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
 
     func setup(on loop: IOLoop) async throws { try await target.ping(on: loop) }
 
-    func open(on loop: IOLoop) async throws -> RedisConnection {
-        try await target.connect(on: loop)
+    func open(on loop: IOLoop, index: Int) async throws -> RedisConnection {
+        try await target.connect(on: loop, node: index % target.nodeCount)
     }
 
     func probe(_ connection: RedisConnection) async -> String? {

@@ -11,6 +11,8 @@ struct KeyValueSettings: Sendable {
     let pipeline: Int
     /// How SET (and MIXED's SET) requests are encoded: key prefix, value sizes, TTL.
     let set: SetEncoding
+    /// Per node (one without a cluster), the keys its connections send.
+    let nodeKeys: [NodeKeys]
 }
 
 /// The commands SET, GET and MIXED send.
@@ -32,7 +34,8 @@ enum KeyValueOperation: Int, OperationKind, CaseIterable {
 protocol PipelinedRedisWorkload: Workload where Operation == KeyValueOperation {
     associatedtype Source: RedisRequestSource where Source.Owner == Self
     var settings: KeyValueSettings { get }
-    func makeSource(_ random: FastRandom) -> Source
+    /// The requests of a connection to node `keys` belong to.
+    func makeSource(_ random: FastRandom, keys: NodeKeys) -> Source
 }
 
 /// The old script's verdict on throughput: ≥100k ops/s EXCELLENT, ≥50k GOOD.
@@ -45,9 +48,13 @@ extension PipelinedRedisWorkload {
     func setup(on loop: IOLoop) async throws { try await settings.target.ping(on: loop) }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
-        var connection = try await settings.target.connect(on: context.loop)
+        // In a cluster, connection i goes to primary i mod the number of primaries.
+        let node = context.index % settings.target.nodeCount
+        var connection = try await settings.target.connect(on: context.loop, node: node)
         await context.ready()
-        var source = makeSource(context.makeRandom())
+        var source = makeSource(context.makeRandom(), keys: settings.nodeKeys[node])
+        let redirects =
+            settings.target.cluster == nil ? nil : ClusterRedirects(target: settings.target, loop: context.loop)
         while true {
             let lost = await PipelinedDriver.run(
                 &source,
@@ -55,7 +62,8 @@ extension PipelinedRedisWorkload {
                 operations: context.operations,
                 pipeline: settings.pipeline,
                 context: context,
-                recorder: recorder
+                recorder: recorder,
+                redirects: redirects
             )
             connection.close()
             guard lost != nil,
@@ -82,14 +90,23 @@ extension PipelinedRedisWorkload {
     }
 }
 
+/// Only redirects (in a cluster, requests a node sent elsewhere), for SET and MIXED.
+enum RedirectCounter: Int, RedirectCounting {
+    case redirects
+
+    var key: CounterKey { .redirects }
+}
+
 /// SET with a 300 s TTL over the cache keys.
 struct SetWorkload: PipelinedRedisWorkload {
+    typealias Counter = RedirectCounter
     let settings: KeyValueSettings
     var name: String { "SET" }
     var operations: [KeyValueOperation] { [.set] }
+    var counters: [RedirectCounter] { [.redirects] }
 
-    func makeSource(_ random: FastRandom) -> SetRequests {
-        SetRequests(encoding: settings.set, cacheKeys: settings.cacheKeys, random: random)
+    func makeSource(_ random: FastRandom, keys: NodeKeys) -> SetRequests {
+        SetRequests(encoding: settings.set, keys: keys.cache, random: random)
     }
 }
 
@@ -99,43 +116,49 @@ struct GetWorkload: PipelinedRedisWorkload {
     let keyRange: Int
     var name: String { "GET" }
     var operations: [KeyValueOperation] { [.get] }
-    var counters: [Counter] { [.hits, .misses] }
+    var counters: [Counter] { [.hits, .misses, .redirects] }
 
-    /// GET replies with a value, and nil ones.
-    enum Counter: Int, CounterKind {
-        case hits, misses
+    /// GET replies with a value, and nil ones; requests a cluster redirected.
+    enum Counter: Int, RedirectCounting {
+        case hits, misses, redirects
 
-        var key: CounterKey { self == .hits ? .hits : .misses }
+        var key: CounterKey {
+            switch self {
+            case .hits: return .hits
+            case .misses: return .misses
+            case .redirects: return .redirects
+            }
+        }
     }
 
     /// The old script's verdict on the hit ratio: ≥90% EXCELLENT, ≥70% GOOD.
     static let hitRatioRating = RatingThresholds(excellent: 0.9, good: 0.7, higherIsBetter: true)
 
-    func makeSource(_ random: FastRandom) -> GetRequests {
-        GetRequests(keyPrefix: settings.target.cacheKeyPrefix, keyRange: keyRange, random: random)
+    func makeSource(_ random: FastRandom, keys: NodeKeys) -> GetRequests {
+        GetRequests(keyPrefix: settings.target.cacheKeyPrefix, keys: keys.range, random: random)
     }
 
-    /// Writes every cache key once, 1000 requests per write.
+    /// Writes every cache key once, 1000 requests per write, each on the node that serves it.
     func setup(on loop: IOLoop) async throws {
         do {
-            let connection = try await settings.target.connect(on: loop)
-            defer { connection.close() }
             var random = FastRandom(seed: 0xCAC4E)
             let populate = SetEncoding(keyPrefix: settings.target.cacheKeyPrefix, values: settings.set.values, ttl: 600)
-            let batch = 1000
-            var next = 0
-            while next < settings.cacheKeys {
-                let end = min(settings.cacheKeys, next + batch)
-                for key in next..<end {
-                    populate.append(key: key, to: &connection.output, random: &random)
-                }
-                try await connection.flush()
-                for _ in next..<end {
-                    if case .error(let message) = try await connection.readReplySummary() {
-                        throw RedisError.server(command: "SET (pre-populating GET keys)", message: message)
+            for node in 0..<settings.target.nodeCount {
+                let connection = try await settings.target.connect(on: loop, node: node)
+                defer { connection.close() }
+                let keys = settings.nodeKeys[node].cache.all
+                for batch in stride(from: 0, to: keys.count, by: 1000) {
+                    let end = min(keys.count, batch + 1000)
+                    for key in keys[batch..<end] {
+                        populate.append(key: key, to: &connection.output, random: &random)
+                    }
+                    try await connection.flush()
+                    for _ in batch..<end {
+                        if case .error(let message) = try await connection.readReplySummary() {
+                            throw RedisError.server(command: "SET (pre-populating GET keys)", message: message)
+                        }
                     }
                 }
-                next = end
             }
         } catch let error as RedisError {
             throw RedisBenchError(error)
@@ -171,11 +194,13 @@ struct GetWorkload: PipelinedRedisWorkload {
 
 /// 20% each of SET, GET, INCR, LPUSH and HSET.
 struct MixedWorkload: PipelinedRedisWorkload {
+    typealias Counter = RedirectCounter
     let settings: KeyValueSettings
+    var counters: [RedirectCounter] { [.redirects] }
     var name: String { "MIXED" }
     var operations: [KeyValueOperation] { KeyValueOperation.allCases }
 
-    func makeSource(_ random: FastRandom) -> MixedRequests {
-        MixedRequests(target: settings.target, set: settings.set, cacheKeys: settings.cacheKeys, random: random)
+    func makeSource(_ random: FastRandom, keys: NodeKeys) -> MixedRequests {
+        MixedRequests(target: settings.target, set: settings.set, keys: keys, random: random)
     }
 }

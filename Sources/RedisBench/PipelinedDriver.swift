@@ -5,7 +5,7 @@ import Redis
 /// Produces the requests of one workload, one at a time, and interprets their replies.
 protocol RedisRequestSource {
     /// The workload whose operations and counters the source records.
-    associatedtype Owner: Workload where Owner.Operation == KeyValueOperation
+    associatedtype Owner: Workload where Owner.Operation == KeyValueOperation, Owner.Counter: RedirectCounting
     /// Appends the next request to `output` and returns which command it is.
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation
     /// Counts what a successful reply says beyond success (a GET hit or miss).
@@ -14,6 +14,11 @@ protocol RedisRequestSource {
 
 extension RedisRequestSource {
     func observe(_ reply: RedisReplySummary, recorder: Recorder<Owner>) {}
+}
+
+/// The counters of a workload that may be redirected by a cluster.
+protocol RedirectCounting: CounterKind {
+    static var redirects: Self { get }
 }
 
 /// Keeps up to `pipeline` requests in flight on one connection until `operations` have been sent
@@ -36,10 +41,13 @@ enum PipelinedDriver {
             operations: Int,
             pipeline: Int,
             context: ConnectionContext,
-            recorder: Recorder<Source.Owner>
+            recorder: Recorder<Source.Owner>,
+            redirects: ClusterRedirects? = nil
         ) async -> RedisError?
     {
         var startedAt = [UInt64](repeating: 0, count: pipeline)
+        // In a cluster, each request in flight is kept, to be sent again where a redirect says.
+        var requests = [[UInt8]](repeating: [], count: redirects == nil ? 0 : pipeline)
         var operationOf = [KeyValueOperation](repeating: .set, count: pipeline)
         var head = 0  // oldest request in flight
         var inFlight = 0
@@ -59,7 +67,11 @@ enum PipelinedDriver {
                 while inFlight < pipeline && unsent > 0 {
                     var slot = head + inFlight
                     if slot >= pipeline { slot -= pipeline }
+                    let before = connection.output.count
                     operationOf[slot] = source.appendNext(to: &connection.output)
+                    if redirects != nil {
+                        requests[slot] = Array(UnsafeRawBufferPointer(rebasing: connection.output.bytes[before...]))
+                    }
                     inFlight += 1
                     unsent -= 1
                     sent += 1
@@ -92,9 +104,18 @@ enum PipelinedDriver {
                 failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
                 return error
             }
-            let now = monotonicNanoseconds()
+            var now = monotonicNanoseconds()
             while true {
                 let operation = operationOf[head]
+                if let redirects, case .error(let message) = reply, ClusterRedirects.isRedirect(message) {
+                    do {
+                        reply = try await redirects.follow(requests[head], redirect: message)
+                        recorder.add(.redirects)
+                    } catch {
+                        reply = .error(error.kind)
+                    }
+                    now = monotonicNanoseconds()
+                }
                 if case .error(let message) = reply {
                     if RedisError.meansUnavailable(message) {
                         recorder.recordUnavailable(operation, kind: RedisError.errorKind(of: message))

@@ -41,19 +41,93 @@ public struct RedisBackend: Backend {
             ioTimeout: options.ioTimeout,
             tls: options.tls
         )
-        let target = RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.runID)
+        let (server, topology) = try await identify(endpoint, on: loop)
+        guard let topology else {
+            return Prepared(
+                target: RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.runID),
+                server: server
+            )
+        }
+        if options.database != 0 {
+            throw UsageError(
+                "dbbench \(RedisCommand.name): --db \(options.database): a Redis Cluster has only database 0; leave --db out"
+            )
+        }
         do throws(RedisError) {
-            let connection = try await target.connect(on: loop)
+            var nodeEndpoints: [RedisEndpoint] = []
+            for node in topology.primaries {
+                var nodeEndpoint = endpoint
+                nodeEndpoint.addresses = try resolve(node.host, node.port)
+                nodeEndpoint.host = node.host
+                nodeEndpoints.append(nodeEndpoint)
+            }
+            let target = RedisTarget(
+                endpoint: endpoint,
+                keyPrefix: options.keyPrefix,
+                runID: options.run.runID,
+                cluster: topology,
+                nodeEndpoints: nodeEndpoints
+            )
+            return Prepared(target: target, server: server)
+        } catch {
+            throw RedisBenchError(error)
+        }
+    }
+
+    /// Connects once (which checks reachability, TLS and credentials), reads the server's name and
+    /// version, and, for a Redis Cluster (`cluster_enabled:1`, or `--cluster`), its topology.
+    private func identify(
+        _ endpoint: RedisEndpoint,
+        on loop: IOLoop
+    ) async throws -> (ServerIdentity, ClusterTopology?) {
+        do throws(RedisError) {
+            // Database 0 first: a cluster refuses SELECT, and says so better below.
+            var first = endpoint
+            first.database = 0
+            let connection = try await RedisConnection.connect(to: first, on: loop)
             defer { connection.close() }
+            if endpoint.database != 0, !options.cluster {
+                let info = try await connection.send(["INFO", "cluster"]).string ?? ""
+                if !info.contains("cluster_enabled:1") {
+                    try await connection.execute(["SELECT", String(endpoint.database)])
+                }
+            }
             let info = try await connection.send(["INFO", "server"])
             // An ACL user may lack the right to INFO, which only names the server: the run goes on.
             if case .error(let message) = info, !message.hasPrefix("NOPERM") {
                 throw .server(command: "INFO", message: message)
             }
-            return Prepared(target: target, server: ServerIdentity(info: info.string))
+            let clusterInfo = try await connection.send(["INFO", "cluster"]).string ?? ""
+            guard options.cluster || clusterInfo.contains("cluster_enabled:1") else {
+                return (ServerIdentity(info: info.string), nil)
+            }
+            return (
+                ServerIdentity(info: info.string),
+                try await ClusterTopology.discover(over: connection, host: options.host)
+            )
         } catch {
             throw RedisBenchError(error)
         }
+    }
+
+    /// A cluster node's announced address as socket addresses.
+    private func resolve(_ host: String, _ port: Int) throws(RedisError) -> [SocketAddress] {
+        do {
+            return try SocketAddress.resolve(host: host, port: port)
+        } catch {
+            throw .protocolError("the cluster names a node that does not resolve: \(error.description)")
+        }
+    }
+
+    /// In a cluster: its primaries, and how the connections are spread over them.
+    public func notices(_ prepared: Prepared) -> [String] {
+        guard let cluster = prepared.target.cluster else { return [] }
+        let nodes = cluster.primaries.map(\.description).joined(separator: ", ")
+        return [
+            "Redis Cluster with \(cluster.primaries.count) primaries (\(nodes)): the \(options.connections) "
+                + "connections are spread over them, connection i to primary i mod \(cluster.primaries.count), each "
+                + "sending only keys of its primary's slots"
+        ]
     }
 
     public func header(_ prepared: Prepared) -> ReportHeader {
@@ -65,12 +139,14 @@ public struct RedisBackend: Backend {
             title: "dbbench redis → \(address) (\(prepared.server.label))",
             target: address,
             serverVersion: prepared.server.label,
-            settings: connectionSettings + [
-                "\(options.connections) connections", "\(options.run.threads) threads", "pipeline \(options.pipeline)",
-                limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
-                "\(Format.grouped(options.cacheKeys)) cache keys", "values \(values) B",
-                options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
-            ]
+            settings: connectionSettings
+                + (prepared.target.cluster.map { ["cluster of \($0.primaries.count) primaries"] } ?? []) + [
+                    "\(options.connections) connections", "\(options.run.threads) threads",
+                    "pipeline \(options.pipeline)",
+                    limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
+                    "\(Format.grouped(options.cacheKeys)) cache keys", "values \(values) B",
+                    options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
+                ]
         )
     }
 
@@ -96,7 +172,8 @@ public struct RedisBackend: Backend {
                 keyPrefix: target.cacheKeyPrefix,
                 values: ValueSource(sizes: options.valueSize),
                 ttl: options.ttl
-            )
+            ),
+            nodeKeys: NodeKeys.perNode(of: target, cacheKeys: options.cacheKeys, keyRange: options.keyRange)
         )
         return options.tests.map { test -> any Workload in
             switch test {

@@ -18,6 +18,8 @@ public struct RedisOptions: Sendable {
     public var username: String?
     public var password: String?
     public var database: Int
+    /// `--cluster`: treat the server as a Redis Cluster even when INFO does not say so.
+    public var cluster: Bool
     /// `--tls` (or a `rediss://` URL) with its certificate options; nil for plain TCP.
     public var tls: TLSContext?
     public var connections: Int
@@ -85,6 +87,11 @@ public struct RedisOptions: Sendable {
             help: "ACL user to authenticate as (AUTH NAME PASSWORD); the default user when not given"
         )
         static let tls = Option.flag("tls", help: "Connect over TLS; the server's certificate is verified")
+        static let cluster = Option.flag(
+            "cluster",
+            help: "Redis Cluster (found on its own when INFO says cluster_enabled:1): connections spread over the "
+                + "primaries, keys sent to the primary of their slot"
+        )
         static let caFile = Option.optionalString(
             "cacert",
             placeholder: "FILE",
@@ -185,7 +192,8 @@ public struct RedisOptions: Sendable {
     public static let specs: [OptionSpec] =
         [
             Declared.url.spec, Declared.host.spec, Declared.port.spec, Declared.socket.spec, Declared.username.spec,
-            Declared.password.spec, Declared.database.spec, Declared.tls.spec, Declared.caFile.spec,
+            Declared.password.spec, Declared.database.spec, Declared.cluster.spec, Declared.tls.spec,
+            Declared.caFile.spec,
             Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec, Declared.serverName.spec,
             Declared.insecure.spec,
             Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
@@ -256,6 +264,7 @@ public struct RedisOptions: Sendable {
             throw UsageError("\(command): --host takes a host name or address; give a URL with --url (or REDIS_URL)")
         }
         tls = try Self.tlsContext(arguments, url: url)
+        cluster = try arguments[Declared.cluster]
         connections = try arguments[Declared.connections]
         operations = try arguments[Declared.operations]
         cacheKeys = try arguments[Declared.cacheKeys]

@@ -16,8 +16,24 @@ public struct RedisTarget: Sendable {
     let counterPrefix: [UInt8]
     let listPrefix: [UInt8]
     let hashPrefix: [UInt8]
+    /// The cluster's slot map when the server is a Redis Cluster, else nil.
+    let cluster: ClusterTopology?
+    /// With a cluster: the endpoint of each of its primaries, in `cluster.primaries`' order.
+    let nodeEndpoints: [RedisEndpoint]
 
     public init(endpoint: RedisEndpoint, keyPrefix: String, runID: String) {
+        self.init(endpoint: endpoint, keyPrefix: keyPrefix, runID: runID, cluster: nil, nodeEndpoints: [])
+    }
+
+    init(
+        endpoint: RedisEndpoint,
+        keyPrefix: String,
+        runID: String,
+        cluster: ClusterTopology?,
+        nodeEndpoints: [RedisEndpoint]
+    ) {
+        self.cluster = cluster
+        self.nodeEndpoints = nodeEndpoints
         self.endpoint = endpoint
         self.keyPrefix = keyPrefix
         namespace = keyPrefix + runID + ":"
@@ -27,9 +43,26 @@ public struct RedisTarget: Sendable {
         hashPrefix = Array((namespace + "hash:").utf8)
     }
 
-    /// Opens a connection on `loop`; the calling task must run on it.
-    public func connect(on loop: IOLoop) async throws(RedisError) -> RedisConnection {
-        try await RedisConnection.connect(to: endpoint, on: loop)
+    /// Opens a connection on `loop` (to primary `node` of a cluster); the calling task must run on it.
+    public func connect(on loop: IOLoop, node: Int = 0) async throws(RedisError) -> RedisConnection {
+        try await RedisConnection.connect(to: cluster == nil ? endpoint : nodeEndpoints[node], on: loop)
+    }
+
+    /// The servers keys live on: the cluster's primaries, or the one server.
+    var nodeCount: Int { cluster?.primaries.count ?? 1 }
+
+    /// The numbers `0..<count` whose key `<prefix><n>` lives on primary `node` (all of them
+    /// without a cluster), so that a connection to that node only sends keys it serves.
+    func keyNumbers(count: Int, prefix: [UInt8], node: Int) -> KeyPicker {
+        guard let cluster else { return KeyPicker(count: count) }
+        var numbers: [Int32] = []
+        var key = prefix
+        for number in 0..<count {
+            key.removeSubrange(prefix.count...)
+            key.append(contentsOf: String(number).utf8)
+            if cluster.node(for: key) == node { numbers.append(Int32(number)) }
+        }
+        return KeyPicker(count: count, subset: numbers)
     }
 
     /// The `SCAN MATCH` pattern for every key of this run (under `namespace`), glob characters escaped.
@@ -58,8 +91,14 @@ public struct RedisTarget: Sendable {
 
     /// Deletes every key of this run with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
     /// returns how many were deleted.
+    ///
+    /// In a cluster, keys of several slots in one UNLINK are refused (CROSSSLOT): `oneKeyPerCommand`
+    /// sends one UNLINK per key instead, pipelined.
     @discardableResult
-    public func deleteKeys(using connection: RedisConnection) async throws(RedisError) -> Int {
+    public func deleteKeys(
+        using connection: RedisConnection,
+        oneKeyPerCommand: Bool = false
+    ) async throws(RedisError) -> Int {
         var cursor = "0"
         var deleted = 0
         repeat {
@@ -71,30 +110,44 @@ public struct RedisTarget: Sendable {
             }
             cursor = next
             let names = Self.ownKeys(keys, prefix: Array(namespace.utf8))
-            if !names.isEmpty {
+            if oneKeyPerCommand {
+                for name in names { connection.output.command(["UNLINK", name]) }
+                try await connection.flush()
+                for _ in names {
+                    switch try await connection.readReply() {
+                    case .integer(let count): deleted += count
+                    case .error(let message): throw .server(command: "UNLINK", message: message)
+                    default: break
+                    }
+                }
+            } else if !names.isEmpty {
                 if case .integer(let count) = try await connection.execute(["UNLINK"] + names) { deleted += count }
             }
         } while cursor != "0"
         return deleted
     }
 
-    /// Deletes the run's keys on a fresh connection: every workload's teardown.
+    /// Deletes the run's keys on a fresh connection to every node: every workload's teardown.
     func cleanUp(on loop: IOLoop) async throws {
         do {
-            let connection = try await connect(on: loop)
-            defer { connection.close() }
-            try await deleteKeys(using: connection)
+            for node in 0..<nodeCount {
+                let connection = try await connect(on: loop, node: node)
+                defer { connection.close() }
+                try await deleteKeys(using: connection, oneKeyPerCommand: cluster != nil)
+            }
         } catch {
             throw RedisBenchError(error)
         }
     }
 
-    /// Checks that the server answers (and accepts the credentials): every workload's first step.
+    /// Checks that every node answers (and accepts the credentials): every workload's first step.
     func ping(on loop: IOLoop) async throws {
         do {
-            let connection = try await connect(on: loop)
-            defer { connection.close() }
-            try await connection.execute(["PING"])
+            for node in 0..<nodeCount {
+                let connection = try await connect(on: loop, node: node)
+                defer { connection.close() }
+                try await connection.execute(["PING"])
+            }
         } catch {
             throw RedisBenchError(error)
         }

@@ -47,15 +47,15 @@ struct SetEncoding: Sendable {
     }
 }
 
-/// `SET <prefix>key:<n> <value> EX <ttl>` over `cacheKeys` keys.
+/// `SET <prefix>key:<n> <value> EX <ttl>` over the cache keys (those of one node in a cluster).
 struct SetRequests: RedisRequestSource {
     typealias Owner = SetWorkload
     let encoding: SetEncoding
-    let cacheKeys: Int
+    let keys: KeyPicker
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
-        encoding.append(key: random.below(cacheKeys), to: &output, random: &random)
+        encoding.append(key: keys.draw(&random), to: &output, random: &random)
         return .set
     }
 }
@@ -66,12 +66,13 @@ struct GetRequests: RedisRequestSource {
     static let head = RESPEncoded.head(count: 2, ["GET"])
 
     let keyPrefix: [UInt8]
-    let keyRange: Int
+    /// Over `--key-range` (those of one node in a cluster).
+    let keys: KeyPicker
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
         output.raw(Self.head)
-        output.bulk(prefix: keyPrefix, decimal: random.below(keyRange))
+        output.bulk(prefix: keyPrefix, decimal: keys.draw(&random))
         return .get
     }
 
@@ -92,30 +93,58 @@ struct MixedRequests: RedisRequestSource {
 
     let target: RedisTarget
     let set: SetEncoding
-    let cacheKeys: Int
+    /// The keys of the connection's node.
+    let keys: NodeKeys
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
         let operation = KeyValueOperation(rawValue: random.below(5)) ?? .set
         switch operation {
         case .set:
-            set.append(key: random.below(cacheKeys), to: &output, random: &random)
+            set.append(key: keys.cache.draw(&random), to: &output, random: &random)
         case .get:
             output.raw(GetRequests.head)
-            output.bulk(prefix: target.cacheKeyPrefix, decimal: random.below(cacheKeys))
+            output.bulk(prefix: target.cacheKeyPrefix, decimal: keys.cache.draw(&random))
         case .incr:
             output.raw(Self.incrHead)
-            output.bulk(prefix: target.counterPrefix, decimal: random.below(Self.structureKeys))
+            output.bulk(prefix: target.counterPrefix, decimal: keys.counters.draw(&random))
         case .lpush:
             output.raw(Self.lpushHead)
-            output.bulk(prefix: target.listPrefix, decimal: random.below(Self.structureKeys))
+            output.bulk(prefix: target.listPrefix, decimal: keys.lists.draw(&random))
             set.values.append(to: &output, random: &random)
         case .hset:
             output.raw(Self.hsetHead)
-            output.bulk(prefix: target.hashPrefix, decimal: random.below(Self.structureKeys))
+            output.bulk(prefix: target.hashPrefix, decimal: keys.hashes.draw(&random))
             output.bulk(prefix: Self.fieldPrefix, decimal: random.below(10))
             set.values.append(to: &output, random: &random)
         }
         return operation
+    }
+}
+
+/// The keys a connection to one node draws from: all of them, or in a cluster those the node
+/// serves (cache keys, `--key-range`, and MIXED's counters, lists and hashes).
+struct NodeKeys: Sendable {
+    let cache: KeyPicker
+    let range: KeyPicker
+    let counters: KeyPicker
+    let lists: KeyPicker
+    let hashes: KeyPicker
+
+    /// For every node of `target` (one without a cluster).
+    static func perNode(of target: RedisTarget, cacheKeys: Int, keyRange: Int) -> [NodeKeys] {
+        (0..<target.nodeCount).map { node in
+            NodeKeys(
+                cache: target.keyNumbers(count: cacheKeys, prefix: target.cacheKeyPrefix, node: node),
+                range: target.keyNumbers(count: keyRange, prefix: target.cacheKeyPrefix, node: node),
+                counters: target.keyNumbers(
+                    count: MixedRequests.structureKeys,
+                    prefix: target.counterPrefix,
+                    node: node
+                ),
+                lists: target.keyNumbers(count: MixedRequests.structureKeys, prefix: target.listPrefix, node: node),
+                hashes: target.keyNumbers(count: MixedRequests.structureKeys, prefix: target.hashPrefix, node: node)
+            )
+        }
     }
 }

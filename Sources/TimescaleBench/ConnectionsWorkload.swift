@@ -13,7 +13,7 @@ struct ConnectionsWorkload: ConnectionTestWorkload {
     var name: String { "CONNECTIONS" }
     var probeName: String { "SELECT 1" }
 
-    func open(on loop: IOLoop) async throws -> PostgresConnection {
+    func open(on loop: IOLoop, index: Int) async throws -> PostgresConnection {
         try await table.connect(on: loop)
     }
 

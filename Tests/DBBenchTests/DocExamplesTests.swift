@@ -15,6 +15,8 @@ struct DocExample: Sendable, CustomTestStringConvertible {
         "dbbench timescale [options]": "a synopsis",
         "dbbench --help | --version | help redis | help timescale": "a synopsis (each form is run by CommandLineTests)",
         "REDIS_PASSWORD=secret dbbench redis --host redis.staging --port 6380": "a remote server",
+        "dbbench redis --host 10.0.0.5 --port 7000 --tests set,get,mixed --connections 60":
+            "a remote cluster (the test cluster is run by RedisClusterTests)",
         "DB_PASSWORD=secret dbbench timescale --host tsdb.staging --tests insert --batch-size 1000": "a remote server",
         "REDIS_USERNAME=bench REDIS_PASSWORD=... dbbench redis --host redis.internal --tls --cacert ca.pem --tests set,get":
             "a remote server (TLS and ACL users are run by RedisAsDeployedTests)",

@@ -267,7 +267,7 @@ struct OwnRedisServerTests {
         )
         #expect(full.result.exitCode == 0, "\(full.result.stderr)")
         let get = try #require(full.report.workload("GET"))
-        #expect(get.counters == ["hits": 5000, "misses": 0])
+        #expect(get.counters == ["hits": 5000, "misses": 0, "redirects": 0])
         #expect(get.notes(contain: "cache hit ratio 100.0% (5,000 hits, 0 misses"))
         #expect(try commandCalls("get") - getsBefore == 5000)
         #expect(try commandCalls("set") - setsBefore == 1000)  // pre-population, one SET per key

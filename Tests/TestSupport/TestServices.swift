@@ -31,6 +31,10 @@ public enum TestServices {
     public static var redisTLSClientPort: Int? { environment["REDIS_TLS_CLIENT_PORT"].flatMap(Int.init) }
     public static var redisTLSDirectory: String { environment["REDIS_TLS_DIR"] ?? "/nonexistent" }
     public static var redisSocket: String? { environment["REDIS_SOCKET"] }
+    /// The ports of the Redis Cluster's three primaries.
+    public static var redisClusterPorts: [Int] {
+        (environment["REDIS_CLUSTER_PORTS"] ?? "").split(separator: ",").compactMap { Int($0) }
+    }
     public static var redisACLUser: String { environment["REDIS_ACL_USER"] ?? "" }
     public static var redisACLNoInfoUser: String { environment["REDIS_ACL_NOINFO_USER"] ?? "" }
     public static var redisACLPassword: String { environment["REDIS_ACL_PASSWORD"] ?? "" }

@@ -24,8 +24,8 @@ public protocol ConnectionTestWorkload: Workload where Operation == ConnectionTe
     associatedtype Client
     /// "PING", "SELECT 1".
     var probeName: String { get }
-    /// Opens one connection; thrown errors are counted under their `ErrorKindLabelled` kind.
-    func open(on loop: IOLoop) async throws -> Client
+    /// Opens connection number `index`; thrown errors are counted under their `ErrorKindLabelled` kind.
+    func open(on loop: IOLoop, index: Int) async throws -> Client
     /// Sends the probe; returns `nil` on success or the kind of failure.
     func probe(_ client: Client) async -> String?
     func close(_ client: Client)
@@ -48,7 +48,7 @@ extension ConnectionTestWorkload {
         let started = monotonicNanoseconds()
         let client: Client
         do {
-            client = try await open(on: context.loop)
+            client = try await open(on: context.loop, index: context.index)
         } catch {
             recorder.recordFailure(.connect, kind: BenchmarkRunner.kind(of: error))
             return

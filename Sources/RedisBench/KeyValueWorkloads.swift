@@ -15,6 +15,13 @@ struct KeyValueSettings: Sendable {
     let nodeKeys: [NodeKeys]
 }
 
+extension KeyValueSettings {
+    /// With a cluster, each workload's own per-primary figures.
+    func makeNodeStats() -> NodeStats? {
+        target.cluster.map { NodeStats(names: $0.primaries.map(\.description)) }
+    }
+}
+
 /// The commands SET, GET and MIXED send.
 enum KeyValueOperation: Int, OperationKind, CaseIterable {
     case set, get, incr, lpush, hset
@@ -34,6 +41,8 @@ enum KeyValueOperation: Int, OperationKind, CaseIterable {
 protocol PipelinedRedisWorkload: Workload where Operation == KeyValueOperation {
     associatedtype Source: RedisRequestSource where Source.Owner == Self
     var settings: KeyValueSettings { get }
+    /// Per primary of a cluster (nil without one).
+    var nodeStats: NodeStats? { get }
     /// The requests of a connection to node `keys` belong to.
     func makeSource(_ random: FastRandom, keys: NodeKeys) -> Source
 }
@@ -55,6 +64,8 @@ extension PipelinedRedisWorkload {
         var source = makeSource(context.makeRandom(), keys: settings.nodeKeys[node])
         let redirects =
             settings.target.cluster == nil ? nil : ClusterRedirects(target: settings.target, loop: context.loop)
+        let tally = nodeStats == nil ? nil : ConnectionTally()
+        defer { if let tally { nodeStats?.merge(tally, into: node) } }
         while true {
             let lost = await PipelinedDriver.run(
                 &source,
@@ -63,17 +74,20 @@ extension PipelinedRedisWorkload {
                 pipeline: settings.pipeline,
                 context: context,
                 recorder: recorder,
-                redirects: redirects
+                redirects: redirects,
+                tally: tally
             )
             connection.close()
             guard lost != nil,
-                let next = await context.reconnect({ try await settings.target.connect(on: context.loop) })
+                let next = await context.reconnect({ try await settings.target.connect(on: context.loop, node: node) })
             else { return }
             connection = next
         }
     }
 
     func teardown(on loop: IOLoop) async throws { try await settings.target.cleanUp(on: loop) }
+
+    func nodeResults() -> [NodeResult] { nodeStats?.results ?? [] }
 
     func assess(_ result: WorkloadResult) -> [Assessment] { throughputAssessment(result) }
 
@@ -101,6 +115,7 @@ enum RedirectCounter: Int, RedirectCounting {
 struct SetWorkload: PipelinedRedisWorkload {
     typealias Counter = RedirectCounter
     let settings: KeyValueSettings
+    let nodeStats: NodeStats?
     var name: String { "SET" }
     var operations: [KeyValueOperation] { [.set] }
     var counters: [RedirectCounter] { [.redirects] }
@@ -113,6 +128,7 @@ struct SetWorkload: PipelinedRedisWorkload {
 /// GET over pre-populated cache keys (TTL 600 s), reading from `keyRange` keys.
 struct GetWorkload: PipelinedRedisWorkload {
     let settings: KeyValueSettings
+    let nodeStats: NodeStats?
     let keyRange: Int
     var name: String { "GET" }
     var operations: [KeyValueOperation] { [.get] }
@@ -196,6 +212,7 @@ struct GetWorkload: PipelinedRedisWorkload {
 struct MixedWorkload: PipelinedRedisWorkload {
     typealias Counter = RedirectCounter
     let settings: KeyValueSettings
+    let nodeStats: NodeStats?
     var counters: [RedirectCounter] { [.redirects] }
     var name: String { "MIXED" }
     var operations: [KeyValueOperation] { KeyValueOperation.allCases }

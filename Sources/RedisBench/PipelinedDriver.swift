@@ -42,7 +42,8 @@ enum PipelinedDriver {
             pipeline: Int,
             context: ConnectionContext,
             recorder: Recorder<Source.Owner>,
-            redirects: ClusterRedirects? = nil
+            redirects: ClusterRedirects? = nil,
+            tally: ConnectionTally? = nil
         ) async -> RedisError?
     {
         var startedAt = [UInt64](repeating: 0, count: pipeline)
@@ -90,7 +91,8 @@ enum PipelinedDriver {
                         head: head,
                         operationOf: operationOf,
                         error: error,
-                        recorder: recorder
+                        recorder: recorder,
+                        tally: tally
                     )
                     return error
                 }
@@ -101,7 +103,14 @@ enum PipelinedDriver {
             do {
                 reply = try await connection.readReplySummary()
             } catch {
-                failInFlight(count: inFlight, head: head, operationOf: operationOf, error: error, recorder: recorder)
+                failInFlight(
+                    count: inFlight,
+                    head: head,
+                    operationOf: operationOf,
+                    error: error,
+                    recorder: recorder,
+                    tally: tally
+                )
                 return error
             }
             var now = monotonicNanoseconds()
@@ -122,6 +131,7 @@ enum PipelinedDriver {
                     } else {
                         recorder.recordFailure(operation, kind: RedisError.errorKind(of: message))
                     }
+                    if let tally, !context.isWarmingUp { tally.failed += 1 }
                 } else {
                     recorder.recordSuccess(
                         operation,
@@ -129,6 +139,10 @@ enum PipelinedDriver {
                         queued: context.queued(sentAt: startedAt[head])
                     )
                     source.observe(reply, recorder: recorder)
+                    if let tally, !context.isWarmingUp {
+                        tally.succeeded += 1
+                        tally.histogram.recordNanoseconds(now &- startedAt[head])
+                    }
                 }
                 head += 1
                 if head == pipeline { head = 0 }
@@ -146,8 +160,10 @@ enum PipelinedDriver {
         head: Int,
         operationOf: [KeyValueOperation],
         error: RedisError,
-        recorder: Recorder<W>
+        recorder: Recorder<W>,
+        tally: ConnectionTally?
     ) where W.Operation == KeyValueOperation {
+        tally?.failed += count
         let pipeline = operationOf.count
         for offset in 0..<count {
             recorder.recordFailure(operationOf[(head + offset) % pipeline], kind: error.kind)

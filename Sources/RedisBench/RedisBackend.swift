@@ -177,9 +177,10 @@ public struct RedisBackend: Backend {
         )
         return options.tests.map { test -> any Workload in
             switch test {
-            case .set: return SetWorkload(settings: settings)
-            case .get: return GetWorkload(settings: settings, keyRange: options.keyRange)
-            case .mixed: return MixedWorkload(settings: settings)
+            case .set: return SetWorkload(settings: settings, nodeStats: settings.makeNodeStats())
+            case .get:
+                return GetWorkload(settings: settings, nodeStats: settings.makeNodeStats(), keyRange: options.keyRange)
+            case .mixed: return MixedWorkload(settings: settings, nodeStats: settings.makeNodeStats())
             case .connections: return ConnectionsWorkload(target: target, connections: options.connections)
             }
         }

@@ -48,6 +48,11 @@ struct RedisClusterTests {
             let workload = try #require(report.workload(name))
             #expect(workload.failed == 0, "\(name): \(workload.errors)")
         }
+        // Each primary's share, in the JSON: three nodes whose operations add up to the total.
+        for name in ["SET", "GET", "MIXED"] {
+            let workload = try #require(report.workload(name))
+            #expect(workload.nodes.count == 3 && workload.nodes.values.reduce(0, +) == workload.succeeded)
+        }
         let after = try clusterCalls(commands)
         func delta(_ command: String) -> Int {
             zip(before, after).reduce(0) { $0 + $1.1[command, default: 0] - $1.0[command, default: 0] }

@@ -21,6 +21,8 @@ public struct RunReport: Sendable {
         public let perSecond: [Int]
         public let errorsPerSecond: [Int]
         public let availability: Availability
+        /// Per node of a cluster: succeeded operations by node name.
+        public let nodes: [String: Int]
 
         /// True when some note contains `text`.
         public func notes(contain text: String) -> Bool { notes.contains { $0.contains(text) } }
@@ -107,7 +109,13 @@ public struct RunReport: Sendable {
                 errors: workload["errors"] as? [String: Int] ?? [:],
                 perSecond: workload["per_second"] as? [Int] ?? [],
                 errorsPerSecond: workload["errors_per_second"] as? [Int] ?? [],
-                availability: Availability(workload["availability"] as? [String: Any] ?? [:])
+                availability: Availability(workload["availability"] as? [String: Any] ?? [:]),
+                nodes: Dictionary(
+                    (workload["nodes"] as? [[String: Any]] ?? []).map {
+                        ($0["name"] as? String ?? "", $0["succeeded"] as? Int ?? -1)
+                    },
+                    uniquingKeysWith: +
+                )
             )
         }
     }

@@ -110,6 +110,7 @@ public struct BenchmarkRunner: Sendable {
         )
         result.interrupted = stop.isRequested
         result.availability = availability.availability(origin: started, end: finished)
+        result.nodes = workload.nodeResults()
         result.perSecond = perSecond.succeeded
         result.errorsPerSecond = perSecond.failed
         result.rate = limits.rate

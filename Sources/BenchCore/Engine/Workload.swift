@@ -36,6 +36,9 @@ public protocol Workload: Sendable {
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String]
     /// The verdicts of the old scripts on this workload's result, for the report's assessment.
     func assess(_ result: WorkloadResult) -> [Assessment]
+    /// Per server, when the connections were spread over several (a cluster's primaries); read
+    /// once the connections have finished.
+    func nodeResults() -> [NodeResult]
 }
 
 extension Workload {
@@ -44,6 +47,7 @@ extension Workload {
     public func teardown(on loop: IOLoop) async throws {}
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] { [] }
     public func assess(_ result: WorkloadResult) -> [Assessment] { [] }
+    public func nodeResults() -> [NodeResult] { [] }
 }
 
 extension Workload where Counter == NoCounter {

@@ -93,6 +93,17 @@ public struct JSONRenderer: ReportRenderer {
             ("errors_per_second", .array(result.errorsPerSecond.map { .integer($0) })),
             ("availability", availability(result.availability)),
             (
+                "nodes",
+                .array(
+                    result.nodes.map { node in
+                        .object([
+                            ("name", .string(node.name)), ("succeeded", .integer(node.succeeded)),
+                            ("failed", .integer(node.failed)), ("latency_us", latency(node.latency)),
+                        ])
+                    }
+                )
+            ),
+            (
                 "operations_per_connection",
                 result.operationsPerConnection.map { spread in
                     .object([

@@ -54,12 +54,13 @@ public struct TextRenderer: ReportRenderer {
             let availability = Self.availabilityNotes(result.availability)
             guard
                 !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil
-                    || !availability.isEmpty
+                    || !availability.isEmpty || !result.nodes.isEmpty
             else { continue }
             lines.append("")
             lines.append(style.bold(result.name))
             if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
             if let spread { lines.append("  " + Self.spreadNote(spread)) }
+            if let nodes = Self.nodesNote(result.nodes) { lines.append("  " + nodes) }
             for note in result.notes { lines.append("  " + note) }
             for note in availability { lines.append("  " + style.yellow(note)) }
             for error in result.errors {
@@ -119,6 +120,19 @@ public struct TextRenderer: ReportRenderer {
         case .needsImprovement: return style.red(rating.rawValue)
         case .noData: return style.dim(rating.rawValue)
         }
+    }
+
+    /// "per node: 127.0.0.1:7000 33.4% (p99 0.812 ms) · 127.0.0.1:7001 33.1% (p99 0.790 ms) · …",
+    /// with each node's errors when it had some.
+    static func nodesNote(_ nodes: [NodeResult]) -> String? {
+        guard !nodes.isEmpty else { return nil }
+        let total = max(1, nodes.reduce(0) { $0 + $1.succeeded })
+        let parts = nodes.map { node in
+            "\(node.name) \(Format.percent(Double(node.succeeded) / Double(total))) "
+                + "(p99 \(Format.milliseconds(node.latency.p99)) ms"
+                + (node.failed > 0 ? ", \(Format.grouped(node.failed)) errors)" : ")")
+        }
+        return "per node: " + parts.joined(separator: " · ")
     }
 
     /// How unevenly the connections shared the load (shown only when they did).

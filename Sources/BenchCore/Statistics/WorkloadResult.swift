@@ -58,6 +58,8 @@ public struct WorkloadResult: Sendable {
     /// How evenly the connections shared the load; nil for workloads that do one fixed thing per
     /// connection (the connection test).
     public var operationsPerConnection: ConnectionSpread?
+    /// Per server when the connections were spread over several (a cluster's primaries), else empty.
+    public var nodes: [NodeResult] = []
     /// Outages and reconnections, as the connections saw them.
     public var availability = Availability()
     /// The schedule of an open-loop run (`--rate`); nil for a closed-loop run.

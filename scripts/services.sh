@@ -45,10 +45,21 @@ servers_answer() {
   done
 }
 
+# free_cluster_port: a port that is free and whose cluster bus port (port + 10000) is free too.
+free_cluster_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 30000 ))
+    if port_is_free "$port" && port_is_free $(( port + 10000 )); then echo "$port"; return 0; fi
+  done
+  log "no free port pair found"; return 1
+}
+
 # start_redis DIR NAME [OPTION...]: a Redis server on a free loopback port; prints the port. With
 # --tls among the options, the port is its TLS port (and it has no plain one).
 start_redis() {
-  local dir="$1" name="$2" port; shift 2; port="$(free_port)"
+  local dir="$1" name="$2" port; shift 2
+  if [[ " $* " == *" --cluster-enabled yes "* ]]; then port="$(free_cluster_port)"; else port="$(free_port)"; fi
   local listen=(--port "$port") ping=(-p "$port")
   if [ "${1:-}" = --tls ]; then
     shift

@@ -13,6 +13,8 @@ struct KeyValueSettings: Sendable {
     let set: SetEncoding
     /// Per node (one without a cluster), the keys its connections send.
     let nodeKeys: [NodeKeys]
+    /// `--key-distribution`.
+    let distribution: KeyDistribution
 }
 
 extension KeyValueSettings {
@@ -61,7 +63,13 @@ extension PipelinedRedisWorkload {
         let node = context.index % settings.target.nodeCount
         var connection = try await settings.target.connect(on: context.loop, node: node)
         await context.ready()
-        var source = makeSource(context.makeRandom(), keys: settings.nodeKeys[node])
+        let nodes = settings.target.nodeCount
+        let keys = settings.nodeKeys[node].drawing(
+            settings.distribution,
+            connection: context.index / nodes,
+            of: (settings.connections + nodes - 1 - node) / nodes
+        )
+        var source = makeSource(context.makeRandom(), keys: keys)
         let redirects =
             settings.target.cluster == nil ? nil : ClusterRedirects(target: settings.target, loop: context.loop)
         let tally = nodeStats == nil ? nil : ConnectionTally()

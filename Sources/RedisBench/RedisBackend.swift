@@ -135,18 +135,22 @@ public struct RedisBackend: Backend {
         let sizes = options.valueSize
         let values = sizes.count == 1 ? "\(sizes.lowerBound)" : "\(sizes.lowerBound)-\(sizes.upperBound)"
         let address = prepared.target.endpoint.address.description
+        var settings = connectionSettings
+        if let cluster = prepared.target.cluster { settings.append("cluster of \(cluster.primaries.count) primaries") }
+        settings += [
+            "\(options.connections) connections", "\(options.run.threads) threads", "pipeline \(options.pipeline)",
+            limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
+        ]
+        settings += [
+            "\(Format.grouped(options.cacheKeys)) cache keys", "keys \(options.keyDistribution)",
+            "values \(values) B", options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
+            "seed \(limits.seed)",
+        ]
         return ReportHeader(
             title: "dbbench redis → \(address) (\(prepared.server.label))",
             target: address,
             serverVersion: prepared.server.label,
-            settings: connectionSettings
-                + (prepared.target.cluster.map { ["cluster of \($0.primaries.count) primaries"] } ?? []) + [
-                    "\(options.connections) connections", "\(options.run.threads) threads",
-                    "pipeline \(options.pipeline)",
-                    limits.summary ?? "\(Format.grouped(options.operations)) operations per workload",
-                    "\(Format.grouped(options.cacheKeys)) cache keys", "values \(values) B",
-                    options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
-                ]
+            settings: settings
         )
     }
 
@@ -173,7 +177,8 @@ public struct RedisBackend: Backend {
                 values: ValueSource(sizes: options.valueSize),
                 ttl: options.ttl
             ),
-            nodeKeys: NodeKeys.perNode(of: target, cacheKeys: options.cacheKeys, keyRange: options.keyRange)
+            nodeKeys: NodeKeys.perNode(of: target, cacheKeys: options.cacheKeys, keyRange: options.keyRange),
+            distribution: options.keyDistribution
         )
         return options.tests.map { test -> any Workload in
             switch test {

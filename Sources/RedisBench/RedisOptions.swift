@@ -28,6 +28,8 @@ public struct RedisOptions: Sendable {
     /// GET draws keys from `0..<keyRange`; larger than `cacheKeys` produces misses.
     public var keyRange: Int
     public var pipeline: Int
+    /// `--key-distribution`.
+    var keyDistribution: KeyDistribution
     public var tests: [RedisTest]
     public var keyPrefix: String
     /// Sizes of the values SET, LPUSH and HSET write, in bytes.
@@ -158,6 +160,14 @@ public struct RedisOptions: Sendable {
             in: 1...10_000,
             help: "Requests in flight per connection"
         )
+        static let keyDistribution = Option.string(
+            "key-distribution",
+            placeholder: "KIND",
+            default: "uniform",
+            help: "How keys are drawn: uniform, sequential (each connection in order from its own offset), "
+                + "gaussian[:STDDEV] (around the middle; STDDEV a fraction of the range, default 1/6) or "
+                + "zipf[:EXPONENT] (a few hot keys; default 0.99)"
+        )
         static let tests = Option.list(
             "tests",
             default: RedisTest.allCases,
@@ -197,7 +207,8 @@ public struct RedisOptions: Sendable {
             Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec, Declared.serverName.spec,
             Declared.insecure.spec,
             Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
-            Declared.pipeline.spec, Declared.tests.spec, Declared.keyPrefix.spec, Declared.valueSize.spec,
+            Declared.pipeline.spec, Declared.keyDistribution.spec, Declared.tests.spec, Declared.keyPrefix.spec,
+            Declared.valueSize.spec,
             Declared.ttl.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
@@ -270,6 +281,14 @@ public struct RedisOptions: Sendable {
         cacheKeys = try arguments[Declared.cacheKeys]
         keyRange = try arguments[Declared.keyRange] ?? cacheKeys
         pipeline = try arguments[Declared.pipeline]
+        let distribution = try arguments[Declared.keyDistribution]
+        guard let keyDistribution = KeyDistribution(distribution) else {
+            throw UsageError(
+                "\(command): --key-distribution must be uniform, sequential, gaussian[:STDDEV] or zipf[:EXPONENT], "
+                    + "got '\(distribution)'"
+            )
+        }
+        self.keyDistribution = keyDistribution
         tests = try arguments[Declared.tests]
         keyPrefix = try arguments[Declared.keyPrefix]
         valueSize = try arguments[Declared.valueSize]
@@ -277,7 +296,9 @@ public struct RedisOptions: Sendable {
         ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue), countingRows: [])
-        configuration = arguments.configuration(resolved: ["key-range": String(keyRange)])
+        configuration = arguments.configuration(resolved: [
+            "key-range": String(keyRange), "seed": String(run.limits.seed),
+        ])
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty {
             throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections")

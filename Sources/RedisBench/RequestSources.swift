@@ -51,7 +51,7 @@ struct SetEncoding: Sendable {
 struct SetRequests: RedisRequestSource {
     typealias Owner = SetWorkload
     let encoding: SetEncoding
-    let keys: KeyPicker
+    var keys: KeyPicker
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
@@ -67,7 +67,7 @@ struct GetRequests: RedisRequestSource {
 
     let keyPrefix: [UInt8]
     /// Over `--key-range` (those of one node in a cluster).
-    let keys: KeyPicker
+    var keys: KeyPicker
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
@@ -94,7 +94,7 @@ struct MixedRequests: RedisRequestSource {
     let target: RedisTarget
     let set: SetEncoding
     /// The keys of the connection's node.
-    let keys: NodeKeys
+    var keys: NodeKeys
     var random: FastRandom
 
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
@@ -125,11 +125,20 @@ struct MixedRequests: RedisRequestSource {
 /// The keys a connection to one node draws from: all of them, or in a cluster those the node
 /// serves (cache keys, `--key-range`, and MIXED's counters, lists and hashes).
 struct NodeKeys: Sendable {
-    let cache: KeyPicker
-    let range: KeyPicker
-    let counters: KeyPicker
-    let lists: KeyPicker
-    let hashes: KeyPicker
+    var cache: KeyPicker
+    var range: KeyPicker
+    var counters: KeyPicker
+    var lists: KeyPicker
+    var hashes: KeyPicker
+
+    /// For connection `connection` of the `connections` of a node: the cache keys and the GET
+    /// range drawn by `distribution` (MIXED's 100 counters, lists and hashes stay uniform).
+    func drawing(_ distribution: KeyDistribution, connection: Int, of connections: Int) -> NodeKeys {
+        var keys = self
+        keys.cache = cache.drawing(distribution, connection: connection, of: connections)
+        keys.range = range.drawing(distribution, connection: connection, of: connections)
+        return keys
+    }
 
     /// For every node of `target` (one without a cluster).
     static func perNode(of target: RedisTarget, cacheKeys: Int, keyRange: Int) -> [NodeKeys] {

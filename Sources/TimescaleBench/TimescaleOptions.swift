@@ -218,7 +218,7 @@ public struct TimescaleOptions: Sendable {
             workloads: TimescaleTest.allCases.map(\.rawValue),
             countingRows: tests.filter { $0 != .connections }.map(\.rawValue)
         )
-        configuration = arguments.configuration()
+        configuration = arguments.configuration(resolved: ["seed": String(run.limits.seed)])
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
         if tests.isEmpty {

@@ -98,11 +98,13 @@ struct ThresholdTests {
 
     @Test func runLimitsNeedADurationForAWarmup() throws {
         func limits(_ arguments: [String]) throws(UsageError) -> RunLimits { try parseRunLimits(arguments) }
-        #expect(try limits([]) == RunLimits())
+        #expect(try limits(["--seed", "1"]) == RunLimits(seed: 1))
         #expect(
-            try limits(["--duration", "30s", "--warmup", "5s"])
-                == RunLimits(duration: .seconds(30), warmup: .seconds(5))
+            try limits(["--duration", "30s", "--warmup", "5s", "--seed", "9"])
+                == RunLimits(duration: .seconds(30), warmup: .seconds(5), seed: 9)
         )
+        // Without --seed, each run draws its own.
+        #expect(try limits([]).seed != limits([]).seed)
         #expect(try limits(["--duration", "30s", "--warmup", "5s"]).summary == "30s per workload after a 5s warm-up")
         #expect(
             throws: UsageError(

@@ -162,8 +162,9 @@ public final class ConnectionContext {
         scheduledStart == 0 || sentAt < scheduledStart ? 0 : sentAt &- scheduledStart
     }
 
-    /// A generator seeded per connection, so runs with the same flags draw the same keys.
+    /// A generator seeded per connection from the run's seed (`--seed`), so runs with the same
+    /// flags and seed draw the same keys.
     public func makeRandom(salt: UInt64 = 0) -> FastRandom {
-        FastRandom(seed: 0x5EED_0000 &+ UInt64(index) &* 0x1_0000_0001 &+ salt)
+        FastRandom(seed: limits.seed &* 0x9E37_79B9 &+ UInt64(index) &* 0x1_0000_0001 &+ salt)
     }
 }

@@ -9,13 +9,22 @@ public struct RunLimits: Sendable, Equatable {
     public var rate: OpenLoopRate?
     /// False with `--no-reconnect`.
     public var reconnect: Bool
+    /// `--seed`, or one drawn for this run: what every connection's random choices (keys, values,
+    /// arrivals) start from, so that a run can be replayed.
+    public var seed: UInt64
 
-    public init(duration: Duration? = nil, warmup: Duration = .zero, rate: OpenLoopRate? = nil, reconnect: Bool = true)
-    {
+    public init(
+        duration: Duration? = nil,
+        warmup: Duration = .zero,
+        rate: OpenLoopRate? = nil,
+        reconnect: Bool = true,
+        seed: UInt64 = 0x5EED_0000
+    ) {
         self.duration = duration
         self.warmup = warmup
         self.rate = rate
         self.reconnect = reconnect
+        self.seed = seed
     }
 
     /// True when a lost connection is opened again: in a `--duration` run, which lasts its duration
@@ -33,6 +42,12 @@ public struct RunLimits: Sendable, Equatable {
         duration = try arguments[Self.duration]
         warmup = try arguments[Self.warmup]
         reconnect = try !arguments[Self.noReconnect]
+        if let given = try arguments[Self.seed] {
+            seed = UInt64(given)
+        } else {
+            var system = SystemRandomNumberGenerator()
+            seed = UInt64.random(in: 1...999_999_999, using: &system)
+        }
         if warmup > .zero && duration == nil {
             throw UsageError(
                 "\(arguments.command): --warmup needs --duration (a warm-up would otherwise use up part of the "
@@ -83,6 +98,15 @@ extension RunLimits {
             + "again with a growing wait (20 ms to 0.5 s) until the duration is over"
     )
 
+    public static let seed = Option.optionalInteger(
+        "seed",
+        defaultLabel: "a new one per run, printed in the settings",
+        in: 0...Int.max,
+        help: "Start every random choice (keys, values, arrivals) from N, to replay a run"
+    )
+
     /// The options `RunLimits` reads, shared by every subcommand.
-    public static let specs: [OptionSpec] = [duration.spec, warmup.spec, rate.spec, arrival.spec, noReconnect.spec]
+    public static let specs: [OptionSpec] = [
+        duration.spec, warmup.spec, rate.spec, arrival.spec, noReconnect.spec, seed.spec,
+    ]
 }

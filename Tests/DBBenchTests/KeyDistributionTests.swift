@@ -1,0 +1,108 @@
+import BenchCore
+import Foundation
+import TestSupport
+import Testing
+
+@testable import RedisBench
+
+/// Draws `count` keys of `0..<range` by `distribution`, counted per key.
+private func frequencies(_ distribution: KeyDistribution, range: Int, count: Int, seed: UInt64 = 42) -> [Int] {
+    var drawer = KeyDrawer(distribution, count: range)
+    var random = FastRandom(seed: seed)
+    var counts = [Int](repeating: 0, count: range)
+    for _ in 0..<count { counts[drawer.draw(&random)] += 1 }
+    return counts
+}
+
+/// Pearson's chi-square statistic of `observed` against `expected` probabilities.
+private func chiSquare(_ observed: [Int], expected: [Double]) -> Double {
+    let total = Double(observed.reduce(0, +))
+    return zip(observed, expected).reduce(0) { sum, pair in
+        let want = pair.1 * total
+        return sum + (Double(pair.0) - want) * (Double(pair.0) - want) / want
+    }
+}
+
+@Suite("Key distributions")
+struct KeyDistributionTests {
+    @Test func parsedFromTheirNames() {
+        #expect(KeyDistribution("uniform") == .uniform && KeyDistribution("sequential") == .sequential)
+        #expect(KeyDistribution("zipf") == .zipf(exponent: 0.99) && KeyDistribution("zipf:1.2") == .zipf(exponent: 1.2))
+        #expect(KeyDistribution("gaussian:0.1") == .gaussian(stddev: 0.1))
+        for bad in ["zipf:", "zipf:-1", "gaussian:x", "normal", "uniform:2", ""] {
+            #expect(KeyDistribution(bad) == nil)
+        }
+    }
+
+    /// 200,000 draws over 50 keys against Zipf's probabilities: chi-square with 49 degrees of
+    /// freedom stays below 86.7 (its 0.999 quantile) for a correct sampler.
+    @Test(arguments: [0.5, 0.99, 1.0, 1.5])
+    func zipfFrequenciesFollowZipfsLaw(exponent: Double) {
+        let counts = frequencies(.zipf(exponent: exponent), range: 50, count: 200_000)
+        let weights = (1...50).map { 1 / pow(Double($0), exponent) }
+        let total = weights.reduce(0, +)
+        let statistic = chiSquare(counts, expected: weights.map { $0 / total })
+        #expect(statistic < 86.7, "chi-square \(statistic)")
+        #expect(counts[0] > counts[49])
+    }
+
+    @Test func uniformFrequenciesAreFlat() {
+        let counts = frequencies(.uniform, range: 50, count: 100_000)
+        #expect(chiSquare(counts, expected: Array(repeating: 0.02, count: 50)) < 86.7)
+    }
+
+    @Test func gaussianKeysClusterAroundTheMiddle() {
+        let counts = frequencies(.gaussian(stddev: 0.1), range: 1000, count: 100_000)
+        let total = Double(counts.reduce(0, +))
+        let mean = counts.enumerated().reduce(0.0) { $0 + Double($1.offset) * Double($1.element) } / total
+        let variance =
+            counts.enumerated().reduce(0.0) { $0 + pow(Double($1.offset) - mean, 2) * Double($1.element) } / total
+        #expect(
+            abs(mean - 500) < 5 && abs(variance.squareRoot() - 100) < 5,
+            "mean \(mean), sd \(variance.squareRoot())"
+        )
+    }
+
+    @Test func sequentialWalksFromEachConnectionsOffset() {
+        var first = KeyDrawer(.sequential, count: 10, connection: 0, of: 2)
+        var second = KeyDrawer(.sequential, count: 10, connection: 1, of: 2)
+        var random = FastRandom(seed: 1)
+        #expect((0..<12).map { _ in first.draw(&random) } == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+        #expect((0..<3).map { _ in second.draw(&random) } == [5, 6, 7])
+    }
+
+    @Test func theSameSeedDrawsTheSameKeys() {
+        #expect(
+            frequencies(.zipf(exponent: 1), range: 1000, count: 5000, seed: 7)
+                == frequencies(.zipf(exponent: 1), range: 1000, count: 5000, seed: 7)
+        )
+        #expect(
+            frequencies(.uniform, range: 1000, count: 5000, seed: 7)
+                != frequencies(.uniform, range: 1000, count: 5000, seed: 8)
+        )
+    }
+}
+
+@Suite("Key distributions against the server", .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'"))
+struct KeyDistributionServerTests {
+    /// GET over 10,000 keys of which the first 100 exist: uniform reads hit about 1% of the time,
+    /// Zipf reads (exponent 0.99) about half, since the hottest keys are the first ones.
+    @Test func zipfReadsHitTheHotKeys() throws {
+        func hits(_ distribution: String, seed: String) throws -> Int {
+            let (result, report) = try CommandRunner.dbbenchJSON([
+                "redis", "--port", String(TestServices.redisPort ?? 0), "--tests", "get", "--cache-keys", "100",
+                "--key-range", "10000", "--num-operations", "20000", "--connections", "4", "--key-distribution",
+                distribution, "--seed", seed, "--key-prefix", "dbbench-zipf:", "--progress", "off",
+            ])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            #expect(report.configuration["seed"] == seed)
+            return report.workload("GET")?.counters["hits"] ?? -1
+        }
+        let zipf = try hits("zipf", seed: "11")
+        let uniform = try hits("uniform", seed: "11")
+        #expect(zipf > 8000 && zipf < 13000, "zipf hits \(zipf)")
+        #expect(uniform < 600, "uniform hits \(uniform)")
+        // The same seed replays the same reads.
+        #expect(try hits("zipf", seed: "11") == zipf)
+    }
+}

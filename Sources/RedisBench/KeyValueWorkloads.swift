@@ -166,7 +166,11 @@ struct GetWorkload: PipelinedRedisWorkload {
     func setup(on loop: IOLoop) async throws {
         do {
             var random = FastRandom(seed: 0xCAC4E)
-            let populate = SetEncoding(keyPrefix: settings.target.cacheKeyPrefix, values: settings.set.values, ttl: 600)
+            let populate = SetEncoding(
+                keyPrefix: settings.target.cacheKeyPrefix,
+                values: settings.set.values,
+                ttl: 600...600
+            )
             for node in 0..<settings.target.nodeCount {
                 let connection = try await settings.target.connect(on: loop, node: node)
                 defer { connection.close() }

@@ -132,8 +132,10 @@ public struct RedisBackend: Backend {
 
     public func header(_ prepared: Prepared) -> ReportHeader {
         let limits = options.run.limits
-        let sizes = options.valueSize
-        let values = sizes.count == 1 ? "\(sizes.lowerBound)" : "\(sizes.lowerBound)-\(sizes.upperBound)"
+        let ttl = options.ttl
+        let expiry =
+            ttl.upperBound == 0
+            ? "no TTL" : ttl.count == 1 ? "TTL \(ttl.lowerBound) s" : "TTL \(ttl.lowerBound)-\(ttl.upperBound) s"
         let address = prepared.target.endpoint.address.description
         var settings = connectionSettings
         if let cluster = prepared.target.cluster { settings.append("cluster of \(cluster.primaries.count) primaries") }
@@ -143,7 +145,7 @@ public struct RedisBackend: Backend {
         ]
         settings += [
             "\(Format.grouped(options.cacheKeys)) cache keys", "keys \(options.keyDistribution)",
-            "values \(values) B", options.ttl > 0 ? "TTL \(options.ttl) s" : "no TTL", limits.loopSummary,
+            "values \(options.valueSize) B", expiry, limits.loopSummary,
             "seed \(limits.seed)",
         ]
         return ReportHeader(

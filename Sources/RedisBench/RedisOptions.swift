@@ -33,9 +33,9 @@ public struct RedisOptions: Sendable {
     public var tests: [RedisTest]
     public var keyPrefix: String
     /// Sizes of the values SET, LPUSH and HSET write, in bytes.
-    public var valueSize: ClosedRange<Int>
+    var valueSize: ValueSizes
     /// Expiry of the keys SET writes, in seconds; 0 writes them without one.
-    public var ttl: Int
+    public var ttl: ClosedRange<Int>
     public var ioTimeout: Duration
     /// `--threads`, `--connect-timeout`, `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`,
     /// `--progress`, `--format`, `--output`.
@@ -179,18 +179,18 @@ public struct RedisOptions: Sendable {
             default: "dbbench:",
             help: "Every key the run creates starts with this; teardown deletes keys under it"
         )
-        static let valueSize = Option.range(
+        static let valueSize = Option.string(
             "value-size",
-            default: 10...20,
-            in: 1...1_048_576,
-            help: "Bytes per value written, fixed or drawn uniformly from a range"
+            placeholder: "N|MIN-MAX|N:W,...",
+            default: "10-20",
+            help: "Bytes per value written: a size, a range drawn uniformly, or sizes with weights "
+                + "(32:60,1024:30,65536:10); 1 to 1048576"
         )
-        static let ttl = Option.integer(
+        static let ttl = Option.range(
             "ttl",
-            placeholder: "SECONDS",
-            default: 300,
+            default: 300...300,
             in: 0...100_000_000,
-            help: "Expiry of the keys SET writes (SET ... EX); 0 for none"
+            help: "Expiry of the keys SET writes (SET ... EX) in seconds, or a range each SET draws from; 0 for none"
         )
         static let ioTimeout = RunOptions.ioTimeout(
             default: .seconds(30),
@@ -291,8 +291,19 @@ public struct RedisOptions: Sendable {
         self.keyDistribution = keyDistribution
         tests = try arguments[Declared.tests]
         keyPrefix = try arguments[Declared.keyPrefix]
-        valueSize = try arguments[Declared.valueSize]
+        let sizes = try arguments[Declared.valueSize]
+        guard let valueSize = ValueSizes(sizes) else {
+            throw UsageError(
+                "\(command): --value-size must be N, MIN-MAX or SIZE:WEIGHT,... with sizes from 1 to 1048576, got '\(sizes)'"
+            )
+        }
+        self.valueSize = valueSize
         ttl = try arguments[Declared.ttl]
+        if ttl.lowerBound == 0 && ttl.upperBound > 0 {
+            throw UsageError(
+                "\(command): --ttl \(ttl.lowerBound)-\(ttl.upperBound): a range of expiries starts at 1 second"
+            )
+        }
         ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue), countingRows: [])
@@ -312,11 +323,11 @@ public struct RedisOptions: Sendable {
                     + "\(pipeline); use more --connections for more requests in flight"
             )
         }
-        let inFlight = connections.multipliedReportingOverflow(by: pipeline * valueSize.upperBound)
+        let inFlight = connections.multipliedReportingOverflow(by: pipeline * valueSize.largest)
         if inFlight.overflow || inFlight.partialValue > Self.inFlightBudget {
             throw UsageError(
                 "\(command): --connections \(connections) × --pipeline \(pipeline) × --value-size "
-                    + "\(valueSize.upperBound) B would keep over \(Self.inFlightBudget >> 20) MiB of requests in flight; "
+                    + "\(valueSize.largest) B would keep over \(Self.inFlightBudget >> 20) MiB of requests in flight; "
                     + "lower one of them"
             )
         }

@@ -4,19 +4,19 @@ import Redis
 /// Values of `--value-size` bytes, sliced from a pool of random printable bytes so that no value is
 /// allocated per request.
 struct ValueSource: Sendable {
-    let sizes: ClosedRange<Int>
+    let sizes: ValueSizes
     private let pool: [UInt8]
 
-    init(sizes: ClosedRange<Int>) {
+    init(sizes: ValueSizes) {
         self.sizes = sizes
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_".utf8)
         var random = FastRandom(seed: 0x7A1_0E5)
-        pool = (0..<(sizes.upperBound + 256)).map { _ in alphabet[random.below(alphabet.count)] }
+        pool = (0..<(sizes.largest + 256)).map { _ in alphabet[random.below(alphabet.count)] }
     }
 
     @inline(__always)
     func append(to output: inout RESPWriter, random: inout FastRandom) {
-        let length = sizes.count == 1 ? sizes.lowerBound : random.within(sizes)
+        let length = sizes.draw(&random)
         let offset = random.below(pool.count - length)
         pool.withUnsafeBytes { pool in
             output.bulk(UnsafeRawBufferPointer(rebasing: pool[offset..<(offset + length)]))
@@ -24,18 +24,26 @@ struct ValueSource: Sendable {
     }
 }
 
-/// Encodes `SET <prefix>key:<n> <value> [EX ttl]`, shared by SET and MIXED.
+/// Encodes `SET <prefix>key:<n> <value> [EX ttl]`, shared by SET and MIXED; with a TTL range
+/// (`--ttl 60-600`) each SET draws its expiry from it.
 struct SetEncoding: Sendable {
     let keyPrefix: [UInt8]
     let values: ValueSource
     private let head: [UInt8]
+    /// `EX <ttl>` for a fixed TTL, or `EX` alone when each SET draws one from `ttlRange`.
     private let expiry: [UInt8]
+    private let ttlRange: ClosedRange<Int>?
 
-    init(keyPrefix: [UInt8], values: ValueSource, ttl: Int) {
+    init(keyPrefix: [UInt8], values: ValueSource, ttl: ClosedRange<Int>) {
         self.keyPrefix = keyPrefix
         self.values = values
-        head = RESPEncoded.head(count: ttl > 0 ? 5 : 3, ["SET"])
-        expiry = ttl > 0 ? RESPEncoded.arguments(["EX", String(ttl)]) : []
+        let expires = ttl.upperBound > 0
+        head = RESPEncoded.head(count: expires ? 5 : 3, ["SET"])
+        ttlRange = expires && ttl.count > 1 ? ttl : nil
+        expiry =
+            !expires
+            ? []
+            : ttl.count > 1 ? RESPEncoded.arguments(["EX"]) : RESPEncoded.arguments(["EX", String(ttl.lowerBound)])
     }
 
     @inline(__always)
@@ -44,6 +52,7 @@ struct SetEncoding: Sendable {
         output.bulk(prefix: keyPrefix, decimal: key)
         values.append(to: &output, random: &random)
         output.raw(expiry)
+        if let ttlRange { output.bulk(decimal: random.within(ttlRange)) }
     }
 }
 

@@ -1,5 +1,6 @@
 import BenchCore
 import Foundation
+import Redis
 import TestSupport
 import Testing
 
@@ -104,5 +105,60 @@ struct KeyDistributionServerTests {
         #expect(uniform < 600, "uniform hits \(uniform)")
         // The same seed replays the same reads.
         #expect(try hits("zipf", seed: "11") == zipf)
+    }
+
+    @Test func weightedValueSizesAndATTLRangeRun() throws {
+        let (result, report) = try CommandRunner.dbbenchJSON([
+            "redis", "--port", String(TestServices.redisPort ?? 0), "--tests", "set,mixed", "--value-size",
+            "32:60,1024:30,65536:10", "--ttl", "60-600", "--num-operations", "2000", "--connections", "4",
+            "--key-prefix", "dbbench-sizes:", "--progress", "off",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SET")?.failed == 0 && report.workload("MIXED")?.failed == 0)
+        #expect(
+            report.configuration["value-size"] == "32:60,1024:30,65536:10" && report.configuration["ttl"] == "60-600"
+        )
+        #expect(result.stdout.isEmpty == false)
+    }
+}
+
+@Suite("Value sizes and expiries")
+struct ValueSizesTests {
+    @Test func theThreeFormsAreParsedAndPrinted() {
+        #expect(ValueSizes("32") == .range(32...32) && ValueSizes("10-20") == .range(10...20))
+        let weighted = ValueSizes("32:60,1024:30,65536:10")
+        #expect(weighted == .weighted(sizes: [32, 1024, 65536], cumulative: [60, 90, 100]))
+        #expect(weighted?.description == "32:60,1024:30,65536:10" && weighted?.largest == 65536)
+        for bad in ["", "0", "20-10", "32:0", "32:", ":5", "2000000", "32:60,", "a-b"] {
+            #expect(ValueSizes(bad) == nil)
+        }
+    }
+
+    @Test func weightedSizesAreDrawnInProportion() throws {
+        let sizes = try #require(ValueSizes("32:60,1024:30,65536:10"))
+        var random = FastRandom(seed: 3)
+        var counts: [Int: Int] = [:]
+        for _ in 0..<100_000 { counts[sizes.draw(&random), default: 0] += 1 }
+        #expect(abs(counts[32, default: 0] - 60_000) < 1_500)
+        #expect(abs(counts[1024, default: 0] - 30_000) < 1_500)
+        #expect(abs(counts[65536, default: 0] - 10_000) < 1_000)
+    }
+
+    /// Every SET of a TTL range carries `EX` with a number inside it.
+    @Test func aTTLRangeGivesEverySetAnExpiryInside() throws {
+        let encoding = SetEncoding(
+            keyPrefix: Array("k:".utf8),
+            values: ValueSource(sizes: .range(3...3)),
+            ttl: 60...600
+        )
+        var output = RESPWriter()
+        var random = FastRandom(seed: 5)
+        for key in 0..<500 { encoding.append(key: key, to: &output, random: &random) }
+        let text = String(decoding: UnsafeRawBufferPointer(output.bytes), as: UTF8.self)
+        let lines = text.split(separator: "\r\n").map(String.init)
+        var expiries: [Int] = []
+        for (index, line) in lines.enumerated() where line == "EX" { expiries.append(Int(lines[index + 2]) ?? -1) }
+        #expect(expiries.count == 500)
+        #expect(expiries.allSatisfy { (60...600).contains($0) } && Set(expiries).count > 100)
     }
 }

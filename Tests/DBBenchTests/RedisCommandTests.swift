@@ -536,8 +536,8 @@ struct CommandLineTests {
         ),
         (["redis", "--timeout", "soon"], "--timeout must be a duration"),
         (["redis", "--threads", "0"], "--threads must be a whole number"),
-        (["redis", "--value-size", "20-10"], "--value-size must be a number or MIN-MAX range"),
-        (["redis", "--ttl", "-1"], "--ttl must be a whole number"),
+        (["redis", "--value-size", "20-10"], "--value-size must be N, MIN-MAX or SIZE:WEIGHT"),
+        (["redis", "--ttl", "-1"], "--ttl must be a number or MIN-MAX range"),
         (
             ["redis", "--rate", "1000", "--pipeline", "16"],
             "--rate schedules every request on its own and cannot be combined with --pipeline 16"

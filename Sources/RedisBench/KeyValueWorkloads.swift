@@ -162,8 +162,49 @@ struct GetWorkload: PipelinedRedisWorkload {
         GetRequests(keyPrefix: settings.target.cacheKeyPrefix, keys: keys.range, random: random)
     }
 
-    /// Writes every cache key once, 1000 requests per write, each on the node that serves it.
-    func setup(on loop: IOLoop) async throws {
+    func setup(on loop: IOLoop) async throws { try await settings.prepopulate(on: loop) }
+
+    /// Hits, misses and hits / (hits + misses), counted from the replies.
+    static func hitRatio(of result: WorkloadResult) -> (hits: Int, misses: Int, ratio: Double) {
+        let hits = result.counter(.hits) ?? 0
+        let misses = result.counter(.misses) ?? 0
+        return (hits, misses, hits + misses > 0 ? Double(hits) / Double(hits + misses) : 0)
+    }
+
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        throughputAssessment(result) + Self.hitRatioAssessment(result)
+    }
+
+    /// The hit ratio, rated.
+    static func hitRatioAssessment(_ result: WorkloadResult) -> [Assessment] {
+        let ratio = hitRatio(of: result).ratio
+        return [
+            Assessment(
+                metric: "\(result.name) cache hit ratio",
+                value: Format.percent(ratio),
+                rating: hitRatioRating.rate(ratio)
+            )
+        ]
+    }
+
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
+        [Self.hitRatioNote(result, settings: settings, keyRange: keyRange)]
+    }
+
+    /// "cache hit ratio 100.0% (1,000 hits, 0 misses; 10,000 keys pre-populated, reads over 10,000)".
+    static func hitRatioNote(_ result: WorkloadResult, settings: KeyValueSettings, keyRange: Int) -> String {
+        let (hits, misses, ratio) = hitRatio(of: result)
+        return
+            "cache hit ratio \(Format.percent(ratio)) (\(Format.grouped(hits)) hits, \(Format.grouped(misses)) misses; "
+            + "\(Format.grouped(settings.cacheKeys)) keys pre-populated, reads over \(Format.grouped(keyRange)))"
+    }
+}
+
+extension KeyValueSettings {
+    /// Writes every cache key once, 1000 requests per write, each on the node that serves it: what
+    /// GET and SETGET read.
+    func prepopulate(on loop: IOLoop) async throws {
+        let settings = self
         do {
             var random = FastRandom(seed: 0xCAC4E)
             let populate = SetEncoding(
@@ -192,32 +233,6 @@ struct GetWorkload: PipelinedRedisWorkload {
             throw RedisBenchError(error)
         }
     }
-
-    /// Hits, misses and hits / (hits + misses), counted from the replies.
-    static func hitRatio(of result: WorkloadResult) -> (hits: Int, misses: Int, ratio: Double) {
-        let hits = result.counter(.hits) ?? 0
-        let misses = result.counter(.misses) ?? 0
-        return (hits, misses, hits + misses > 0 ? Double(hits) / Double(hits + misses) : 0)
-    }
-
-    func assess(_ result: WorkloadResult) -> [Assessment] {
-        let ratio = Self.hitRatio(of: result).ratio
-        return throughputAssessment(result) + [
-            Assessment(
-                metric: "GET cache hit ratio",
-                value: Format.percent(ratio),
-                rating: Self.hitRatioRating.rate(ratio)
-            )
-        ]
-    }
-
-    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
-        let (hits, misses, ratio) = Self.hitRatio(of: result)
-        return [
-            "cache hit ratio \(Format.percent(ratio)) (\(Format.grouped(hits)) hits, \(Format.grouped(misses)) misses; "
-                + "\(Format.grouped(settings.cacheKeys)) keys pre-populated, reads over \(Format.grouped(keyRange)))"
-        ]
-    }
 }
 
 /// 20% each of SET, GET, INCR, LPUSH and HSET.
@@ -231,5 +246,35 @@ struct MixedWorkload: PipelinedRedisWorkload {
 
     func makeSource(_ random: FastRandom, keys: NodeKeys) -> MixedRequests {
         MixedRequests(target: settings.target, set: settings.set, keys: keys, random: random)
+    }
+}
+
+/// SETGET: SETs and GETs over the pre-populated cache keys in the ratio of `--ratio SETS:GETS`,
+/// memtier's most used mode; the GETs' hits and misses are counted.
+struct SetGetWorkload: PipelinedRedisWorkload {
+    let settings: KeyValueSettings
+    let nodeStats: NodeStats?
+    let sets: Int
+    let gets: Int
+    var name: String { "SETGET" }
+    var operations: [KeyValueOperation] { [.set, .get] }
+    var counters: [GetWorkload.Counter] { [.hits, .misses, .redirects] }
+    typealias Counter = GetWorkload.Counter
+
+    func makeSource(_ random: FastRandom, keys: NodeKeys) -> SetGetRequests {
+        SetGetRequests(encoding: settings.set, sets: sets, gets: gets, keys: keys.cache, random: random)
+    }
+
+    func setup(on loop: IOLoop) async throws { try await settings.prepopulate(on: loop) }
+
+    func assess(_ result: WorkloadResult) -> [Assessment] {
+        throughputAssessment(result) + GetWorkload.hitRatioAssessment(result)
+    }
+
+    func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
+        [
+            "SET:GET \(sets):\(gets); "
+                + GetWorkload.hitRatioNote(result, settings: settings, keyRange: settings.cacheKeys)
+        ]
     }
 }

@@ -9,11 +9,11 @@ protocol RedisRequestSource {
     /// Appends the next request to `output` and returns which command it is.
     mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation
     /// Counts what a successful reply says beyond success (a GET hit or miss).
-    func observe(_ reply: RedisReplySummary, recorder: Recorder<Owner>)
+    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<Owner>)
 }
 
 extension RedisRequestSource {
-    func observe(_ reply: RedisReplySummary, recorder: Recorder<Owner>) {}
+    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<Owner>) {}
 }
 
 /// The counters of a workload that may be redirected by a cluster.
@@ -138,7 +138,7 @@ enum PipelinedDriver {
                         nanoseconds: now &- startedAt[head],
                         queued: context.queued(sentAt: startedAt[head])
                     )
-                    source.observe(reply, recorder: recorder)
+                    source.observe(reply, of: operation, recorder: recorder)
                     if let tally, !context.isWarmingUp {
                         tally.succeeded += 1
                         tally.histogram.recordNanoseconds(now &- startedAt[head])

@@ -188,6 +188,13 @@ public struct RedisBackend: Backend {
             case .get:
                 return GetWorkload(settings: settings, nodeStats: settings.makeNodeStats(), keyRange: options.keyRange)
             case .mixed: return MixedWorkload(settings: settings, nodeStats: settings.makeNodeStats())
+            case .setget:
+                return SetGetWorkload(
+                    settings: settings,
+                    nodeStats: settings.makeNodeStats(),
+                    sets: options.ratio.sets,
+                    gets: options.ratio.gets
+                )
             case .connections: return ConnectionsWorkload(target: target, connections: options.connections)
             }
         }

@@ -5,7 +5,10 @@ import TLS
 
 /// The workloads `dbbench redis --tests` can select, in the order they run.
 public enum RedisTest: String, CaseIterable, Sendable {
-    case set, get, mixed, connections
+    case set, get, mixed, connections, setget
+
+    /// What `--tests` runs when not given (SETGET only when asked for, with its `--ratio`).
+    static let defaults: [RedisTest] = [.set, .get, .mixed, .connections]
 }
 
 /// `dbbench redis` options after validation; each option is declared once, below.
@@ -31,6 +34,8 @@ public struct RedisOptions: Sendable {
     /// `--key-distribution`.
     var keyDistribution: KeyDistribution
     public var tests: [RedisTest]
+    /// `--ratio SETS:GETS` for SETGET.
+    var ratio: (sets: Int, gets: Int)
     public var keyPrefix: String
     /// Sizes of the values SET, LPUSH and HSET write, in bytes.
     var valueSize: ValueSizes
@@ -170,8 +175,14 @@ public struct RedisOptions: Sendable {
         )
         static let tests = Option.list(
             "tests",
-            default: RedisTest.allCases,
-            help: "Workloads to run, comma-separated"
+            default: RedisTest.defaults,
+            help: "Workloads to run, comma-separated (setget: SETs and GETs in the --ratio)"
+        )
+        static let ratio = Option.string(
+            "ratio",
+            placeholder: "SETS:GETS",
+            default: "1:10",
+            help: "For setget: SETs to GETs, as memtier's --ratio"
         )
         static let keyPrefix = Option.string(
             "key-prefix",
@@ -207,7 +218,8 @@ public struct RedisOptions: Sendable {
             Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec, Declared.serverName.spec,
             Declared.insecure.spec,
             Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
-            Declared.pipeline.spec, Declared.keyDistribution.spec, Declared.tests.spec, Declared.keyPrefix.spec,
+            Declared.pipeline.spec, Declared.keyDistribution.spec, Declared.tests.spec, Declared.ratio.spec,
+            Declared.keyPrefix.spec,
             Declared.valueSize.spec,
             Declared.ttl.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
@@ -290,6 +302,16 @@ public struct RedisOptions: Sendable {
         }
         self.keyDistribution = keyDistribution
         tests = try arguments[Declared.tests]
+        let ratioText = try arguments[Declared.ratio]
+        let ratioParts = ratioText.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard ratioParts.count == 2, let sets = ratioParts[0], let gets = ratioParts[1], sets >= 0, gets >= 0,
+            sets + gets > 0, sets + gets <= 1_000_000
+        else {
+            throw UsageError(
+                "\(command): --ratio must be SETS:GETS, two whole numbers such as 1:10, got '\(ratioText)'"
+            )
+        }
+        ratio = (sets, gets)
         keyPrefix = try arguments[Declared.keyPrefix]
         let sizes = try arguments[Declared.valueSize]
         guard let valueSize = ValueSizes(sizes) else {
@@ -312,7 +334,7 @@ public struct RedisOptions: Sendable {
         ])
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if tests.isEmpty {
-            throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections")
+            throw UsageError("\(command): --tests selects no workload; choose from set,get,mixed,connections,setget")
         }
         if keyPrefix.isEmpty {
             throw UsageError("\(command): --key-prefix must not be empty: teardown deletes every key under the prefix")

@@ -85,8 +85,34 @@ struct GetRequests: RedisRequestSource {
         return .get
     }
 
-    func observe(_ reply: RedisReplySummary, recorder: Recorder<GetWorkload>) {
+    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<GetWorkload>) {
         recorder.add(reply == .null ? .misses : .hits)
+    }
+}
+
+/// SETs and GETs over the cache keys in the ratio of `--ratio SETS:GETS` (memtier's `--ratio`),
+/// counting the GETs' hits and misses.
+struct SetGetRequests: RedisRequestSource {
+    typealias Owner = SetGetWorkload
+    let encoding: SetEncoding
+    let sets: Int
+    let gets: Int
+    var keys: KeyPicker
+    var random: FastRandom
+
+    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation {
+        let key = keys.draw(&random)
+        if random.below(sets + gets) < sets {
+            encoding.append(key: key, to: &output, random: &random)
+            return .set
+        }
+        output.raw(GetRequests.head)
+        output.bulk(prefix: encoding.keyPrefix, decimal: key)
+        return .get
+    }
+
+    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<SetGetWorkload>) {
+        if operation == .get { recorder.add(reply == .null ? .misses : .hits) }
     }
 }
 

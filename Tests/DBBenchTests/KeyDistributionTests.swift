@@ -162,3 +162,32 @@ struct ValueSizesTests {
         #expect(expiries.allSatisfy { (60...600).contains($0) } && Set(expiries).count > 100)
     }
 }
+
+@Suite("SETGET in a ratio")
+struct SetGetTests {
+    /// The server counts what was reported, in the ratio asked for (within sampling error), and
+    /// every GET read a pre-populated key.
+    @Test func setsAndGetsArriveInTheRatioAskedFor() throws {
+        let server = try ThrowawayRedis()
+        let (result, report) = try CommandRunner.dbbenchJSON([
+            "redis", "--port", String(server.port), "--tests", "setget", "--ratio", "1:3", "--num-operations",
+            "8000", "--cache-keys", "500", "--connections", "4", "--progress", "off",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let workload = try #require(report.workload("SETGET"))
+        let sets = workload.operations["SET"] ?? 0
+        let gets = workload.operations["GET"] ?? 0
+        #expect(sets + gets == 8000 && workload.failed == 0)
+        #expect(abs(Double(sets) / 8000 - 0.25) < 0.02, "\(sets) SETs of 8,000")
+        let info = try server.cli(["INFO", "commandstats"])
+        #expect(CommandRunner.calls(of: "set", in: info) == sets + 500)  // with the 500 pre-populated
+        #expect(CommandRunner.calls(of: "get", in: info) == gets)
+        #expect(workload.counters["hits"] == gets && workload.counters["misses"] == 0)
+        #expect(try server.cli(["DBSIZE"]) == "0")
+    }
+
+    @Test func aRatioMustBeTwoNumbers() throws {
+        let result = try CommandRunner.dbbench(["redis", "--tests", "setget", "--ratio", "1-3"])
+        #expect(result.exitCode == 64 && result.stderr.contains("--ratio must be SETS:GETS"))
+    }
+}

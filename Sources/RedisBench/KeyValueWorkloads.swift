@@ -40,7 +40,7 @@ enum KeyValueOperation: Int, OperationKind, CaseIterable {
 }
 
 /// A workload whose connections each drive a `RedisRequestSource` through `PipelinedDriver`.
-protocol PipelinedRedisWorkload: Workload where Operation == KeyValueOperation {
+protocol PipelinedRedisWorkload: Workload {
     associatedtype Source: RedisRequestSource where Source.Owner == Self
     var settings: KeyValueSettings { get }
     /// Per primary of a cluster (nil without one).

@@ -5,15 +5,15 @@ import Redis
 /// Produces the requests of one workload, one at a time, and interprets their replies.
 protocol RedisRequestSource {
     /// The workload whose operations and counters the source records.
-    associatedtype Owner: Workload where Owner.Operation == KeyValueOperation, Owner.Counter: RedirectCounting
+    associatedtype Owner: Workload where Owner.Counter: RedirectCounting
     /// Appends the next request to `output` and returns which command it is.
-    mutating func appendNext(to output: inout RESPWriter) -> KeyValueOperation
+    mutating func appendNext(to output: inout RESPWriter) -> Owner.Operation
     /// Counts what a successful reply says beyond success (a GET hit or miss).
-    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<Owner>)
+    func observe(_ reply: RedisReplySummary, of operation: Owner.Operation, recorder: Recorder<Owner>)
 }
 
 extension RedisRequestSource {
-    func observe(_ reply: RedisReplySummary, of operation: KeyValueOperation, recorder: Recorder<Owner>) {}
+    func observe(_ reply: RedisReplySummary, of operation: Owner.Operation, recorder: Recorder<Owner>) {}
 }
 
 /// The counters of a workload that may be redirected by a cluster.
@@ -49,7 +49,9 @@ enum PipelinedDriver {
         var startedAt = [UInt64](repeating: 0, count: pipeline)
         // In a cluster, each request in flight is kept, to be sent again where a redirect says.
         var requests = [[UInt8]](repeating: [], count: redirects == nil ? 0 : pipeline)
-        var operationOf = [KeyValueOperation](repeating: .set, count: pipeline)
+        // Filled as the slots are first used (requests go out in slot order).
+        var operationOf: [Source.Owner.Operation] = []
+        operationOf.reserveCapacity(pipeline)
         var head = 0  // oldest request in flight
         var inFlight = 0
         var unsent = operations
@@ -69,7 +71,8 @@ enum PipelinedDriver {
                     var slot = head + inFlight
                     if slot >= pipeline { slot -= pipeline }
                     let before = connection.output.count
-                    operationOf[slot] = source.appendNext(to: &connection.output)
+                    let operation = source.appendNext(to: &connection.output)
+                    if slot < operationOf.count { operationOf[slot] = operation } else { operationOf.append(operation) }
                     if redirects != nil {
                         requests[slot] = Array(UnsafeRawBufferPointer(rebasing: connection.output.bytes[before...]))
                     }
@@ -158,11 +161,11 @@ enum PipelinedDriver {
     private static func failInFlight<W: Workload>(
         count: Int,
         head: Int,
-        operationOf: [KeyValueOperation],
+        operationOf: [W.Operation],
         error: RedisError,
         recorder: Recorder<W>,
         tally: ConnectionTally?
-    ) where W.Operation == KeyValueOperation {
+    ) {
         tally?.failed += count
         let pipeline = operationOf.count
         for offset in 0..<count {

@@ -188,6 +188,12 @@ public struct RedisBackend: Backend {
             case .get:
                 return GetWorkload(settings: settings, nodeStats: settings.makeNodeStats(), keyRange: options.keyRange)
             case .mixed: return MixedWorkload(settings: settings, nodeStats: settings.makeNodeStats())
+            case .custom:
+                return CustomWorkload(
+                    settings: settings,
+                    nodeStats: settings.makeNodeStats(),
+                    templates: options.commands
+                )
             case .setget:
                 return SetGetWorkload(
                     settings: settings,

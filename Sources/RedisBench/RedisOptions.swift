@@ -5,7 +5,7 @@ import TLS
 
 /// The workloads `dbbench redis --tests` can select, in the order they run.
 public enum RedisTest: String, CaseIterable, Sendable {
-    case set, get, mixed, connections, setget
+    case set, get, mixed, connections, setget, custom
 
     /// What `--tests` runs when not given (SETGET only when asked for, with its `--ratio`).
     static let defaults: [RedisTest] = [.set, .get, .mixed, .connections]
@@ -36,6 +36,8 @@ public struct RedisOptions: Sendable {
     public var tests: [RedisTest]
     /// `--ratio SETS:GETS` for SETGET.
     var ratio: (sets: Int, gets: Int)
+    /// `--command` (each with its `--weight`) for CUSTOM.
+    var commands: [CommandTemplate]
     public var keyPrefix: String
     /// Sizes of the values SET, LPUSH and HSET write, in bytes.
     var valueSize: ValueSizes
@@ -178,6 +180,17 @@ public struct RedisOptions: Sendable {
             default: RedisTest.defaults,
             help: "Workloads to run, comma-separated (setget: SETs and GETs in the --ratio)"
         )
+        static let command = Option.repeated(
+            "command",
+            placeholder: "'CMD ARG ...'",
+            help: "For custom: a command to send, with __key__, __data__, __field__, __rand_int__ placeholders; "
+                + "repeatable"
+        )
+        static let weight = Option.repeated(
+            "weight",
+            placeholder: "N",
+            help: "After a --command: how often it is sent relative to the others (default 1)"
+        )
         static let ratio = Option.string(
             "ratio",
             placeholder: "SETS:GETS",
@@ -219,10 +232,33 @@ public struct RedisOptions: Sendable {
             Declared.insecure.spec,
             Declared.connections.spec, Declared.operations.spec, Declared.cacheKeys.spec, Declared.keyRange.spec,
             Declared.pipeline.spec, Declared.keyDistribution.spec, Declared.tests.spec, Declared.ratio.spec,
+            Declared.command.spec, Declared.weight.spec,
             Declared.keyPrefix.spec,
             Declared.valueSize.spec,
             Declared.ttl.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
+
+    /// `--command`s paired with the `--weight` that follows each.
+    static func commandTemplates(_ arguments: ParsedArguments) throws(UsageError) -> [CommandTemplate] {
+        let command = arguments.command
+        var pending: [(text: String, weight: Int)] = []
+        for (name, value) in arguments.inOrder([Declared.command.spec.name, Declared.weight.spec.name]) {
+            if name == Declared.command.spec.name {
+                pending.append((value, 1))
+                continue
+            }
+            guard !pending.isEmpty else { throw UsageError("\(command): --weight \(value) comes before any --command") }
+            guard let weight = Int(value), (1...1_000_000).contains(weight) else {
+                throw UsageError("\(command): --weight must be a whole number from 1 to 1000000, got '\(value)'")
+            }
+            pending[pending.count - 1].weight = weight
+        }
+        var templates: [CommandTemplate] = []
+        for (text, weight) in pending {
+            templates.append(try CommandTemplate(parsing: text, weight: weight, command: command))
+        }
+        return templates
+    }
 
     /// The TLS context of `--tls` (or a `rediss://` URL), its files loaded now so that a bad one
     /// is a usage error naming its flag, before any connection.
@@ -312,6 +348,13 @@ public struct RedisOptions: Sendable {
             )
         }
         ratio = (sets, gets)
+        commands = try Self.commandTemplates(arguments)
+        if tests.contains(.custom) && commands.isEmpty {
+            throw UsageError("\(command): --tests custom needs at least one --command 'CMD ARG ...'")
+        }
+        if !commands.isEmpty && !tests.contains(.custom) {
+            throw UsageError("\(command): --command is for --tests custom")
+        }
         keyPrefix = try arguments[Declared.keyPrefix]
         let sizes = try arguments[Declared.valueSize]
         guard let valueSize = ValueSizes(sizes) else {

@@ -57,7 +57,7 @@ struct DocExample: Sendable, CustomTestStringConvertible {
                 if let comment = command.range(of: " # ") { command = String(command[..<comment.lowerBound]) }
                 command = command.trimmingCharacters(in: .whitespaces)
                 while command.contains("  ") { command = command.replacingOccurrences(of: "  ", with: " ") }
-                guard !command.isEmpty, !command.hasPrefix("make ") else { continue }
+                guard !command.isEmpty, !command.hasPrefix("#"), !command.hasPrefix("make ") else { continue }
                 examples.append(DocExample(file: file, command: command))
             }
         }

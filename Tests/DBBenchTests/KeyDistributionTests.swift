@@ -191,3 +191,38 @@ struct SetGetTests {
         #expect(result.exitCode == 64 && result.stderr.contains("--ratio must be SETS:GETS"))
     }
 }
+
+@Suite("CUSTOM commands")
+struct CustomCommandTests {
+    /// The server counts every command sent, in the weights asked for; nothing is left behind.
+    @Test func commandsArriveInTheirWeights() throws {
+        let server = try ThrowawayRedis()
+        let (result, report) = try CommandRunner.dbbenchJSON([
+            "redis", "--port", String(server.port), "--tests", "custom", "--command", "SET __key__ __data__",
+            "--command", "GET __key__", "--weight", "3", "--command", "EXPIRE __key__ 60", "--num-operations", "10000",
+            "--connections", "4", "--pipeline", "8", "--key-distribution", "zipf", "--progress", "off",
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let custom = try #require(report.workload("CUSTOM"))
+        #expect(custom.failed == 0 && custom.succeeded == 10000, "\(custom.errors)")
+        let info = try server.cli(["INFO", "commandstats"])
+        for (command, share) in [("SET", 0.2), ("GET", 0.6), ("EXPIRE", 0.2)] {
+            let sent = custom.operations[command] ?? -1
+            #expect(CommandRunner.calls(of: command.lowercased(), in: info) == sent)
+            #expect(abs(Double(sent) / 10000 - share) < 0.03, "\(command): \(sent)")
+        }
+        #expect(try server.cli(["DBSIZE"]) == "0")
+    }
+
+    @Test(arguments: [
+        (["--command", "FLUSHALL"], "is not run by a benchmark"),
+        (["--command", "INCR counter"], "names no __key__"),
+        (["--weight", "2", "--command", "GET __key__"], "--weight 2 comes before any --command"),
+        (["--command", "GET '__key__"], "unclosed quote"),
+        ([], "--tests custom needs at least one --command"),
+    ])
+    func badCommandsAreUsageErrors(extra: [String], message: String) throws {
+        let result = try CommandRunner.dbbench(["redis", "--tests", "custom"] + extra)
+        #expect(result.exitCode == 64 && result.stderr.contains(message), "\(result.stderr)")
+    }
+}

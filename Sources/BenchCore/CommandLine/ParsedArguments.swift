@@ -24,6 +24,7 @@ public struct ParsedArguments: Sendable {
         self.environment = environment
         var values: [String: [String]] = [:]
         var shortFlagWarnings: [String] = []
+        var sequence: [(String, String)] = []
         var index = 0
         while index < arguments.count {
             var argument = arguments[index]
@@ -69,6 +70,7 @@ public struct ParsedArguments: Sendable {
                     index += 1
                 }
                 values[name, default: []].append(inlineValue ?? "")
+                sequence.append((name, inlineValue ?? ""))
             } else {
                 if let inlineValue {
                     throw UsageError("\(command): --\(name) takes no value, got '\(inlineValue)'")
@@ -78,12 +80,21 @@ public struct ParsedArguments: Sendable {
         }
         self.values = values
         warnings = shortFlagWarnings
+        self.sequence = sequence
     }
 
     public var wantsHelp: Bool { values["help"] != nil }
 
     /// Lines for stderr about how the command line was written (a password given with `-a`).
     public private(set) var warnings: [String] = []
+    /// Every value given on the command line, in the order given.
+    private var sequence: [(name: String, value: String)] = []
+
+    /// The values of the options named `names`, in the order they were given (`--command A --weight
+    /// 8 --command B`), for options whose meaning depends on their neighbours.
+    public func inOrder(_ names: Set<String>) -> [(name: String, value: String)] {
+        sequence.filter { names.contains($0.name) }
+    }
 
     /// True when the switch `--name` was given.
     func isSet(_ name: String) -> Bool { values[name] != nil }

@@ -50,6 +50,15 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     /// between scheduled starts, since polling there would only burn CPU.
     private let pollsWhenIdle: Bool
     private var idlePolling = IdlePolling()
+    /// Time spent running jobs and dispatching events, not waiting or polling (loop thread only);
+    /// published through `busyCounter` for the saturation check.
+    private var busyTotal: UInt64 = 0
+    private let busyCounter = Atomic<UInt64>(0)
+
+    /// Nanoseconds this loop has been busy (running tasks, dispatching events) since it started:
+    /// readable from any thread. Busy most of a run's wall time, the loop — the client — is what
+    /// sets the pace.
+    public var busyNanoseconds: UInt64 { busyCounter.load(ordering: .relaxed) }
 
     /// How often waits are checked against their deadlines.
     private static let sweepInterval: UInt64 = 20_000_000
@@ -235,6 +244,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
         defer { events.deallocate() }
         nextSweep = coarseNow &+ Self.sweepInterval
+        var busySince = clinux_monotonic_ns()
         while true {
             let fromOtherThreads = remote.withLock { queue -> [UnownedJob] in
                 if queue.jobs.isEmpty { return [] }
@@ -250,8 +260,12 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
             if readyJobs.isEmpty && timers.isEmpty && isStopping.load(ordering: .acquiring) && closeRemoteQueue() {
                 break
             }
+            let waitStarted = clinux_monotonic_ns()
+            busyTotal &+= waitStarted &- busySince
+            busyCounter.store(busyTotal, ordering: .relaxed)
             let count =
                 readyJobs.isEmpty ? waitForEvents(events, capacity: capacity) : epoll_wait(epollFD, events, capacity, 0)
+            busySince = clinux_monotonic_ns()
             coarseNow = clinux_coarse_ns()
             if count > 0 {
                 for i in 0..<Int(count) {

@@ -45,7 +45,7 @@ func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocati
         "name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
         "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
         "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations",
-        "counters_per_second", "not_started", "errors_per_second", "availability", "nodes",
+        "counters_per_second", "not_started", "errors_per_second", "availability", "nodes", "client",
     ] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
     }

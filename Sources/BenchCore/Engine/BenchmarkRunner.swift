@@ -66,6 +66,8 @@ public struct BenchmarkRunner: Sendable {
             width: progressWidth
         )
 
+        let busyBefore = loops.loops.map(\.busyNanoseconds)
+        let wallBefore = monotonicNanoseconds()
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<connections {
                 let loop = loops.loop(for: index)
@@ -97,6 +99,10 @@ public struct BenchmarkRunner: Sendable {
                 }
             }
         }
+        let wall = Double(max(1, monotonicNanoseconds() &- wallBefore))
+        let loopBusy = zip(loops.loops, busyBefore).map { loop, before in
+            min(1, Double(loop.busyNanoseconds &- before) / wall)
+        }
         let perSecond = await display.stop()
 
         let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
@@ -111,6 +117,7 @@ public struct BenchmarkRunner: Sendable {
         result.interrupted = stop.isRequested
         result.availability = availability.availability(origin: started, end: finished)
         result.nodes = workload.nodeResults()
+        result.loopBusy = loopBusy
         result.perSecond = perSecond.succeeded
         result.errorsPerSecond = perSecond.failed
         result.rate = limits.rate

@@ -93,6 +93,13 @@ public struct JSONRenderer: ReportRenderer {
             ("errors_per_second", .array(result.errorsPerSecond.map { .integer($0) })),
             ("availability", availability(result.availability)),
             (
+                "client",
+                .object([
+                    ("loop_busy", .array(result.loopBusy.map { .number($0) })),
+                    ("saturated", .bool(!result.saturatedLoops.isEmpty)),
+                ])
+            ),
+            (
                 "nodes",
                 .array(
                     result.nodes.map { node in

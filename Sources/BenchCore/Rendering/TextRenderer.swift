@@ -54,13 +54,14 @@ public struct TextRenderer: ReportRenderer {
             let availability = Self.availabilityNotes(result.availability)
             guard
                 !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil
-                    || !availability.isEmpty || !result.nodes.isEmpty
+                    || !availability.isEmpty || !result.nodes.isEmpty || !result.saturatedLoops.isEmpty
             else { continue }
             lines.append("")
             lines.append(style.bold(result.name))
             if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
             if let spread { lines.append("  " + Self.spreadNote(spread)) }
             if let nodes = Self.nodesNote(result.nodes) { lines.append("  " + nodes) }
+            if let saturation = Self.saturationNote(result) { lines.append("  " + style.yellow(saturation)) }
             for note in result.notes { lines.append("  " + note) }
             for note in availability { lines.append("  " + style.yellow(note)) }
             for error in result.errors {
@@ -133,6 +134,16 @@ public struct TextRenderer: ReportRenderer {
                 + (node.failed > 0 ? ", \(Format.grouped(node.failed)) errors)" : ")")
         }
         return "per node: " + parts.joined(separator: " · ")
+    }
+
+    /// "client saturated: loop 0 busy 97% of the run: ..." when a loop set the pace; nil otherwise.
+    static func saturationNote(_ result: WorkloadResult) -> String? {
+        let loops = result.saturatedLoops
+        guard !loops.isEmpty else { return nil }
+        let busy = loops.map { "loop \($0) busy \(Format.percent(result.loopBusy[$0]))" }.joined(separator: ", ")
+        return "client saturated: \(busy) of the run, so dbbench, not the server, may have set this pace; "
+            + "try more --threads (\(result.loopBusy.count) now, one per core at most), fewer --connections per "
+            + "thread, or load from a second machine"
     }
 
     /// How unevenly the connections shared the load (shown only when they did).

@@ -15,8 +15,10 @@ public struct Threshold: Sendable, Equatable {
         case errorRate = "error_rate"
         /// Operations that started more than 1 ms after their scheduled time (open loop), counted.
         case late
+        /// 1 when an I/O loop was busy more than 90% of the run (the client set the pace), else 0.
+        case clientSaturated = "client_saturated"
 
-        var isLatency: Bool { ![.ops, .rows, .errors, .errorRate, .late].contains(self) }
+        var isLatency: Bool { ![.ops, .rows, .errors, .errorRate, .late, .clientSaturated].contains(self) }
     }
 
     public enum Comparison: String, CaseIterable, Sendable {
@@ -142,6 +144,7 @@ public struct Threshold: Sendable, Equatable {
             guard attempted > 0 else { return .noData("\(result.name) attempted no operation") }
             return .value(100 * Double(result.total.failed) / Double(attempted))
         case .late: return .value(Double(result.late))  // always 0 in closed loop, which has no schedule
+        case .clientSaturated: return .value(result.saturatedLoops.isEmpty ? 0 : 1)
         }
     }
 
@@ -150,7 +153,7 @@ public struct Threshold: Sendable, Equatable {
         switch metric {
         case .ops: return "\(Format.grouped(Int(value.rounded()))) ops/s"
         case .rows: return "\(Format.grouped(Int(value.rounded()))) rows/s"
-        case .errors, .late: return Format.grouped(Int(value))
+        case .errors, .late, .clientSaturated: return Format.grouped(Int(value))
         case .errorRate: return Format.fixed(value, 2) + "%"
         default: return "\(Format.milliseconds(value)) ms"
         }

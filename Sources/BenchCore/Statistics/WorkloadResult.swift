@@ -58,6 +58,17 @@ public struct WorkloadResult: Sendable {
     /// How evenly the connections shared the load; nil for workloads that do one fixed thing per
     /// connection (the connection test).
     public var operationsPerConnection: ConnectionSpread?
+    /// Per I/O loop, the fraction of the workload's wall time it was busy (running tasks and
+    /// dispatching events rather than waiting for the server).
+    public var loopBusy: [Double] = []
+
+    /// Busy more than this fraction of the run, a loop is what set the pace: the client was the
+    /// bottleneck, not the server.
+    public static let saturatedAbove = 0.9
+
+    /// The loops that were busy more than `saturatedAbove` of the run.
+    public var saturatedLoops: [Int] { loopBusy.indices.filter { loopBusy[$0] > Self.saturatedAbove } }
+
     /// Per server when the connections were spread over several (a cluster's primaries), else empty.
     public var nodes: [NodeResult] = []
     /// Outages and reconnections, as the connections saw them.

@@ -89,14 +89,7 @@ enum PipelinedDriver {
                 do {
                     try await connection.flush()
                 } catch {
-                    failInFlight(
-                        count: inFlight,
-                        head: head,
-                        operationOf: operationOf,
-                        error: error,
-                        recorder: recorder,
-                        tally: tally
-                    )
+                    failInFlight(inFlight, from: head, of: operationOf, error, recorder, tally)
                     return error
                 }
             }
@@ -106,14 +99,7 @@ enum PipelinedDriver {
             do {
                 reply = try await connection.readReplySummary()
             } catch {
-                failInFlight(
-                    count: inFlight,
-                    head: head,
-                    operationOf: operationOf,
-                    error: error,
-                    recorder: recorder,
-                    tally: tally
-                )
+                failInFlight(inFlight, from: head, of: operationOf, error, recorder, tally)
                 return error
             }
             var now = monotonicNanoseconds()
@@ -159,12 +145,12 @@ enum PipelinedDriver {
 
     /// The connection failed: every request still in flight counts as failed with the I/O reason.
     private static func failInFlight<W: Workload>(
-        count: Int,
-        head: Int,
-        operationOf: [W.Operation],
-        error: RedisError,
-        recorder: Recorder<W>,
-        tally: ConnectionTally?
+        _ count: Int,
+        from head: Int,
+        of operationOf: [W.Operation],
+        _ error: RedisError,
+        _ recorder: Recorder<W>,
+        _ tally: ConnectionTally?
     ) {
         tally?.failed += count
         let pipeline = operationOf.count

@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import RedisBench
+
 /// One command of a ```sh block of README.md or Docs/*.md.
 struct DocExample: Sendable, CustomTestStringConvertible {
     let file: String
@@ -64,29 +66,9 @@ struct DocExample: Sendable, CustomTestStringConvertible {
         return examples
     }()
 
-    /// Words as the shell splits them (quotes removed), for the commands of the docs.
+    /// Words as the shell splits them (quotes removed): the rules of `--command`.
     static func words(_ command: String) -> [String] {
-        var words: [String] = []
-        var word = ""
-        var quote: Character?
-        var inWord = false
-        for character in command {
-            if let open = quote {
-                if character == open { quote = nil } else { word.append(character) }
-            } else if character == "'" || character == "\"" {
-                quote = character
-                inWord = true
-            } else if character == " " {
-                if inWord { words.append(word) }
-                word = ""
-                inWord = false
-            } else {
-                word.append(character)
-                inWord = true
-            }
-        }
-        if inWord { words.append(word) }
-        return words
+        (try? CommandTemplate.words(command, command: "docs")) ?? []
     }
 }
 

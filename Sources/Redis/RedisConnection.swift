@@ -42,6 +42,15 @@ public struct RedisEndpoint: Sendable {
 
     /// The first address, as the report names the server.
     public var address: SocketAddress { addresses[0] }
+
+    /// The same credentials, database, timeouts and TLS at another server (a cluster node), its
+    /// host resolved now.
+    public func at(host: String, port: Int) throws(ResolveError) -> RedisEndpoint {
+        var endpoint = self
+        endpoint.addresses = try SocketAddress.resolve(host: host, port: port)
+        endpoint.host = host
+        return endpoint
+    }
 }
 
 /// The byte stream under a connection: plain, or TLS over the same kind of socket.

@@ -61,13 +61,12 @@ final class ClusterRedirects {
     {
         let key = "\(host):\(port)"
         if let open = connections[key] { return open }
-        var endpoint = target.endpoint
+        let endpoint: RedisEndpoint
         do {
-            endpoint.addresses = try SocketAddress.resolve(host: host, port: port)
+            endpoint = try target.endpoint.at(host: host, port: port)
         } catch {
             throw .protocolError("a redirect to a node that does not resolve: \(error.description)")
         }
-        endpoint.host = host
         let connection = try await RedisConnection.connect(to: endpoint, on: loop)
         connections[key] = connection
         return connection

@@ -85,11 +85,16 @@ extension PipelinedRedisWorkload {
                 redirects: redirects,
                 tally: tally
             )
-            connection.close()
             guard lost != nil,
-                let next = await context.reconnect({ try await settings.target.connect(on: context.loop, node: node) })
-            else { return }
-            connection = next
+                await context.replace(
+                    &connection,
+                    closing: { $0.close() },
+                    with: { try await settings.target.connect(on: context.loop, node: node) }
+                )
+            else {
+                connection.close()
+                return
+            }
         }
     }
 
@@ -204,18 +209,17 @@ extension KeyValueSettings {
     /// Writes every cache key once, 1000 requests per write, each on the node that serves it: what
     /// GET and SETGET read.
     func prepopulate(on loop: IOLoop) async throws {
-        let settings = self
         do {
             var random = FastRandom(seed: 0xCAC4E)
             let populate = SetEncoding(
-                keyPrefix: settings.target.cacheKeyPrefix,
-                values: settings.set.values,
+                keyPrefix: target.cacheKeyPrefix,
+                values: set.values,
                 ttl: 600...600
             )
-            for node in 0..<settings.target.nodeCount {
-                let connection = try await settings.target.connect(on: loop, node: node)
+            for node in 0..<target.nodeCount {
+                let connection = try await target.connect(on: loop, node: node)
                 defer { connection.close() }
-                let keys = settings.nodeKeys[node].cache.all
+                let keys = nodeKeys[node].cache.all
                 for batch in stride(from: 0, to: keys.count, by: 1000) {
                     let end = min(keys.count, batch + 1000)
                     for key in keys[batch..<end] {

@@ -56,10 +56,11 @@ public struct RedisBackend: Backend {
         do throws(RedisError) {
             var nodeEndpoints: [RedisEndpoint] = []
             for node in topology.primaries {
-                var nodeEndpoint = endpoint
-                nodeEndpoint.addresses = try resolve(node.host, node.port)
-                nodeEndpoint.host = node.host
-                nodeEndpoints.append(nodeEndpoint)
+                do {
+                    nodeEndpoints.append(try endpoint.at(host: node.host, port: node.port))
+                } catch {
+                    throw .protocolError("the cluster names a node that does not resolve: \(error.description)")
+                }
             }
             let target = RedisTarget(
                 endpoint: endpoint,
@@ -86,36 +87,23 @@ public struct RedisBackend: Backend {
             first.database = 0
             let connection = try await RedisConnection.connect(to: first, on: loop)
             defer { connection.close() }
-            if endpoint.database != 0, !options.cluster {
-                let info = try await connection.send(["INFO", "cluster"]).string ?? ""
-                if !info.contains("cluster_enabled:1") {
-                    try await connection.execute(["SELECT", String(endpoint.database)])
-                }
+            let clusterInfo = try await connection.send(["INFO", "cluster"]).string ?? ""
+            let isCluster = options.cluster || clusterInfo.contains("cluster_enabled:1")
+            if endpoint.database != 0 && !isCluster {
+                try await connection.execute(["SELECT", String(endpoint.database)])
             }
             let info = try await connection.send(["INFO", "server"])
             // An ACL user may lack the right to INFO, which only names the server: the run goes on.
             if case .error(let message) = info, !message.hasPrefix("NOPERM") {
                 throw .server(command: "INFO", message: message)
             }
-            let clusterInfo = try await connection.send(["INFO", "cluster"]).string ?? ""
-            guard options.cluster || clusterInfo.contains("cluster_enabled:1") else {
-                return (ServerIdentity(info: info.string), nil)
-            }
+            guard isCluster else { return (ServerIdentity(info: info.string), nil) }
             return (
                 ServerIdentity(info: info.string),
                 try await ClusterTopology.discover(over: connection, host: options.host)
             )
         } catch {
             throw RedisBenchError(error)
-        }
-    }
-
-    /// A cluster node's announced address as socket addresses.
-    private func resolve(_ host: String, _ port: Int) throws(RedisError) -> [SocketAddress] {
-        do {
-            return try SocketAddress.resolve(host: host, port: port)
-        } catch {
-            throw .protocolError("the cluster names a node that does not resolve: \(error.description)")
         }
     }
 

@@ -277,7 +277,7 @@ public struct RedisOptions: Sendable {
             let stray =
                 [Declared.caFile.spec, Declared.caDirectory.spec, Declared.certificate.spec, Declared.key.spec]
                 .map(\.name) + [Declared.serverName.spec.name, Declared.insecure.spec.name]
-            if let flag = stray.first(where: { arguments.given(name: $0) }) {
+            if let flag = stray.first(where: { arguments.isSet($0) }) {
                 throw UsageError("\(command): --\(flag) needs --tls (or a rediss:// --url)")
             }
             return nil

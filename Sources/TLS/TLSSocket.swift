@@ -77,11 +77,7 @@ public final class TLSSocket {
                 throw connection.handshakeFailure()
             }
             do {
-                if wanted == SSL_ERROR_WANT_READ {
-                    try await socket.waitUntilReadableAgain(timeoutNanoseconds: deadline - now)
-                } else {
-                    try await socket.waitUntilWritableAgain(timeoutNanoseconds: deadline - now)
-                }
+                try await connection.waitForSocket(wanted, timeoutNanoseconds: deadline - now)
             } catch {
                 throw .handshake(error.kind == .timedOut ? "timed out after \(timeout)" : error.reason)
             }
@@ -160,13 +156,21 @@ public final class TLSSocket {
             throw Self.failure(TLSError.queuedReason(), handshake: false)
         }
         do {
-            if code == SSL_ERROR_WANT_READ {
-                try await socket.waitUntilReadableAgain(timeoutNanoseconds: socket.timeoutNanoseconds)
-            } else {
-                try await socket.waitUntilWritableAgain(timeoutNanoseconds: socket.timeoutNanoseconds)
-            }
+            try await waitForSocket(code, timeoutNanoseconds: socket.timeoutNanoseconds)
         } catch {
             throw .connection(error.reason)
+        }
+    }
+
+    /// Waits for what OpenSSL said it wants: `SSL_ERROR_WANT_READ` (bytes to read) or
+    /// `SSL_ERROR_WANT_WRITE` (room to write).
+    nonisolated(nonsending)
+        private func waitForSocket(_ wanted: Int32, timeoutNanoseconds: UInt64) async throws(IOError)
+    {
+        if wanted == SSL_ERROR_WANT_READ {
+            try await socket.waitUntilReadableAgain(timeoutNanoseconds: timeoutNanoseconds)
+        } else {
+            try await socket.waitUntilWritableAgain(timeoutNanoseconds: timeoutNanoseconds)
         }
     }
 

@@ -53,14 +53,12 @@ struct InsertWorkload: Workload {
         var connection = try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch)
         defer { connection.close() }
         /// After the connection was lost: a new one, or false when the connection task ends.
-        func replaceConnection() async -> Bool {
-            connection.close()
-            let next = await context.reconnect {
-                try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch)
-            }
-            guard let next else { return false }
-            connection = next
-            return true
+        func replaceConnection(_ connection: inout PostgresConnection) async -> Bool {
+            await context.replace(
+                &connection,
+                closing: { $0.close() },
+                with: { try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch) }
+            )
         }
         let generator = MetricRow(runID: table.runID)
         var random = context.makeRandom(salt: 0x1A5E_47)
@@ -99,7 +97,7 @@ struct InsertWorkload: Workload {
                 }
             } catch {
                 recorder.recordFailure(.batch, kind: error.kind)
-                guard await replaceConnection() else { return }
+                guard await replaceConnection(&connection) else { return }
                 continue
             }
             switch outcome {
@@ -112,7 +110,7 @@ struct InsertWorkload: Workload {
                 recorder.add(.rows, inserted)
             case .failed(let error):
                 recorder.record(error, of: .batch)
-                if connection.isBroken, await !replaceConnection() { return }
+                if connection.isBroken, await !replaceConnection(&connection) { return }
             }
         }
     }

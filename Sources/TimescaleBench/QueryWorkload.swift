@@ -65,11 +65,8 @@ struct QueryWorkload: Workload {
         var connection = try await open(on: context.loop)
         defer { connection.close() }
         /// After the connection was lost: a new one, or false when the connection task ends.
-        func replaceConnection() async -> Bool {
-            connection.close()
-            guard let next = await context.reconnect({ try await open(on: context.loop) }) else { return false }
-            connection = next
-            return true
+        func replaceConnection(_ connection: inout PostgresConnection) async -> Bool {
+            await context.replace(&connection, closing: { $0.close() }, with: { try await open(on: context.loop) })
         }
         let names = queries.indices.map { "q\($0)" }
         var random = context.makeRandom(salt: 0x0E41)
@@ -92,7 +89,7 @@ struct QueryWorkload: Workload {
                 outcome = try await connection.executePrepared(names[index], parameters: parameters)
             } catch {
                 recorder.recordFailure(kinds[index], kind: error.kind)
-                guard await replaceConnection() else { return }
+                guard await replaceConnection(&connection) else { return }
                 continue
             }
             switch outcome {
@@ -105,7 +102,7 @@ struct QueryWorkload: Workload {
                 recorder.add(.rows, rows)
             case .failed(let error):
                 recorder.record(error, of: kinds[index])
-                if connection.isBroken, await !replaceConnection() { return }
+                if connection.isBroken, await !replaceConnection(&connection) { return }
             }
         }
     }

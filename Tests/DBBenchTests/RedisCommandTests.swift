@@ -196,12 +196,10 @@ struct RedisCommandTests {
 /// `cmdstat_<command>:calls=N` from INFO commandstats of the suite's own server (0 when the command
 /// was never called).
 func commandCalls(_ command: String) throws -> Int {
-    let info = try CommandRunner.redisCLI(["INFO", "commandstats"], port: TestServices.ownRedisPort)
-    for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_\(command):calls=") {
-        let value = line.dropFirst("cmdstat_\(command):calls=".count).prefix { $0.isNumber }
-        return Int(value) ?? 0
-    }
-    return 0
+    CommandRunner.calls(
+        of: command,
+        in: try CommandRunner.redisCLI(["INFO", "commandstats"], port: TestServices.ownRedisPort)
+    )
 }
 
 func ownKeys(matching pattern: String) throws -> [String] {

@@ -96,15 +96,13 @@ public struct ParsedArguments: Sendable {
         sequence.filter { names.contains($0.name) }
     }
 
-    /// True when the switch `--name` was given.
-    func isSet(_ name: String) -> Bool { values[name] != nil }
+    /// True when `--name` was given on the command line (not only by its environment variable):
+    /// a switch, or an option whose value may also come from elsewhere (a URL), which the flag
+    /// overrides.
+    public func isSet(_ name: String) -> Bool { values[name] != nil }
 
-    /// True when `option` was given on the command line (not only by its environment variable):
-    /// for options whose value may also come from elsewhere (a URL), which the flag overrides.
-    public func given<Value>(_ option: Option<Value>) -> Bool { values[option.spec.name] != nil }
-
-    /// `given(_:)` by the option's name.
-    public func given(name: String) -> Bool { values[name] != nil }
+    /// `isSet(_:)` for a declared option.
+    public func given<Value>(_ option: Option<Value>) -> Bool { isSet(option.spec.name) }
 
     /// The raw value and where it came from ("--port" or "REDIS_PORT"), or `nil`.
     func raw(_ name: String) -> (value: String, source: String)? {

@@ -60,17 +60,9 @@ public final class ConnectionContext {
         self.stop = stop
     }
 
-    /// During `--warmup`, when the warm-up ends (monotonic nanoseconds); 0 once it has or without one.
-    private var warmupEnds: UInt64 = 0
-
     /// True while `--warmup` lasts: what a workload counts on its own should leave it out, as the
     /// recorder does.
-    public var isWarmingUp: Bool {
-        guard warmupEnds != 0 else { return false }
-        if monotonicNanoseconds() < warmupEnds { return true }
-        warmupEnds = 0
-        return false
-    }
+    public var isWarmingUp: Bool { recorder.inWarmup }
 
     /// True once the run should stop starting operations (Ctrl-C, or `--duration` is over).
     @inline(__always)
@@ -107,10 +99,7 @@ public final class ConnectionContext {
         await gate.arrive()
         let opened = gate.openedAt ?? monotonicNanoseconds()
         let measureFrom = opened &+ limits.warmup.nanoseconds
-        if limits.warmup > .zero {
-            recorder.beginMeasuring(at: measureFrom)
-            warmupEnds = measureFrom
-        }
+        if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }
         if let duration = limits.duration { deadline = measureFrom &+ duration.nanoseconds }
         if let rate = limits.rate {
             let schedule = ArrivalSchedule(

@@ -22,24 +22,28 @@ struct ReconnectBackoff {
 }
 
 extension ConnectionContext {
-    /// After this connection was lost (its operations recorded as failed): the server counts as
-    /// unavailable from now on and, when the run reconnects (`RunLimits.reconnects`), `connect` is
-    /// tried after each `ReconnectBackoff` wait until it succeeds or the run is over. Returns the
-    /// new connection, or nil when there is none: the connection task should then end.
+    /// After `connection` was lost (its operations recorded as failed): closes it with `close`,
+    /// counts the server as unavailable from now on and, when the run reconnects
+    /// (`RunLimits.reconnects`), tries `connect` after each `ReconnectBackoff` wait until it succeeds
+    /// or the run is over, and puts the new connection in the old one's place. False when there is
+    /// none: the connection task should then end.
     nonisolated(nonsending)
-        public func reconnect<Connection>(
-            _ connect: nonisolated(nonsending) () async throws -> Connection
-        ) async -> Connection?
+        public func replace<Connection>(
+            _ connection: inout Connection,
+            closing close: (Connection) -> Void,
+            with connect: nonisolated(nonsending) () async throws -> Connection
+        ) async -> Bool
     {
+        close(connection)
         availability.serverUnavailable(at: monotonicNanoseconds(), lostConnection: true)
-        guard limits.reconnects else { return nil }
+        guard limits.reconnects else { return false }
         var backoff = ReconnectBackoff(random: makeRandom(salt: 0xBAC0_FF))
         while true {
-            guard await pause(until: monotonicNanoseconds() &+ backoff.next()) else { return nil }
+            guard await pause(until: monotonicNanoseconds() &+ backoff.next()) else { return false }
             do {
-                let connection = try await connect()
+                connection = try await connect()
                 availability.reconnected()
-                return connection
+                return true
             } catch {
                 availability.reconnectFailed(kind: BenchmarkRunner.kind(of: error))
             }

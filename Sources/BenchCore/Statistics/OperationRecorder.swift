@@ -56,7 +56,7 @@ public final class OperationRecorder: @unchecked Sendable {
 
     /// True while the warm-up lasts (reads the clock only until it is over).
     @inline(__always)
-    private var inWarmup: Bool {
+    var inWarmup: Bool {
         guard warmingUp else { return false }
         if monotonicNanoseconds() < measureFrom { return true }
         warmingUp = false

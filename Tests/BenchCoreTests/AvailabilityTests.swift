@@ -73,7 +73,11 @@ struct AvailabilityTests {
     }
 
     @Test func failedOperationsShowInTheTimeline() {
-        let second = ProgressDisplay.Count(operations: 120, counted: 0, failed: 20)
+        let second = SecondStatistics(
+            succeeded: 100,
+            failed: 20,
+            latency: IntervalLatency(p50: 1, p90: 2, p99: 3, max: 4)
+        )
         #expect(
             ProgressDisplay.timelineLine(
                 name: "SET",
@@ -82,7 +86,7 @@ struct AvailabilityTests {
                 total: 0,
                 lastSecond: second,
                 rateUnit: nil
-            ) == "progress SET 3s: 5,000 done, 120 in the last second (20 failed)"
+            ) == "progress SET 3s: 5,000 done, 120 in the last second, p99 0.003 ms (20 failed)"
         )
     }
 }

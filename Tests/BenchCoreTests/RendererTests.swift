@@ -65,7 +65,7 @@ struct RendererTests {
 
     @Test func jsonCarriesCountersAndTheirRates() {
         let json = JSONRenderer().render(report())
-        #expect(json.hasPrefix("{\"schema_version\":1,\"tool\":\"dbbench\""))
+        #expect(json.hasPrefix("{\"schema_version\":2,\"tool\":\"dbbench\""))
         #expect(json.contains("\"command\":\"timescale\""))
         #expect(json.contains("\"configuration\":{\"connections\":\"2\"}"))
         #expect(json.contains("\"attempted\":40,\"succeeded\":40,\"failed\":0"))

@@ -124,7 +124,11 @@ struct FormatTests {
         #expect(ProgressMode.choose(.auto, stderrIsTerminal: false) == .lines)
         #expect(ProgressMode.choose(.on, stderrIsTerminal: false) == .bar)
         #expect(ProgressMode.choose(.off, stderrIsTerminal: true) == .off)
-        let lastSecond = ProgressDisplay.Count(operations: 104_000, counted: 0)
+        let lastSecond = SecondStatistics(
+            succeeded: 104_000,
+            failed: 0,
+            latency: IntervalLatency(p50: 250, p90: 400, p99: 1_234, max: 5_000)
+        )
         #expect(
             ProgressDisplay.timelineLine(
                 name: "SET",
@@ -134,10 +138,14 @@ struct FormatTests {
                 lastSecond: lastSecond,
                 rateUnit: nil
             )
-                == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second"
+                == "progress SET 3s: 312,000 of 1,000,000 (31.2%), 104,000 in the last second, p99 1.234 ms"
         )
         // INSERT counts batches and shows its rows beside them, as the table does.
-        let batches = ProgressDisplay.Count(operations: 104, counted: 10_400)
+        let batches = SecondStatistics(
+            succeeded: 104,
+            failed: 0,
+            latency: IntervalLatency(p50: 9_000, p90: 11_000, p99: 12_345, max: 20_000)
+        )
         #expect(
             ProgressDisplay.timelineLine(
                 name: "INSERT",
@@ -145,9 +153,10 @@ struct FormatTests {
                 done: 312,
                 total: 1000,
                 lastSecond: batches,
+                counted: 10_400,
                 rateUnit: "rows"
             )
-                == "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows)"
+                == "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second, p99 12.345 ms (10,400 rows)"
         )
         let bar = ProgressDisplay.bar(
             name: "INSERT",

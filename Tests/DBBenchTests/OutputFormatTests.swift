@@ -25,11 +25,11 @@ func rebuildHistogram(_ json: [String: Any]) throws -> LatencyHistogram {
     return histogram
 }
 
-/// Checks a document's top level against the documented schema (Docs/output.md, version 1).
+/// Checks a document's top level against the documented schema (Docs/output.md, version 2).
 func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
     for key in [
         "schema_version", "tool", "version", "command", "target", "server_version", "run_id", "configuration",
-        "interrupted",
+        "interrupted", "title", "settings", "started_at", "ended_at",
         "exit_code", "workloads", "assessment", "thresholds", "footer",
     ] {
         #expect(document[key] != nil, "document lacks \(key)", sourceLocation: sourceLocation)
@@ -39,13 +39,14 @@ func checkDocumentSchema(_ document: [String: Any], sourceLocation: SourceLocati
     }
 }
 
-/// Checks one workload object against the documented schema (Docs/output.md, version 1).
+/// Checks one workload object against the documented schema (Docs/output.md, version 2).
 func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
     for key in [
         "name", "connections", "wall_seconds", "interrupted", "attempted", "succeeded", "failed",
         "throughput_per_second", "errors", "counters", "latency_us", "histogram", "open_loop", "late",
         "service_time_us", "service_time_histogram", "per_second", "operations_per_connection", "notes", "operations",
-        "counters_per_second", "not_started", "errors_per_second", "availability", "nodes", "client",
+        "counters_per_second", "not_started", "availability", "nodes", "client", "started_at", "ended_at",
+        "per_second_last_entry_seconds",
     ] {
         #expect(workload[key] != nil, "workload lacks \(key)", sourceLocation: sourceLocation)
     }
@@ -55,7 +56,10 @@ func checkWorkloadSchema(_ workload: [String: Any], sourceLocation: SourceLocati
     }
     try checkLatencySchema(workload["latency_us"], sourceLocation: sourceLocation)
     for operation in try #require(workload["operations"] as? [[String: Any]], sourceLocation: sourceLocation) {
-        for key in ["name", "before_measured_interval", "attempted", "succeeded", "failed", "latency_us", "histogram"] {
+        for key in [
+            "name", "before_measured_interval", "attempted", "succeeded", "failed", "latency_us", "histogram",
+            "per_second",
+        ] {
             #expect(operation[key] != nil, "operation lacks \(key)", sourceLocation: sourceLocation)
         }
         try checkLatencySchema(operation["latency_us"], sourceLocation: sourceLocation)
@@ -84,7 +88,7 @@ struct OutputFormatTests {
         #expect(result.exitCode == 0, "\(result.stderr)")
         let document = try parseJSON(result.stdout)
         try checkDocumentSchema(document)
-        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["schema_version"] as? Int == 2)
         #expect(document["tool"] as? String == "dbbench")
         #expect(document["version"] as? String == dbbenchVersion)
         #expect(document["command"] as? String == "redis")
@@ -102,8 +106,9 @@ struct OutputFormatTests {
             #expect(workload["attempted"] as? Int == 2000)
             #expect(workload["succeeded"] as? Int == 2000)
             // A fixed count is shared evenly: 500 each over the 4 connections.
-            let spread = try #require(workload["operations_per_connection"] as? [String: Int])
-            #expect(spread == ["min": 500, "median": 500, "max": 500])
+            let spread = try #require(workload["operations_per_connection"] as? [String: Any])
+            #expect(spread["min"] as? Int == 500 && spread["median"] as? Int == 500 && spread["max"] as? Int == 500)
+            #expect(spread["counts"] as? [Int] == [500, 500, 500, 500])
             let histogramJSON = try #require(workload["histogram"] as? [String: Any])
             #expect(histogramJSON["total_count"] as? Int == 2000)
             let rebuilt = try rebuildHistogram(histogramJSON)

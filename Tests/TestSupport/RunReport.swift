@@ -107,8 +107,8 @@ public struct RunReport: Sendable {
                 notes: workload["notes"] as? [String] ?? [],
                 operations: operations,
                 errors: workload["errors"] as? [String: Int] ?? [:],
-                perSecond: workload["per_second"] as? [Int] ?? [],
-                errorsPerSecond: workload["errors_per_second"] as? [Int] ?? [],
+                perSecond: (workload["per_second"] as? [[String: Any]] ?? []).map { $0["succeeded"] as? Int ?? -1 },
+                errorsPerSecond: (workload["per_second"] as? [[String: Any]] ?? []).map { $0["failed"] as? Int ?? -1 },
                 availability: Availability(workload["availability"] as? [String: Any] ?? [:]),
                 nodes: Dictionary(
                     (workload["nodes"] as? [[String: Any]] ?? []).map {

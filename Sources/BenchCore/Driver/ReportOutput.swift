@@ -1,17 +1,23 @@
 import Glibc
 
-/// `--format text|json|csv` and `--output FILE`: where the report goes.
+/// `--format text|json|csv|html`, `--output FILE`, `--series FILE` and `--hgrm PREFIX`: where the
+/// report goes.
 ///
 /// Without `--output` the chosen format goes to stdout. With it, the format goes to the file and the
 /// text report still goes to stdout, so a CI log stays readable while a job keeps the JSON.
 public struct ReportOutput: Sendable {
     public let format: ReportFormat
     public let path: String?
+    /// The per-second series as CSV (`CSVRenderer.series`).
+    public let seriesPath: String?
+    /// Where the `.hgrm` files go: each file's name is this followed by `HgrmRenderer`'s suffix.
+    public let hgrmPrefix: String?
 
     public static let formatOption = Option.choice(
         "format",
         default: ReportFormat.text,
-        help: "Results as a table, as JSON (Docs/output.md, with histograms) or as CSV"
+        help: "Results as a table, as JSON (Docs/output.md, with histograms), as CSV or as a self-contained HTML "
+            + "page with charts"
     )
     public static let outputOption = Option.optionalString(
         "output",
@@ -19,12 +25,34 @@ public struct ReportOutput: Sendable {
         help: "Write the results to FILE; the table still goes to stdout"
     )
 
-    public static let specs: [OptionSpec] = [formatOption.spec, outputOption.spec]
+    public static let seriesOption = Option.optionalString(
+        "series",
+        placeholder: "FILE",
+        help: "Write every second of each workload (counts, p50, p90, p99, max) to FILE as CSV"
+    )
+    public static let hgrmOption = Option.optionalString(
+        "hgrm",
+        placeholder: "PREFIX",
+        help: "Write each histogram in HdrHistogram's .hgrm text format to PREFIX<workload>[.<operation>].hgrm"
+    )
+
+    public static let specs: [OptionSpec] = [formatOption.spec, outputOption.spec, seriesOption.spec, hgrmOption.spec]
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         format = try arguments[Self.formatOption]
         path = try arguments[Self.outputOption]
-        if path == "" { throw UsageError("\(arguments.command): --output needs a file name") }
+        seriesPath = try arguments[Self.seriesOption]
+        hgrmPrefix = try arguments[Self.hgrmOption]
+        for (flag, value) in [("--output", path), ("--series", seriesPath), ("--hgrm", hgrmPrefix)] where value == "" {
+            throw UsageError("\(arguments.command): \(flag) needs a file name")
+        }
+    }
+
+    public init(format: ReportFormat, path: String?, seriesPath: String? = nil, hgrmPrefix: String? = nil) {
+        self.format = format
+        self.path = path
+        self.seriesPath = seriesPath
+        self.hgrmPrefix = hgrmPrefix
     }
 
     /// Fails before any load is generated when the file cannot be written (and leaves no empty
@@ -33,7 +61,22 @@ public struct ReportOutput: Sendable {
     /// `/dev/stdout`, `/dev/stderr`) is taken: opening a FIFO without a reader would block for ever,
     /// and a results file is no device.
     public func checkWritable() throws {
-        guard let path else { return }
+        for (flag, file) in files {
+            do {
+                try Self.checkWritable(file)
+            } catch let error as OutputError {
+                throw OutputError(path: error.path, reason: error.reason, flag: flag)
+            }
+        }
+    }
+
+    /// The files the options name, with their flags; for `--hgrm` one of the names it makes.
+    private var files: [(flag: String, path: String)] {
+        [("--output", path), ("--series", seriesPath), ("--hgrm", hgrmPrefix.map { $0 + "set.hgrm" })]
+            .compactMap { flag, path in path.map { (flag, $0) } }
+    }
+
+    static func checkWritable(_ path: String) throws {
         try Self.createParentDirectories(of: path)
         var status = stat()
         let existed = stat(path, &status) == 0
@@ -64,19 +107,31 @@ public struct ReportOutput: Sendable {
     /// `width` is the terminal's (`TerminalWidth`), for the table only: files keep full lines.
     public func emit(_ report: BenchmarkReport, style: TerminalStyle, width: Int? = nil) throws {
         let table = TextRenderer(style: style, width: width).render(report)
+        // The files first: a failure to print the table must not lose the results.
+        if let seriesPath { try Self.writeFile(CSVRenderer.series(report), to: seriesPath, flag: "--series") }
+        if let hgrmPrefix {
+            for file in HgrmRenderer().files(report) {
+                try Self.writeFile(file.text, to: hgrmPrefix + file.suffix, flag: "--hgrm")
+            }
+        }
         guard let path else {
             try Self.writeStandardOutput(format == .text ? table : format.renderer(style: style).render(report))
             return
         }
-        // The file first: a failure to print the table must not lose the results.
-        let formatted = format.renderer(style: TerminalStyle(enabled: false)).render(report)
-        guard let file = fopen(path, "w") else {
-            throw OutputError(path: path, reason: String(cString: strerror(errno)))
-        }
-        let written = fputs(formatted, file)
-        let closed = fclose(file)
-        if written < 0 || closed != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        try Self.writeFile(format.renderer(style: TerminalStyle(enabled: false)).render(report), to: path)
         try Self.writeStandardOutput(table)
+    }
+
+    /// Writes `text` to the file at `path` that `flag` names, replacing what it held.
+    static func writeFile(_ text: String, to path: String, flag: String = "--output") throws {
+        guard let file = fopen(path, "w") else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)), flag: flag)
+        }
+        let written = fputs(text, file)
+        let closed = fclose(file)
+        if written < 0 || closed != 0 {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)), flag: flag)
+        }
     }
 
     /// Writes `text` to stdout and flushes it; a failure (a full disk, a closed descriptor) is an
@@ -108,6 +163,8 @@ public struct StandardOutputError: CommandFailure {
 public struct OutputError: CommandFailure {
     public let path: String
     public let reason: String
-    public var description: String { "cannot write --output \(path): \(reason)" }
+    /// The option that named the file.
+    public var flag = "--output"
+    public var description: String { "cannot write \(flag) \(path): \(reason)" }
     public var kind: FailureKind { .cannotWriteOutput }
 }

@@ -22,6 +22,7 @@ public struct RunDriver: Sendable {
     /// prepared, or of the output itself, is thrown (its code: `ExitCode.for`).
     public func run<B: Backend>(_ backend: B) async throws -> Int32 {
         let options = backend.run
+        let startUnixTime = WallClock.unixTime()
         raiseOpenFileLimit()
         let loops = try IOLoopGroup(count: options.threads, pollsWhenIdle: backend.pollsWhenIdle)
         defer { loops.shutdown() }
@@ -83,6 +84,8 @@ public struct RunDriver: Sendable {
             report.footer += backend.leftBehind(prepared)
         }
 
+        report.startUnixTime = JSONRenderer.milliseconds(startUnixTime)
+        report.endUnixTime = JSONRenderer.milliseconds(WallClock.unixTime())
         report.thresholds = ThresholdOutcome.evaluate(options.thresholds, results: report.results)
         report.exitCode = ExitCode.forRun(
             thresholds: report.thresholds,

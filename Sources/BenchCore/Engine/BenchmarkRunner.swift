@@ -61,7 +61,7 @@ public struct BenchmarkRunner: Sendable {
             total: limits.duration == nil ? workload.totalOperations : 0,
             duration: limits.duration.map { $0 + limits.warmup },
             rateUnit: shape.rateCounter?.key.name,
-            recorders: recorders,
+            sampler: SecondSampler(loops: loops.loops, recorders: recorders, shape: shape),
             style: style,
             width: progressWidth
         )
@@ -103,7 +103,7 @@ public struct BenchmarkRunner: Sendable {
         let loopBusy = zip(loops.loops, busyBefore).map { loop, before in
             min(1, Double(loop.busyNanoseconds &- before) / wall)
         }
-        let perSecond = await display.stop()
+        let series = await display.stop()
 
         let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
         let finished = recorders.map(\.finishedAt).max() ?? started
@@ -118,8 +118,8 @@ public struct BenchmarkRunner: Sendable {
         result.availability = availability.availability(origin: started, end: finished)
         result.nodes = workload.nodeResults()
         result.loopBusy = loopBusy
-        result.perSecond = perSecond.succeeded
-        result.errorsPerSecond = perSecond.failed
+        result.series = series
+        result.startUnixTime = WallClock.unixTime(atMonotonic: started)
         result.rate = limits.rate
         if workload.followsRunLimits {
             result.operationsPerConnection = ConnectionSpread(recorders.flatMap(\.startedPerConnection))

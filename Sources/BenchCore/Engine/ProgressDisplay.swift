@@ -24,9 +24,9 @@ public enum ProgressMode: Sendable, Equatable {
 /// (sampled whatever the mode). Results never go to stderr, so a terminal or a log shows both
 /// without mixing them.
 final class ProgressDisplay: Sendable {
-    private let task: Task<Series, Never>
+    private let task: Task<PerSecondSeries, Never>
 
-    private init(task: Task<Series, Never>) { self.task = task }
+    private init(task: Task<PerSecondSeries, Never>) { self.task = task }
 
     /// Work done so far: operations finished (`failed` of them failed), and the workload's rate
     /// counter (rows) when it has one.
@@ -34,48 +34,30 @@ final class ProgressDisplay: Sendable {
         var operations: Int
         var counted: Int
         var failed = 0
-
-        static func - (lhs: Count, rhs: Count) -> Count {
-            Count(
-                operations: lhs.operations - rhs.operations,
-                counted: lhs.counted - rhs.counted,
-                failed: lhs.failed - rhs.failed
-            )
-        }
-    }
-
-    /// Operations that succeeded and that failed in each second since the start (the last entry
-    /// may cover less than a second).
-    struct Series {
-        var succeeded: [Int] = []
-        var failed: [Int] = []
-
-        mutating func append(_ second: Count) {
-            succeeded.append(second.operations - second.failed)
-            failed.append(second.failed)
-        }
-
-        var count: Int { succeeded.count }
     }
 
     /// `total` operations, or for a timed run (`total` 0) `duration` (warm-up included), which the
     /// bar then fills by; `rateUnit` names the rate counter ("rows"), if any; `width` the columns
     /// of stderr, which the bar never exceeds (a wrapped bar leaves a new line at every redraw).
+    /// Every second on the second since `origin` (monotonic nanoseconds, now by default) `sampler`
+    /// takes the loops' intervals for the series.
     static func start(
         mode: ProgressMode,
         name: String,
         total: Int,
         duration: Duration? = nil,
         rateUnit: String?,
-        recorders: [OperationRecorder],
+        sampler: SecondSampler,
         style: TerminalStyle,
-        width: Int? = nil
+        width: Int? = nil,
+        origin: UInt64 = monotonicNanoseconds()
     ) -> ProgressDisplay {
-        let task = Task { () -> Series in
-            let started = monotonicNanoseconds()
-            let interval: Duration = mode == .bar ? .milliseconds(100) : .seconds(1)
-            var series = Series()
-            var atLastSecond = Count(operations: 0, counted: 0)
+        let recorders = sampler.recorders
+        let started = origin
+        let task = Task { () -> PerSecondSeries in
+            var series = PerSecondSeries(startUnixTime: WallClock.unixTime(atMonotonic: started))
+            let redraw: UInt64 = mode == .bar ? 100_000_000 : 1_000_000_000
+            var nextRedraw = started &+ redraw
             func done() -> Count {
                 Count(
                     operations: recorders.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) },
@@ -84,31 +66,37 @@ final class ProgressDisplay: Sendable {
                 )
             }
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                // Sleep to the next redraw or the next whole second, whichever comes first, so
+                // that the series' seconds do not drift.
+                let nextSecond = started &+ UInt64(series.count + 1) * 1_000_000_000
+                let wakeAt = min(nextRedraw, nextSecond)
+                let now = monotonicNanoseconds()
+                if wakeAt > now { try? await Task.sleep(nanoseconds: wakeAt - now) }
                 if Task.isCancelled { break }
-                let now = done()
-                let seconds = Int((monotonicNanoseconds() - started) / 1_000_000_000)
-                if seconds > series.count {
-                    let lastSecond = now - atLastSecond
-                    series.append(lastSecond)
-                    atLastSecond = now
+                if monotonicNanoseconds() >= nextSecond {
+                    let second = await sampler.sample()
+                    series.append(second, hasRateCounter: rateUnit != nil)
                     if mode == .lines {
                         let line = timelineLine(
                             name: name,
                             second: series.count,
-                            done: now.operations,
+                            done: done().operations,
                             total: total,
-                            lastSecond: lastSecond,
+                            lastSecond: second.total,
+                            counted: second.counted,
                             rateUnit: rateUnit
                         )
                         writeStandardError(line + "\n")
                     }
                 }
+                if monotonicNanoseconds() >= nextRedraw {
+                    nextRedraw = monotonicNanoseconds() &+ redraw
+                }
                 if mode == .bar {
                     let elapsed = Double(monotonicNanoseconds() - started) / 1e9
                     let line = bar(
                         name: name,
-                        done: now,
+                        done: done(),
                         total: total,
                         elapsed: elapsed,
                         duration: duration.map { Double($0.nanoseconds) / 1e9 },
@@ -120,15 +108,19 @@ final class ProgressDisplay: Sendable {
                 }
             }
             if mode == .bar { writeStandardError("\r\u{1B}[K") }
-            let remainder = done() - atLastSecond
-            if remainder.operations > 0 { series.append(remainder) }
+            let last = await sampler.sample()
+            if last.total.succeeded + last.total.failed > 0 || series.count == 0 {
+                let lastStart = started &+ UInt64(series.count) * 1_000_000_000
+                series.append(last, hasRateCounter: rateUnit != nil)
+                series.lastEntrySeconds = min(1, Double(monotonicNanoseconds() &- lastStart) / 1e9)
+            }
             return series
         }
         return ProgressDisplay(task: task)
     }
 
-    /// Stops and returns what was done in each second since the start.
-    func stop() async -> Series {
+    /// Stops and returns the series: one entry per second since the start.
+    func stop() async -> PerSecondSeries {
         task.cancel()
         return await task.value
     }
@@ -179,13 +171,15 @@ final class ProgressDisplay: Sendable {
         return line
     }
 
-    /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second (10,400 rows; 2 failed)".
+    /// "progress INSERT 3s: 312 of 1,000 (31.2%), 104 in the last second, p99 12.345 ms (10,400 rows;
+    /// 2 failed)".
     static func timelineLine(
         name: String,
         second: Int,
         done: Int,
         total: Int,
-        lastSecond: Count,
+        lastSecond: SecondStatistics,
+        counted: Int = 0,
         rateUnit: String?
     ) -> String {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
@@ -193,9 +187,11 @@ final class ProgressDisplay: Sendable {
             total > 0
             ? "\(Format.grouped(done)) of \(Format.grouped(total)) (\(Format.percent(fraction)))"
             : "\(Format.grouped(done)) done"
-        var details = rateUnit.map { ["\(Format.grouped(lastSecond.counted)) \($0)"] } ?? []
+        var details = rateUnit.map { ["\(Format.grouped(counted)) \($0)"] } ?? []
         if lastSecond.failed > 0 { details.append("\(Format.grouped(lastSecond.failed)) failed") }
-        return "progress \(name) \(second)s: \(amount), \(Format.grouped(lastSecond.operations)) in the last second"
+        let p99 = lastSecond.succeeded > 0 ? ", p99 \(Format.milliseconds(lastSecond.latency.p99)) ms" : ""
+        return "progress \(name) \(second)s: \(amount), "
+            + "\(Format.grouped(lastSecond.succeeded + lastSecond.failed)) in the last second" + p99
             + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
     }
 }

@@ -51,3 +51,43 @@ public struct CSVRenderer: ReportRenderer {
         return quoted + "\""
     }
 }
+
+extension CSVRenderer {
+    static let seriesHeader =
+        "workload,operation,second,time,succeeded,failed,p50_us,p90_us,p99_us,max_us,"
+        + "service_p50_us,service_p99_us,service_max_us,rows"
+
+    /// `--series FILE`: one line per second of each workload (`operation` empty) and, for workloads
+    /// with several kinds, of each kind; `time` is the second's start as Unix time.
+    public static func series(_ report: BenchmarkReport) -> String {
+        var lines = [seriesHeader]
+        for result in report.results {
+            let series = result.series
+            lines += seriesLines(result.name, "", series.total, series, counted: series.counted)
+            guard result.operations.count > 1 else { continue }
+            for (index, operation) in result.operations.enumerated() where index < series.operations.count {
+                lines += seriesLines(result.name, operation.name, series.operations[index], series, counted: nil)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func seriesLines(
+        _ workload: String,
+        _ operation: String,
+        _ entries: [SecondStatistics],
+        _ series: PerSecondSeries,
+        counted: [Int]?
+    ) -> [String] {
+        entries.enumerated().map { second, entry in
+            let service = entry.serviceTime.map { [String($0.p50), String($0.p99), String($0.max)] } ?? ["", "", ""]
+            let cells =
+                [
+                    workload, operation, String(second), Format.fixed(series.unixTime(ofEntry: second), 3),
+                    String(entry.succeeded), String(entry.failed), String(entry.latency.p50),
+                    String(entry.latency.p90), String(entry.latency.p99), String(entry.latency.max),
+                ] + service + [counted.map { second < $0.count ? String($0[second]) : "" } ?? ""]
+            return cells.map(field).joined(separator: ",")
+        }
+    }
+}

@@ -5,7 +5,7 @@ public struct JSONRenderer: ReportRenderer {
     public init() {}
 
     /// Version of the JSON layout; bumped on incompatible changes (fields may be added without).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public func render(_ report: BenchmarkReport) -> String {
         let metadata = report.metadata
@@ -17,6 +17,10 @@ public struct JSONRenderer: ReportRenderer {
             ("target", .string(metadata.target)),
             ("server_version", .string(metadata.serverVersion)),
             ("run_id", .string(metadata.runID)),
+            ("title", .string(report.title)),
+            ("settings", .array(report.settings.map { .string($0) })),
+            ("started_at", .number(report.startUnixTime)),
+            ("ended_at", .number(report.endUnixTime)),
             ("configuration", .object(metadata.configuration.map { ($0.0, .string($0.1)) })),
             ("interrupted", .bool(report.interrupted)),
             ("exit_code", .integer(Int(report.exitCode))),
@@ -64,6 +68,8 @@ public struct JSONRenderer: ReportRenderer {
             ("name", .string(result.name)),
             ("connections", .integer(result.connections)),
             ("wall_seconds", .number(result.wallSeconds)),
+            ("started_at", .number(milliseconds(result.startUnixTime))),
+            ("ended_at", .number(milliseconds(result.endUnixTime))),
             ("interrupted", .bool(result.interrupted)),
             ("attempted", .integer(result.total.attempted)),
             ("succeeded", .integer(result.total.succeeded)),
@@ -89,8 +95,8 @@ public struct JSONRenderer: ReportRenderer {
             ("not_started", .integer(result.notStarted)),
             ("service_time_us", result.serviceTime.map { latency(LatencySummary($0)) } ?? .null),
             ("service_time_histogram", result.serviceTime.map(histogram) ?? .null),
-            ("per_second", .array(result.perSecond.map { .integer($0) })),
-            ("errors_per_second", .array(result.errorsPerSecond.map { .integer($0) })),
+            ("per_second", perSecond(result.series.total, of: result.series, counted: result.series.counted)),
+            ("per_second_last_entry_seconds", .number(milliseconds(result.series.lastEntrySeconds))),
             ("availability", availability(result.availability)),
             (
                 "client",
@@ -115,29 +121,58 @@ public struct JSONRenderer: ReportRenderer {
                 result.operationsPerConnection.map { spread in
                     .object([
                         ("min", .integer(spread.minimum)), ("median", .integer(spread.median)),
-                        ("max", .integer(spread.maximum)),
+                        ("max", .integer(spread.maximum)), ("counts", .array(spread.counts.map { .integer($0) })),
                     ])
                 } ?? .null
             ),
             ("notes", .array(result.notes.map { .string($0) })),
-            (
-                "operations",
-                .array(
-                    result.operations.map { operation in
-                        .object([
-                            ("name", .string(operation.name)),
-                            ("before_measured_interval", .bool(operation.isPreStart)),
-                            ("attempted", .integer(operation.attempted)),
-                            ("succeeded", .integer(operation.succeeded)),
-                            ("failed", .integer(operation.failed)),
-                            ("latency_us", latency(operation.latency)),
-                            ("histogram", histogram(operation.histogram)),
-                        ])
-                    }
-                )
-            ),
+            ("operations", .array(result.operations.indices.map { operation(at: $0, of: result) })),
         ])
     }
+
+    /// One of the workload's operation kinds.
+    static func operation(at index: Int, of result: WorkloadResult) -> JSONValue {
+        let operation = result.operations[index]
+        let series = index < result.series.operations.count ? result.series.operations[index] : []
+        return .object([
+            ("name", .string(operation.name)),
+            ("before_measured_interval", .bool(operation.isPreStart)),
+            ("attempted", .integer(operation.attempted)),
+            ("succeeded", .integer(operation.succeeded)),
+            ("failed", .integer(operation.failed)),
+            ("latency_us", latency(operation.latency)),
+            ("histogram", histogram(operation.histogram)),
+            ("per_second", perSecond(series, of: result.series)),
+        ])
+    }
+
+    /// One object per second: when it began (Unix time), what succeeded and failed in it, its
+    /// latency percentiles (and service time in open loop), and the rate counter (rows).
+    static func perSecond(_ entries: [SecondStatistics], of series: PerSecondSeries, counted: [Int]? = nil) -> JSONValue
+    {
+        .array(
+            entries.enumerated().map { index, entry in
+                var members: [(String, JSONValue)] = [
+                    ("time", .number(milliseconds(series.unixTime(ofEntry: index)))),
+                    ("succeeded", .integer(entry.succeeded)), ("failed", .integer(entry.failed)),
+                    ("latency_us", intervalLatency(entry.latency)),
+                ]
+                if let service = entry.serviceTime { members.append(("service_time_us", intervalLatency(service))) }
+                if let counted, index < counted.count { members.append(("rows", .integer(counted[index]))) }
+                return .object(members)
+            }
+        )
+    }
+
+    static func intervalLatency(_ latency: IntervalLatency) -> JSONValue {
+        .object([
+            ("p50", .integer(Int(latency.p50))), ("p90", .integer(Int(latency.p90))),
+            ("p99", .integer(Int(latency.p99))), ("max", .integer(Int(latency.max))),
+        ])
+    }
+
+    /// Seconds rounded to the millisecond.
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
     /// Outages (seconds from the start of the measured interval) and reconnections.
     static func availability(_ availability: Availability) -> JSONValue {

@@ -15,6 +15,9 @@ public struct BenchmarkReport: Sendable {
     public var failures: [StepFailure] = []
     /// Last lines (what cleanup did, or what a failure left behind).
     public var footer: [String] = []
+    /// Unix time when the driver began the run and when it ended (after cleanup).
+    public var startUnixTime: Double = 0
+    public var endUnixTime: Double = 0
     /// The exit code the run ends with, decided by the driver.
     public var exitCode: Int32 = ExitCode.success
 

@@ -10,11 +10,14 @@ public struct ConnectionSpread: Sendable, Equatable {
     public let minimum: Int
     public let median: Int
     public let maximum: Int
+    /// Every connection's count, fewest first.
+    public let counts: [Int]
 
     /// Nil for no connections.
     public init?(_ counts: [Int]) {
         guard !counts.isEmpty else { return nil }
         let sorted = counts.sorted()
+        self.counts = sorted
         minimum = sorted[0]
         median = sorted[sorted.count / 2]
         maximum = sorted[sorted.count - 1]

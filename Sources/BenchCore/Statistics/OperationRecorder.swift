@@ -33,6 +33,9 @@ public final class OperationRecorder: @unchecked Sendable {
     /// The rate counter (rows) so far, warm-up included, for progress.
     let counted = Atomic<Int>(0)
     private let rateCounterSlot: Int
+    /// The current interval (about a second), warm-up included: latencies and failures per
+    /// operation slot and the counters, handed to the per-second series by `takeInterval()`.
+    private var interval: Interval
     /// When the last connection task on this loop finished (monotonic nanoseconds).
     private(set) var finishedAt: UInt64 = 0
     /// Operations started by each connection of this loop that has finished, in finishing order.
@@ -46,6 +49,42 @@ public final class OperationRecorder: @unchecked Sendable {
         counters = Array(repeating: 0, count: shape.counterSlots)
         warmupCounters = counters
         rateCounterSlot = shape.rateCounter?.slot ?? -1
+        interval = Interval(shape: shape, openLoop: openLoop)
+    }
+
+    /// What one loop recorded in one interval of the per-second series.
+    struct Interval: Sendable {
+        /// Latency per operation slot (in open loop from the scheduled start).
+        var histograms: [LatencyHistogram]
+        /// Open loop only: from the send, per operation slot.
+        var serviceHistograms: [LatencyHistogram]
+        var failed: [Int]
+        var counters: [Int]
+
+        init(shape: WorkloadShape, openLoop: Bool) {
+            histograms = (0..<shape.operationSlots).map { _ in .latency() }
+            serviceHistograms = openLoop ? histograms : []
+            failed = Array(repeating: 0, count: shape.operationSlots)
+            counters = Array(repeating: 0, count: shape.counterSlots)
+        }
+
+        /// The same slots, empty.
+        var emptied: Interval {
+            var empty = self
+            for index in empty.histograms.indices { empty.histograms[index] = .latency() }
+            for index in empty.serviceHistograms.indices { empty.serviceHistograms[index] = .latency() }
+            for index in empty.failed.indices { empty.failed[index] = 0 }
+            for index in empty.counters.indices { empty.counters[index] = 0 }
+            return empty
+        }
+    }
+
+    /// Hands over what was recorded since the last call and starts a new interval. Runs on the
+    /// loop's thread (the sampler hops there), or once the loop's connection tasks have finished.
+    func takeInterval() async -> Interval {
+        let taken = interval
+        interval = taken.emptied
+        return taken
     }
 
     /// Starts a warm-up: work finishing before `time` is left out of the results.
@@ -66,14 +105,13 @@ public final class OperationRecorder: @unchecked Sendable {
     @usableFromInline
     func recordSuccess(slot: Int, nanoseconds: UInt64, queued: UInt64) {
         completed.wrappingAdd(1, ordering: .relaxed)
+        let latency = serviceHistograms.isEmpty ? nanoseconds : nanoseconds &+ queued
+        interval.histograms[slot].recordNanoseconds(latency)
+        if !serviceHistograms.isEmpty { interval.serviceHistograms[slot].recordNanoseconds(nanoseconds) }
         if inWarmup { return }
         succeeded[slot] &+= 1
-        guard !serviceHistograms.isEmpty else {
-            histograms[slot].recordNanoseconds(nanoseconds)
-            return
-        }
-        histograms[slot].recordNanoseconds(nanoseconds &+ queued)
-        serviceHistograms[slot].recordNanoseconds(nanoseconds)
+        histograms[slot].recordNanoseconds(latency)
+        if !serviceHistograms.isEmpty { serviceHistograms[slot].recordNanoseconds(nanoseconds) }
     }
 
     /// Operations that were due but never started (open loop), when a connection finishes.
@@ -91,6 +129,7 @@ public final class OperationRecorder: @unchecked Sendable {
     func recordFailure(slot: Int, kind: String) {
         completed.wrappingAdd(1, ordering: .relaxed)
         failedSoFar.wrappingAdd(1, ordering: .relaxed)
+        interval.failed[slot] &+= 1
         if inWarmup { return }
         failed[slot] &+= 1
         errors[kind, default: 0] += 1
@@ -99,6 +138,7 @@ public final class OperationRecorder: @unchecked Sendable {
     @usableFromInline
     func add(counterSlot slot: Int, _ amount: Int) {
         if slot == rateCounterSlot { counted.wrappingAdd(amount, ordering: .relaxed) }
+        interval.counters[slot] &+= amount
         if inWarmup {
             warmupCounters[slot] &+= amount
         } else {

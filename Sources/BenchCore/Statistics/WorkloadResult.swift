@@ -50,11 +50,17 @@ public struct WorkloadResult: Sendable {
     public var notes: [String] = []
     /// Stopped early by Ctrl-C: the counts are what was done until then.
     public var interrupted = false
-    /// Operations that succeeded in each second since the workload's connections were started
-    /// (warm-up included): a gap shows when the server was unavailable.
-    public var perSecond: [Int] = []
-    /// Operations that failed in each second, as `perSecond`.
-    public var errorsPerSecond: [Int] = []
+    /// Every second since the workload's connections were started (warm-up included): counts and
+    /// latencies, a gap showing when the server was unavailable.
+    public var series = PerSecondSeries(startUnixTime: 0)
+    /// Unix time at which the measured interval began (after the warm-up).
+    public var startUnixTime: Double = 0
+    /// Unix time at which the last connection finished.
+    public var endUnixTime: Double { startUnixTime + wallSeconds }
+    /// Operations that succeeded in each second of `series`.
+    public var perSecond: [Int] { series.total.map(\.succeeded) }
+    /// Operations that failed in each second of `series`.
+    public var errorsPerSecond: [Int] { series.total.map(\.failed) }
     /// How evenly the connections shared the load; nil for workloads that do one fixed thing per
     /// connection (the connection test).
     public var operationsPerConnection: ConnectionSpread?

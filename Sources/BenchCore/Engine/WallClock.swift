@@ -1,0 +1,20 @@
+import Glibc
+import IOLoop
+
+/// Unix time for the reports' timestamps; every duration is still measured on the monotonic clock.
+public enum WallClock {
+    /// Now, as Unix time in seconds (`CLOCK_REALTIME`).
+    public static func unixTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// The Unix time at which the monotonic clock read `monotonic` nanoseconds, rounded to the
+    /// millisecond.
+    public static func unixTime(atMonotonic monotonic: UInt64) -> Double {
+        let now = monotonicNanoseconds()
+        let ago = now >= monotonic ? Double(now - monotonic) / 1e9 : -Double(monotonic - now) / 1e9
+        return ((unixTime() - ago) * 1000).rounded() / 1000
+    }
+}

@@ -115,4 +115,26 @@ struct PerSecondSeriesTests {
         #expect(merged.operations[0].succeeded == 1 && merged.operations[0].latency.max >= 50_000_000)
         #expect(merged.operations[1].latency == merged.total.latency)
     }
+
+    /// Warm-up operations are in the series but not in the totals, whichever interval they fall in.
+    @Test func theWarmupIsInTheSeriesButNotTheTotals() async {
+        let shape = WorkloadShape(operations: [.init(slot: 0, name: "op", isBeforeMeasuredInterval: false)])
+        let recorder = OperationRecorder(shape: shape)
+        recorder.beginMeasuring(at: monotonicNanoseconds() + 3_600_000_000_000)
+        for _ in 0..<10 { recorder.recordSuccess(slot: 0, nanoseconds: 9_000_000, queued: 0) }
+        let duringWarmup = await recorder.takeInterval()
+        #expect(duringWarmup.histograms[0].totalCount == 10)
+        #expect(recorder.histogram(slot: 0).totalCount == 0)
+        for _ in 0..<4 { recorder.recordSuccess(slot: 0, nanoseconds: 8_000_000, queued: 0) }
+        // The warm-up ends in the middle of the next interval.
+        recorder.beginMeasuring(at: 0)
+        for _ in 0..<5 { recorder.recordSuccess(slot: 0, nanoseconds: 1_000_000, queued: 0) }
+        #expect(recorder.histogram(slot: 0).totalCount == 5)
+        let mixed = await recorder.takeInterval()
+        #expect(mixed.histograms[0].totalCount == 9)
+        for _ in 0..<3 { recorder.recordSuccess(slot: 0, nanoseconds: 2_000_000, queued: 0) }
+        let measured = recorder.histogram(slot: 0)
+        #expect(measured.totalCount == 8 && measured.max < 2_100)
+        #expect(recorder.succeeded[0] == 8)
+    }
 }

@@ -4,15 +4,19 @@ import Synchronization
 /// The measurements of one workload on one I/O loop, kept by slot (`OperationKind.slot`,
 /// `CounterKind.slot`); workloads record through the typed `Recorder`.
 ///
+/// Latencies go into the current interval only (one histogram record per operation); the measured
+/// totals are the intervals added up as the sampler takes them, once a second, plus the current one.
+///
 /// Thread confinement: every connection task of a loop records into that loop's recorder from the
-/// loop's thread, so the mutable state needs no lock; the runner reads it only after those tasks
-/// have finished. The exceptions are `completed` and `counted`, atomics the progress display reads
-/// while the run goes on.
+/// loop's thread, and the sampler takes intervals there too, so the mutable state needs no lock; the
+/// runner reads it only after those tasks have finished. The exceptions are `completed` and
+/// `counted`, atomics the progress display reads while the run goes on.
 public final class OperationRecorder: @unchecked Sendable {
-    /// Latency per operation slot: in open loop from the scheduled start, otherwise from the send.
-    private(set) var histograms: [LatencyHistogram]
+    /// Latency per operation slot of the intervals taken so far, warm-up left out: in open loop
+    /// from the scheduled start, otherwise from the send.
+    private var takenHistograms: [LatencyHistogram]
     /// Open loop only: from the actual send to the reply, per operation slot (empty in closed loop).
-    private(set) var serviceHistograms: [LatencyHistogram]
+    private var takenServiceHistograms: [LatencyHistogram]
     /// Open loop only: operations that started more than `OpenLoopRate.lateAfterNanoseconds` after
     /// their scheduled start.
     private(set) var late = 0
@@ -36,14 +40,16 @@ public final class OperationRecorder: @unchecked Sendable {
     /// The current interval (about a second), warm-up included: latencies and failures per
     /// operation slot and the counters, handed to the per-second series by `takeInterval()`.
     private var interval: Interval
+    /// What the current interval held when the warm-up ended: part of the series, not of the totals.
+    private var warmupPart: Interval?
     /// When the last connection task on this loop finished (monotonic nanoseconds).
     private(set) var finishedAt: UInt64 = 0
     /// Operations started by each connection of this loop that has finished, in finishing order.
     private(set) var startedPerConnection: [Int] = []
 
     init(shape: WorkloadShape, openLoop: Bool = false) {
-        histograms = (0..<shape.operationSlots).map { _ in .latency() }
-        serviceHistograms = openLoop ? histograms : []
+        takenHistograms = (0..<shape.operationSlots).map { _ in .latency() }
+        takenServiceHistograms = openLoop ? (0..<shape.operationSlots).map { _ in .latency() } : []
         succeeded = Array(repeating: 0, count: shape.operationSlots)
         failed = succeeded
         counters = Array(repeating: 0, count: shape.counterSlots)
@@ -63,9 +69,17 @@ public final class OperationRecorder: @unchecked Sendable {
 
         init(shape: WorkloadShape, openLoop: Bool) {
             histograms = (0..<shape.operationSlots).map { _ in .latency() }
-            serviceHistograms = openLoop ? histograms : []
+            serviceHistograms = openLoop ? (0..<shape.operationSlots).map { _ in .latency() } : []
             failed = Array(repeating: 0, count: shape.operationSlots)
             counters = Array(repeating: 0, count: shape.counterSlots)
+        }
+
+        /// Adds `other`'s figures to these.
+        mutating func add(_ other: Interval) {
+            for index in histograms.indices { histograms[index].add(other.histograms[index]) }
+            for index in serviceHistograms.indices { serviceHistograms[index].add(other.serviceHistograms[index]) }
+            for index in failed.indices { failed[index] += other.failed[index] }
+            for index in counters.indices { counters[index] += other.counters[index] }
         }
 
         /// The same slots, empty.
@@ -82,10 +96,41 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Hands over what was recorded since the last call and starts a new interval. Runs on the
     /// loop's thread (the sampler hops there), or once the loop's connection tasks have finished.
     func takeInterval() async -> Interval {
-        let taken = interval
+        let measured = !inWarmup
+        var taken = interval
         interval = taken.emptied
+        if measured { fold(taken) }
+        if let warmupPart {
+            taken.add(warmupPart)
+            self.warmupPart = nil
+        }
         return taken
     }
+
+    /// Adds a measured interval's latencies to the totals.
+    private func fold(_ measured: Interval) {
+        for index in takenHistograms.indices { takenHistograms[index].add(measured.histograms[index]) }
+        for index in takenServiceHistograms.indices {
+            takenServiceHistograms[index].add(measured.serviceHistograms[index])
+        }
+    }
+
+    /// The measured latencies of `slot` (warm-up left out): the intervals taken, and the current one.
+    func histogram(slot: Int) -> LatencyHistogram {
+        var histogram = takenHistograms[slot]
+        if !warmingUp { histogram.add(interval.histograms[slot]) }
+        return histogram
+    }
+
+    /// Open loop: the measured service times of `slot`; nil in closed loop.
+    func serviceHistogram(slot: Int) -> LatencyHistogram? {
+        guard !takenServiceHistograms.isEmpty else { return nil }
+        var histogram = takenServiceHistograms[slot]
+        if !warmingUp { histogram.add(interval.serviceHistograms[slot]) }
+        return histogram
+    }
+
+    var isOpenLoop: Bool { !takenServiceHistograms.isEmpty }
 
     /// Starts a warm-up: work finishing before `time` is left out of the results.
     func beginMeasuring(at time: UInt64) {
@@ -93,25 +138,31 @@ public final class OperationRecorder: @unchecked Sendable {
         warmingUp = true
     }
 
-    /// True while the warm-up lasts (reads the clock only until it is over).
+    /// True while the warm-up lasts (reads the clock only until it is over). When it ends, what the
+    /// current interval holds is set aside as warm-up.
     @inline(__always)
     var inWarmup: Bool {
         guard warmingUp else { return false }
         if monotonicNanoseconds() < measureFrom { return true }
         warmingUp = false
+        warmupPart = interval
+        interval = interval.emptied
         return false
     }
 
     @usableFromInline
     func recordSuccess(slot: Int, nanoseconds: UInt64, queued: UInt64) {
         completed.wrappingAdd(1, ordering: .relaxed)
-        let latency = serviceHistograms.isEmpty ? nanoseconds : nanoseconds &+ queued
-        interval.histograms[slot].recordNanoseconds(latency)
-        if !serviceHistograms.isEmpty { interval.serviceHistograms[slot].recordNanoseconds(nanoseconds) }
-        if inWarmup { return }
+        // Before recording: the end of the warm-up sets the interval so far aside.
+        let warmingUp = inWarmup
+        if _fastPath(interval.serviceHistograms.isEmpty) {
+            interval.histograms[slot].recordNanoseconds(nanoseconds)
+        } else {
+            interval.histograms[slot].recordNanoseconds(nanoseconds &+ queued)
+            interval.serviceHistograms[slot].recordNanoseconds(nanoseconds)
+        }
+        if warmingUp { return }
         succeeded[slot] &+= 1
-        histograms[slot].recordNanoseconds(latency)
-        if !serviceHistograms.isEmpty { serviceHistograms[slot].recordNanoseconds(nanoseconds) }
     }
 
     /// Operations that were due but never started (open loop), when a connection finishes.
@@ -129,8 +180,9 @@ public final class OperationRecorder: @unchecked Sendable {
     func recordFailure(slot: Int, kind: String) {
         completed.wrappingAdd(1, ordering: .relaxed)
         failedSoFar.wrappingAdd(1, ordering: .relaxed)
+        let warmingUp = inWarmup
         interval.failed[slot] &+= 1
-        if inWarmup { return }
+        if warmingUp { return }
         failed[slot] &+= 1
         errors[kind, default: 0] += 1
     }
@@ -138,8 +190,9 @@ public final class OperationRecorder: @unchecked Sendable {
     @usableFromInline
     func add(counterSlot slot: Int, _ amount: Int) {
         if slot == rateCounterSlot { counted.wrappingAdd(amount, ordering: .relaxed) }
+        let warmingUp = inWarmup
         interval.counters[slot] &+= amount
-        if inWarmup {
+        if warmingUp {
             warmupCounters[slot] &+= amount
         } else {
             counters[slot] &+= amount

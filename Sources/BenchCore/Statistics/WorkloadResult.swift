@@ -122,6 +122,32 @@ public struct WorkloadResult: Sendable {
     /// `key` per second of wall time, or `nil` when the workload keeps no such counter.
     public func rate(of key: CounterKey) -> Double? { counter(key).map(perSecond) }
 
+    /// A result read back from a result file: its figures as they were written.
+    public init(
+        name: String,
+        connections: Int,
+        operations: [OperationResult],
+        total: OperationResult,
+        errors: [(kind: String, count: Int)],
+        counters: [(key: CounterKey, value: Int)],
+        wallNanoseconds: UInt64,
+        serviceTime: LatencyHistogram?,
+        late: Int,
+        notStarted: Int
+    ) {
+        self.name = name
+        self.connections = connections
+        self.operations = operations
+        self.total = total
+        self.errors = errors
+        self.counters = counters
+        self.warmupCounters = []
+        self.wallNanoseconds = wallNanoseconds
+        self.serviceTime = serviceTime
+        self.late = late
+        self.notStarted = notStarted
+    }
+
     /// Merges the per-loop recorders of one run of a workload of `shape`.
     init(name: String, shape: WorkloadShape, connections: Int, recorders: [OperationRecorder], wallNanoseconds: UInt64)
     {
@@ -130,7 +156,7 @@ public struct WorkloadResult: Sendable {
         self.wallNanoseconds = wallNanoseconds
         var operations: [OperationResult] = []
         var everything = LatencyHistogram.latency()
-        let openLoop = recorders.contains { !$0.serviceHistograms.isEmpty }
+        let openLoop = recorders.contains(where: \.isOpenLoop)
         var service = LatencyHistogram.latency()
         var totalSucceeded = 0
         var totalFailed = 0
@@ -139,13 +165,13 @@ public struct WorkloadResult: Sendable {
             var succeeded = 0
             var failed = 0
             for recorder in recorders {
-                histogram.add(recorder.histograms[operation.slot])
+                histogram.add(recorder.histogram(slot: operation.slot))
                 succeeded += recorder.succeeded[operation.slot]
                 failed += recorder.failed[operation.slot]
             }
             if !operation.isBeforeMeasuredInterval {
-                for recorder in recorders where !recorder.serviceHistograms.isEmpty {
-                    service.add(recorder.serviceHistograms[operation.slot])
+                for recorder in recorders {
+                    if let histogram = recorder.serviceHistogram(slot: operation.slot) { service.add(histogram) }
                 }
                 everything.add(histogram)
                 totalSucceeded += succeeded

@@ -3,7 +3,7 @@
 SWIFT     ?= swift
 ## SWIFTFLAGS: extra flags for every build; CI passes -Xswiftc -warnings-as-errors
 SWIFTFLAGS ?=
-PACKAGES  := libpq-dev libhiredis-dev libssl-dev openssl pkg-config postgresql redis-server redis-tools time
+PACKAGES  := libpq-dev libhiredis-dev libssl-dev openssl pkg-config postgresql redis-server redis-tools time chromium
 RELEASE   := .build/release/dbbench
 SERVICES  := scripts/services.sh
 WITH_SERVICES := scripts/with-services.sh

@@ -4,7 +4,7 @@ import RedisBench
 import TimescaleBench
 
 /// Every subcommand, in the order `dbbench --help` lists them.
-let subcommands: [any Subcommand.Type] = [RedisCommand.self, TimescaleCommand.self]
+let subcommands: [any Command.Type] = [RedisCommand.self, TimescaleCommand.self, ReportCommand.self]
 
 let topLevelHelp = """
     dbbench \(dbbenchVersion) — load tests for TimescaleDB/PostgreSQL and Redis, honest numbers.
@@ -65,7 +65,8 @@ func route(_ arguments: [String]) async -> Int32 {
             specs: command.options,
             command: "dbbench \(command.name)",
             environment: environment,
-            shortFlags: command.shortFlags
+            shortFlags: command.shortFlags,
+            allowsPositionals: command.positionalUsage != nil
         )
         for warning in parsed.warnings { writeStandardError(warning + "\n") }
         if parsed.wantsHelp {

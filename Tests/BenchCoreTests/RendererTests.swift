@@ -98,4 +98,76 @@ struct RendererTests {
             #expect(!format.renderer(style: TerminalStyle(enabled: false)).render(report).isEmpty)
         }
     }
+
+    @Test func htmlIsOnePageWithAChartPointPerSecondAndNothingOutside() throws {
+        var report = report()
+        let entry = SecondStatistics(
+            succeeded: 20,
+            failed: 0,
+            latency: IntervalLatency(p50: 2_000, p90: 2_000, p99: 2_000, max: 2_000)
+        )
+        report.results[0].series = PerSecondSeries(
+            startUnixTime: 1_796_238_472,
+            total: [entry, entry],
+            operations: [[entry, entry]],
+            counted: [2_000, 2_000]
+        )
+        let html = HTMLRenderer().render(report)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+        #expect(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""))
+        for outside in ["src=", "href=", "url(", "<script"] { #expect(!html.contains(outside), "\(outside)") }
+        #expect(html.contains("id=\"r0-w0-throughput\""))
+        #expect(html.contains("data-series=\"succeeded/s\" data-points=\"2\""))
+        #expect(html.contains("data-series=\"rows/s\" data-points=\"2\""))
+        #expect(html.contains("<li class=\"fail\">MIXED teardown: read: timed out</li>"))
+        #expect(
+            html.contains("<td>cleanup: dropped schema t</td>") || html.contains("<li>cleanup: dropped schema t</li>")
+        )
+        // Text from the run is escaped, not markup.
+        var hostile = report
+        hostile.title = "<b>&"
+        #expect(HTMLRenderer().render(hostile).contains("<title>&lt;b&gt;&amp;</title>"))
+    }
+
+    @Test func niceTicksAreRoundAndCoverTheRange() {
+        #expect(SVGChart.niceTicks((0, 1_000)) == [0, 200, 400, 600, 800, 1_000])
+        #expect(SVGChart.niceTicks((0, 7)) == [0, 2, 4, 6])
+        #expect(SVGChart.niceTicks((0, 0.03)) == [0, 0.01, 0.02, 0.03])
+        #expect(SVGChart.label(20_000) == "20,000" && SVGChart.label(0.25) == "0.25" && SVGChart.label(2.5) == "2.5")
+    }
+
+    @Test func hgrmIsHdrHistogramsPercentileDistribution() throws {
+        var histogram = LatencyHistogram.latency()
+        for value in 1...1_000 { histogram.recordNanoseconds(UInt64(value) * 1_000) }
+        let text = HgrmRenderer.distribution(histogram)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "       Value     Percentile TotalCount 1/(1-Percentile)")
+        #expect(lines[1] == "")
+        #expect(lines[2] == "       0.001 0.000000000000          1           1.00")
+        #expect(lines.contains("       0.500 0.500000000000        500           2.00"))
+        #expect(lines.contains("       1.000 1.000000000000       1000"))
+        #expect(lines.contains("#[Mean    =        0.500, StdDeviation   =        0.289]"))
+        #expect(lines.contains("#[Max     =        1.000, Total count    =         1000]"))
+        let files = HgrmRenderer().files(report()).map(\.suffix)
+        #expect(files == ["insert.hgrm", "mixed.hgrm", "mixed.set.hgrm", "mixed.get.hgrm"])
+    }
+
+    @Test func seriesCSVHasALinePerSecondAndKind() {
+        var report = report()
+        let entry = SecondStatistics(
+            succeeded: 15,
+            failed: 1,
+            latency: IntervalLatency(p50: 50, p90: 90, p99: 99, max: 100)
+        )
+        report.results[1].series = PerSecondSeries(
+            startUnixTime: 1_796_238_472.5,
+            total: [entry],
+            operations: [[entry], [entry]]
+        )
+        let lines = CSVRenderer.series(report).split(separator: "\n")
+        #expect(lines.first == Substring(CSVRenderer.seriesHeader))
+        #expect(lines.contains("MIXED,,0,1796238472.500,15,1,50,90,99,100,,,,"))
+        #expect(lines.contains("MIXED,GET,0,1796238472.500,15,1,50,90,99,100,,,,"))
+        #expect(lines.count == 4)
+    }
 }

@@ -9,15 +9,19 @@ public struct ParsedArguments: Sendable {
     private let values: [String: [String]]
     private let environment: [String: String]
 
+    /// Words that are not options, in order (the files of `dbbench report`).
+    public private(set) var positionals: [String] = []
+
     /// Parses `arguments` (everything after the subcommand name) against `specs`.
     /// Accepts `--name value`, `--name=value` and switches; rejects unknown, repeated and
-    /// value-less options and stray positional words.
+    /// value-less options, and positional words unless `allowsPositionals`.
     public init(
         parsing arguments: [String],
         specs: [OptionSpec],
         command: String,
         environment: [String: String],
-        shortFlags: [ShortFlag] = []
+        shortFlags: [ShortFlag] = [],
+        allowsPositionals: Bool = false
     ) throws(UsageError) {
         self.command = command
         self.specs = specs
@@ -36,6 +40,10 @@ public struct ParsedArguments: Sendable {
             guard argument.hasPrefix("--"), argument.count > 2 else {
                 if argument == "-h" {
                     values["help"] = [""]
+                    continue
+                }
+                if allowsPositionals && !argument.hasPrefix("-") || allowsPositionals && argument == "-" {
+                    positionals.append(argument)
                     continue
                 }
                 throw UsageError(

@@ -1,9 +1,8 @@
 import Glibc
 
-/// A `dbbench` subcommand (`redis`, `timescale`): its name, options and help, and the backend that
-/// its options configure; `RunDriver` does the rest.
-public protocol Subcommand: Sendable {
-    associatedtype Configured: Backend
+/// A `dbbench` subcommand: its name, options and help, and what it does with them. `main` routes to
+/// it and turns what it throws into one line and an exit code.
+public protocol Command: Sendable {
     static var name: String { get }
     /// One line for `dbbench --help`.
     static var summary: String { get }
@@ -12,24 +11,36 @@ public protocol Subcommand: Sendable {
     static var options: [OptionSpec] { get }
     /// The peer tool's one-letter forms of some options (none by default).
     static var shortFlags: [ShortFlag] { get }
+    /// The words it takes besides options ("RUN.json [RUN.json ...]"); nil (the default) for none.
+    static var positionalUsage: String? { get }
+    /// Runs with parsed options and returns the process exit code.
+    static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32
+}
+
+extension Command {
+    public static var shortFlags: [ShortFlag] { [] }
+    public static var positionalUsage: String? { nil }
+}
+
+/// A subcommand that measures a server (`redis`, `timescale`): the backend that its options
+/// configure; `RunDriver` does the rest.
+public protocol Subcommand: Command {
+    associatedtype Configured: Backend
     /// The backend the parsed options describe; throws `UsageError` for inconsistent options.
     static func backend(_ arguments: ParsedArguments) throws -> Configured
 }
 
 extension Subcommand {
-    public static var shortFlags: [ShortFlag] { [] }
-
-    /// Runs with parsed options and returns the process exit code.
     public static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32 {
         try await RunDriver(environment: environment).run(try backend(arguments))
     }
 }
 
-extension Subcommand {
+extension Command {
     /// `dbbench NAME --help`, its lines at most `width` columns (80 by default).
     public static func helpText(width: Int? = nil) -> String {
         let lineWidth = width ?? 80
-        var text = "Usage: dbbench \(name) [options]\n\n\(summary)\n"
+        var text = "Usage: dbbench \(name) [options]\(positionalUsage.map { " " + $0 } ?? "")\n\n\(summary)\n"
         if !discussion.isEmpty {
             text +=
                 "\n"

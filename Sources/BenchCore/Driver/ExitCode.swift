@@ -8,6 +8,10 @@ public enum ExitCode {
     public static let usage: Int32 = 64
     /// The server cannot be reached or failed (EX_UNAVAILABLE).
     public static let unavailable: Int32 = 69
+    /// A result file is not one dbbench wrote (EX_DATAERR).
+    public static let badInput: Int32 = 65
+    /// A result file cannot be read (EX_NOINPUT).
+    public static let cannotOpenInput: Int32 = 66
     /// dbbench itself failed (EX_SOFTWARE).
     public static let software: Int32 = 70
     /// The `--output` file cannot be written (EX_CANTCREAT).
@@ -41,6 +45,8 @@ public enum ExitCode {
             case .unavailable: return unavailable
             case .permissionDenied: return noPermission
             case .cannotWriteOutput: return cannotCreate
+            case .badInput: return badInput
+            case .cannotReadInput: return cannotOpenInput
             case .cannotWriteStandardOutput: return ioError
             case .internalError: return software
             }
@@ -50,8 +56,9 @@ public enum ExitCode {
 
     /// The lines of `dbbench --help` that list the codes.
     public static let summary = """
-        Exit codes: 0 done, 1 an --assert failed, 64 bad input, 69 server unreachable
-        or failing, 70 internal error, 73 --output cannot be written, 74 the results
+        Exit codes: 0 done, 1 an --assert failed, 64 bad input, 65 a result file is not
+        dbbench's JSON, 66 a result file cannot be read, 69 server unreachable or
+        failing, 70 internal error, 73 --output cannot be written, 74 the results
         could not be written to stdout, 77 authentication or privilege refused,
         130 interrupted (SIGINT, SIGTERM, SIGHUP).
         """
@@ -67,6 +74,10 @@ public enum FailureKind: Sendable {
     case cannotWriteOutput
     /// The results could not be written to stdout.
     case cannotWriteStandardOutput
+    /// A result file is not JSON that dbbench wrote.
+    case badInput
+    /// A result file cannot be opened or read.
+    case cannotReadInput
     /// dbbench itself failed (a reply it does not understand).
     case internalError
 }

@@ -123,7 +123,7 @@ public struct ReportOutput: Sendable {
     }
 
     /// Writes `text` to the file at `path` that `flag` names, replacing what it held.
-    static func writeFile(_ text: String, to path: String, flag: String = "--output") throws {
+    public static func writeFile(_ text: String, to path: String, flag: String = "--output") throws {
         guard let file = fopen(path, "w") else {
             throw OutputError(path: path, reason: String(cString: strerror(errno)), flag: flag)
         }
@@ -136,7 +136,7 @@ public struct ReportOutput: Sendable {
 
     /// Writes `text` to stdout and flushes it; a failure (a full disk, a closed descriptor) is an
     /// error, not results silently lost.
-    static func writeStandardOutput(_ text: String) throws {
+    public static func writeStandardOutput(_ text: String) throws {
         var text = text
         let failure: Int32? = text.withUTF8 { bytes in
             var offset = 0

@@ -55,6 +55,7 @@ public struct BenchmarkRunner: Sendable {
             ? Self.split(workload.totalOperations, over: connections) : Array(repeating: Int.max, count: connections)
         let gate = StartGate(count: connections)
         let availability = AvailabilityTracker()
+        let origin = monotonicNanoseconds()
         let display = ProgressDisplay.start(
             mode: progress,
             name: workload.name,
@@ -63,7 +64,8 @@ public struct BenchmarkRunner: Sendable {
             rateUnit: shape.rateCounter?.key.name,
             sampler: SecondSampler(loops: loops.loops, recorders: recorders, shape: shape),
             style: style,
-            width: progressWidth
+            width: progressWidth,
+            origin: origin
         )
 
         let busyBefore = loops.loops.map(\.busyNanoseconds)
@@ -119,6 +121,11 @@ public struct BenchmarkRunner: Sendable {
         result.nodes = workload.nodeResults()
         result.loopBusy = loopBusy
         result.series = series
+        // The last entry lasted until the last connection finished.
+        let lastStart = origin &+ UInt64(max(0, series.count - 1)) * 1_000_000_000
+        if finished > lastStart {
+            result.series.lastEntrySeconds = min(1, max(0.001, Double(finished - lastStart) / 1e9))
+        }
         result.startUnixTime = WallClock.unixTime(atMonotonic: started)
         result.rate = limits.rate
         if workload.followsRunLimits {
@@ -196,6 +203,14 @@ public struct StepFailure: Sendable, Equatable {
         self.step = step
         message = String(describing: error)
         exitCode = ExitCode.for(error)
+    }
+
+    /// A failure as a result file recorded it.
+    public init(workload: String, step: Step, message: String, exitCode: Int32) {
+        self.workload = workload
+        self.step = step
+        self.message = message
+        self.exitCode = exitCode
     }
 
     /// "SET teardown: read: timed out".

@@ -46,4 +46,26 @@ public enum Format {
     public static func leftAligned(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
+
+    /// Unix time as "2026-12-02 18:59:29 UTC" (the civil date from the day count, no time zone
+    /// database needed); an empty string for 0, a time never recorded.
+    public static func utcTimestamp(_ unixTime: Double) -> String {
+        guard unixTime > 0, unixTime.isFinite else { return "" }
+        let seconds = Int(unixTime.rounded(.down))
+        let days = seconds / 86_400
+        let inDay = seconds % 86_400
+        // Howard Hinnant's civil_from_days.
+        let shifted = days + 719_468
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+        return
+            "\(year)-\(two(month))-\(two(day)) \(two(inDay / 3_600)):\(two(inDay % 3_600 / 60)):\(two(inDay % 60)) UTC"
+    }
 }

@@ -6,7 +6,7 @@ public protocol ReportRenderer: Sendable {
 
 /// The formats `--format` offers, and the renderer of each.
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, csv
+    case text, json, csv, html
 
     /// The renderer; `style` colours the text table (the other formats have no colour).
     public func renderer(style: TerminalStyle) -> any ReportRenderer {
@@ -14,6 +14,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .text: return TextRenderer(style: style)
         case .json: return JSONRenderer()
         case .csv: return CSVRenderer()
+        case .html: return HTMLRenderer()
         }
     }
 }

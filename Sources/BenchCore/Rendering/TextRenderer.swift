@@ -50,22 +50,16 @@ public struct TextRenderer: ReportRenderer {
         }
         lines.append(style.dim(legend))
         for result in report.results {
-            let spread = result.operationsPerConnection.flatMap { $0.isUneven ? $0 : nil }
-            let availability = Self.availabilityNotes(result.availability)
-            guard
-                !result.notes.isEmpty || !result.errors.isEmpty || result.rate != nil || spread != nil
-                    || !availability.isEmpty || !result.nodes.isEmpty || !result.saturatedLoops.isEmpty
-            else { continue }
+            let notes = Self.notes(for: result)
+            guard !notes.isEmpty else { continue }
             lines.append("")
             lines.append(style.bold(result.name))
-            if let rate = result.rate { lines.append("  " + Self.openLoopNote(result, rate: rate)) }
-            if let spread { lines.append("  " + Self.spreadNote(spread)) }
-            if let nodes = Self.nodesNote(result.nodes) { lines.append("  " + nodes) }
-            if let saturation = Self.saturationNote(result) { lines.append("  " + style.yellow(saturation)) }
-            for note in result.notes { lines.append("  " + note) }
-            for note in availability { lines.append("  " + style.yellow(note)) }
-            for error in result.errors {
-                lines.append("  " + style.red("error") + " \(Format.grouped(error.count)) × \(error.kind)")
+            for note in notes {
+                switch note.tone {
+                case .plain: lines.append("  " + note.text)
+                case .warning: lines.append("  " + style.yellow(note.text))
+                case .error: lines.append("  " + style.red("error") + " " + note.text)
+                }
             }
         }
         if !report.failures.isEmpty {
@@ -125,6 +119,23 @@ public struct TextRenderer: ReportRenderer {
 
     /// "per node: 127.0.0.1:7000 33.4% (p99 0.812 ms) · 127.0.0.1:7001 33.1% (p99 0.790 ms) · …",
     /// with each node's errors when it had some.
+    /// How a line under the table is emphasised.
+    enum Tone { case plain, warning, error }
+
+    /// A workload's lines under the table, in order: its schedule, spread, nodes, saturation, notes,
+    /// outages, and its errors (`.error` lines give "count × kind").
+    static func notes(for result: WorkloadResult) -> [(text: String, tone: Tone)] {
+        var notes: [(text: String, tone: Tone)] = []
+        if let rate = result.rate { notes.append((openLoopNote(result, rate: rate), .plain)) }
+        if let spread = result.operationsPerConnection, spread.isUneven { notes.append((spreadNote(spread), .plain)) }
+        if let nodes = nodesNote(result.nodes) { notes.append((nodes, .plain)) }
+        if let saturation = saturationNote(result) { notes.append((saturation, .warning)) }
+        notes += result.notes.map { ($0, .plain) }
+        notes += availabilityNotes(result.availability).map { ($0, .warning) }
+        notes += result.errors.map { ("\(Format.grouped($0.count)) × \($0.kind)", .error) }
+        return notes
+    }
+
     static func nodesNote(_ nodes: [NodeResult]) -> String? {
         guard !nodes.isEmpty else { return nil }
         let total = max(1, nodes.reduce(0) { $0 + $1.succeeded })

@@ -168,6 +168,13 @@ public struct ThresholdOutcome: Sendable {
     /// "SET p99 = 0.512 ms", or why there is nothing to compare.
     public let detail: String
 
+    public init(threshold: Threshold, workload: String, passed: Bool, detail: String) {
+        self.threshold = threshold
+        self.workload = workload
+        self.passed = passed
+        self.detail = detail
+    }
+
     /// Checks every threshold against every workload it names (all of them when it names none).
     /// A threshold naming a workload that did not run fails.
     public static func evaluate(_ thresholds: [Threshold], results: [WorkloadResult]) -> [ThresholdOutcome] {

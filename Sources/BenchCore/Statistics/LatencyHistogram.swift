@@ -32,6 +32,27 @@ public struct LatencySummary: Sendable, Equatable {
     public let p999: UInt64
     public let max: UInt64
 
+    /// Figures as a result file gives them (a node's, which has no histogram).
+    public init(
+        count: UInt64,
+        mean: Double,
+        p50: UInt64,
+        p90: UInt64,
+        p95: UInt64,
+        p99: UInt64,
+        p999: UInt64,
+        max: UInt64
+    ) {
+        self.count = count
+        self.mean = mean
+        self.p50 = p50
+        self.p90 = p90
+        self.p95 = p95
+        self.p99 = p99
+        self.p999 = p999
+        self.max = max
+    }
+
     public init(_ histogram: LatencyHistogram) {
         count = histogram.totalCount
         guard count > 0 else {

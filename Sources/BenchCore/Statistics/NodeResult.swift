@@ -13,4 +13,11 @@ public struct NodeResult: Sendable {
         self.failed = failed
         latency = LatencySummary(histogram)
     }
+
+    public init(name: String, succeeded: Int, failed: Int, latency: LatencySummary) {
+        self.name = name
+        self.succeeded = succeeded
+        self.failed = failed
+        self.latency = latency
+    }
 }

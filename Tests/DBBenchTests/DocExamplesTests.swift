@@ -101,6 +101,10 @@ struct DocExamplesTests {
             "dbbench-docs-\(UUID().uuidString)"
         )
         defer { try? FileManager.default.removeItem(at: directory) }
+        if words.first == "report" {
+            try runReportExample(words, directory: directory.path)
+            return
+        }
         let arguments = adapted(words, directory: directory.path)
         let isTimescale = arguments.first == "timescale"
         if isTimescale { environment.merge(TestServices.postgresEnvironment) { $1 } }
@@ -108,6 +112,40 @@ struct DocExamplesTests {
         // 1 is a threshold this machine missed, which is not the example's fault.
         #expect(result.exitCode == 0 || result.exitCode == 1, "\(arguments): \(result.stderr)")
         #expect(!result.stdout.isEmpty)
+    }
+
+    /// `dbbench report FILE.json ... --output PAGE`: the result files it names are made first by
+    /// small runs against the test server, as the example before it would have, all under
+    /// `directory`.
+    private func runReportExample(_ words: [String], directory: String) throws {
+        var arguments: [String] = []
+        var output: String?
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            if word == "--output", index < words.count {
+                output = directory + "/" + words[index]
+                arguments += [word, output!]
+                index += 1
+            } else if word.hasSuffix(".json") {
+                let file = directory + "/" + word
+                let made = try CommandRunner.dbbench(
+                    adapted(["redis", "--tests", "set", "--format", "json", "--output", word], directory: directory)
+                )
+                #expect(made.exitCode == 0, "\(made.stderr)")
+                arguments.append(file)
+            } else {
+                arguments.append(word)
+            }
+        }
+        let result = try CommandRunner.dbbench(arguments)
+        #expect(result.exitCode == 0, "\(arguments): \(result.stderr)")
+        if let output {
+            #expect(FileManager.default.fileExists(atPath: output), "\(output)")
+        } else {
+            #expect(!result.stdout.isEmpty)
+        }
     }
 
     /// The example's words with this machine's servers and small counts: ports replaced, counts and
@@ -138,7 +176,7 @@ struct DocExamplesTests {
                     isRedis ? String(TestServices.redisPort ?? 0) : TestServices.postgresEnvironment["DB_PORT"] ?? ""
             case "--duration", "-T": value = "1s"
             case "--warmup": value = "200ms"
-            case "--output": value = directory + "/" + value
+            case "--output", "--series", "--hgrm": value = directory + "/" + value
             case "--key-prefix", "--schema": continue
             default:
                 if let cap = caps[word], let number = Int(value) { value = String(min(number, cap)) }

@@ -54,7 +54,9 @@ final class ProgressDisplay: Sendable {
     ) -> ProgressDisplay {
         let recorders = sampler.recorders
         let started = origin
-        let task = Task { () -> PerSecondSeries in
+        // On the first I/O loop rather than Swift's shared pool: the seconds then keep time however
+        // busy the pool's threads are.
+        let task = Task(executorPreference: sampler.loops.first) { () -> PerSecondSeries in
             var series = PerSecondSeries(startUnixTime: WallClock.unixTime(atMonotonic: started))
             let redraw: UInt64 = mode == .bar ? 100_000_000 : 1_000_000_000
             var nextRedraw = started &+ redraw
@@ -70,8 +72,7 @@ final class ProgressDisplay: Sendable {
                 // that the series' seconds do not drift.
                 let nextSecond = started &+ UInt64(series.count + 1) * 1_000_000_000
                 let wakeAt = min(nextRedraw, nextSecond)
-                let now = monotonicNanoseconds()
-                if wakeAt > now { try? await Task.sleep(nanoseconds: wakeAt - now) }
+                await pause(until: wakeAt, on: sampler.loops.first)
                 if Task.isCancelled { break }
                 if monotonicNanoseconds() >= nextSecond {
                     let second = await sampler.sample()
@@ -117,6 +118,21 @@ final class ProgressDisplay: Sendable {
             return series
         }
         return ProgressDisplay(task: task)
+    }
+
+    /// Waits until `deadline` (monotonic nanoseconds) or until the task is cancelled: on `loop`'s
+    /// timer in slices of at most 50 ms (so that a stop is seen soon), or off a loop with
+    /// `Task.sleep`.
+    private static func pause(until deadline: UInt64, on loop: IOLoop?) async {
+        while !Task.isCancelled {
+            let now = monotonicNanoseconds()
+            guard deadline > now else { return }
+            guard let loop, loop.inLoopThread else {
+                try? await Task.sleep(nanoseconds: deadline - now)
+                return
+            }
+            await loop.sleep(until: min(deadline, now &+ 50_000_000))
+        }
     }
 
     /// Stops and returns the series: one entry per second since the start.

@@ -4,7 +4,7 @@ import Glibc
 /// self-contained HTML page that puts several runs side by side and overlays their spectra.
 public enum ReportCommand: Command {
     public static let name = "report"
-    public static let summary = "Render saved results (--format json files) as an HTML page, a table or CSV"
+    public static let summary = "Render saved results as an HTML page with charts, or as a table"
     public static let positionalUsage: String? = "RUN.json [RUN.json ...]"
     public static let discussion = """
         Each RUN.json is a file that dbbench redis or dbbench timescale wrote with --format json \

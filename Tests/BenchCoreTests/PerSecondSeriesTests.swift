@@ -46,7 +46,9 @@ struct PerSecondSeriesTests {
         )
         let series = result.series
         // The series starts when the connections are started, before the 2.5 s measured interval.
-        #expect(series.count >= 3 && series.count <= 5, "\(series.count) entries")
+        // It covers the measured interval (however late a loaded machine opened the gate).
+        #expect(series.count >= 3, "\(series.count) entries")
+        #expect(Double(series.count - 1) + series.lastEntrySeconds >= result.wallSeconds - 0.01)
         #expect(series.total.reduce(0) { $0 + $1.succeeded } == result.total.succeeded)
         #expect(series.total.reduce(0) { $0 + $1.failed } == result.total.failed)
         #expect(result.total.failed > 0)

@@ -4,7 +4,9 @@ import RedisBench
 import TimescaleBench
 
 /// Every subcommand, in the order `dbbench --help` lists them.
-let subcommands: [any Command.Type] = [RedisCommand.self, TimescaleCommand.self, ReportCommand.self]
+let subcommands: [any Command.Type] = [
+    RedisCommand.self, TimescaleCommand.self, ReportCommand.self, CompareCommand.self,
+]
 
 let topLevelHelp = """
     dbbench \(dbbenchVersion) — load tests for TimescaleDB/PostgreSQL and Redis, honest numbers.

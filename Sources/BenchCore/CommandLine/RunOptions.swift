@@ -10,6 +10,8 @@ public struct RunOptions: Sendable {
     public var thresholds: [Threshold]
     public var progress: ProgressSetting
     public var output: ReportOutput
+    /// `--repeat N`: each workload runs N times in a row, and the report keeps every repetition.
+    public var repetitions: Int
     /// A random id naming what this run creates (Redis keys under `<prefix><run-id>:`, PostgreSQL
     /// rows and `application_name`), so that concurrent runs never touch each other's data.
     public var runID: String
@@ -34,6 +36,13 @@ public struct RunOptions: Sendable {
             "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0', 'error_rate<1%', or for one workload "
             + "'WORKLOAD.p99<2ms' (a name of --tests); repeatable; exit 1 when one fails"
     )
+    public static let repeatOption = Option.integer(
+        "repeat",
+        default: 1,
+        in: 1...100,
+        help: "Run each workload N times in a row with fresh connections; the report gives the median and "
+            + "spread, the JSON every repetition (for dbbench compare)"
+    )
     public static let progressOption = Option.choice(
         "progress",
         default: ProgressSetting.auto,
@@ -56,7 +65,7 @@ public struct RunOptions: Sendable {
     public static let connectionSpecs: [OptionSpec] = [threadsOption.spec, connectTimeoutOption.spec]
     /// Listed after a subcommand's own options; `--help` comes last.
     public static let specs: [OptionSpec] =
-        RunLimits.specs + [assert.spec, progressOption.spec] + ReportOutput.specs + [.help]
+        RunLimits.specs + [repeatOption.spec, assert.spec, progressOption.spec] + ReportOutput.specs + [.help]
 
     /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`); `countingRows` those of
     /// this run that count rows, the only ones a `rows` threshold may apply to.
@@ -65,6 +74,7 @@ public struct RunOptions: Sendable {
         connectTimeout = try arguments[Self.connectTimeoutOption]
         limits = try RunLimits(arguments)
         progress = try arguments[Self.progressOption]
+        repetitions = try arguments[Self.repeatOption]
         var random = SystemRandomNumberGenerator()
         let bits = random.next() as UInt64
         runID = String(String(bits, radix: 16).suffix(8))

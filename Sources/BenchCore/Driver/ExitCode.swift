@@ -2,8 +2,10 @@
 /// error becomes a code.
 public enum ExitCode {
     public static let success: Int32 = 0
-    /// A threshold failed (`--assert`).
+    /// A threshold failed (`--assert`), or `dbbench compare` found a gated regression.
     public static let thresholdFailed: Int32 = 1
+    /// `dbbench compare`: the data cannot decide a gated change (too few runs).
+    public static let undecided: Int32 = 2
     /// Bad command-line input (EX_USAGE).
     public static let usage: Int32 = 64
     /// The server cannot be reached or failed (EX_UNAVAILABLE).
@@ -56,7 +58,8 @@ public enum ExitCode {
 
     /// The lines of `dbbench --help` that list the codes.
     public static let summary = """
-        Exit codes: 0 done, 1 an --assert failed, 64 bad input, 65 a result file is not
+        Exit codes: 0 done, 1 an --assert failed (compare: a regression), 2 compare
+        cannot decide, 64 bad input, 65 a result file is not
         dbbench's JSON, 66 a result file cannot be read, 69 server unreachable or
         failing, 70 internal error, 73 --output cannot be written, 74 the results
         could not be written to stdout, 77 authentication or privilege refused,

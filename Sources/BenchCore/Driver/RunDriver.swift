@@ -47,7 +47,8 @@ public struct RunDriver: Sendable {
         let header = backend.header(prepared)
         var report = BenchmarkReport(
             title: header.title,
-            settings: header.settings + ["run \(options.runID)"],
+            settings: header.settings + (options.repetitions > 1 ? ["each workload \(options.repetitions) times"] : [])
+                + ["run \(options.runID)"],
             metadata: ReportMetadata(
                 command: backend.command,
                 target: header.target,
@@ -57,18 +58,29 @@ public struct RunDriver: Sendable {
             )
         )
 
-        for workload in backend.workloads(prepared) where !stop.isRequested {
-            let run = await runner.run(workload)
-            if let result = run.result {
-                report.results.append(result)
-                report.assessments += workload.assess(result)
-            }
-            if let failure = run.failure {
-                report.failures.append(failure)
-                let answers = await withTaskExecutorPreference(control) {
-                    await backend.stillAnswers(prepared, on: control)
+        workloads: for workload in backend.workloads(prepared) where !stop.isRequested {
+            var replicates: [WorkloadResult] = []
+            for _ in 0..<options.repetitions where !stop.isRequested {
+                let run = await runner.run(workload)
+                if let result = run.result { replicates.append(result) }
+                if let failure = run.failure {
+                    report.failures.append(failure)
+                    let answers = await withTaskExecutorPreference(control) {
+                        await backend.stillAnswers(prepared, on: control)
+                    }
+                    if !answers {
+                        if let merged = WorkloadResult(repetitions: replicates) {
+                            report.results.append(merged)
+                            report.assessments += workload.assess(merged)
+                        }
+                        break workloads
+                    }
+                    break
                 }
-                if !answers { break }
+            }
+            if let merged = WorkloadResult(repetitions: replicates) {
+                report.results.append(merged)
+                report.assessments += workload.assess(merged)
             }
         }
         // Cleanup runs after failures too.

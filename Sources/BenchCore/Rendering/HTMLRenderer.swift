@@ -20,7 +20,8 @@ public struct HTMLRenderer: ReportRenderer {
         render([Run(label: report.title, report: report)])
     }
 
-    public func render(_ runs: [Run]) -> String {
+    /// The page of `runs`; `preamble` (HTML) goes before them, after the title.
+    public func render(_ runs: [Run], preamble: String = "") -> String {
         let title =
             runs.count == 1 ? runs[0].report.title : "dbbench: \(runs.count) runs of \(Self.commands(runs))"
         var page = """
@@ -40,6 +41,7 @@ public struct HTMLRenderer: ReportRenderer {
             <header><h1>\(HTML.escape(title))</h1></header>
 
             """
+        page += preamble
         if runs.count > 1 { page += comparison(runs) }
         for (index, run) in runs.enumerated() { page += section(run, index: index, of: runs.count) }
         page += "<footer><p>Written by dbbench \(HTML.escape(dbbenchVersion)). Latencies in milliseconds; "

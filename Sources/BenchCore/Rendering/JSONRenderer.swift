@@ -64,6 +64,12 @@ public struct JSONRenderer: ReportRenderer {
     }
 
     static func workload(_ result: WorkloadResult) -> JSONValue {
+        guard case .object(var members) = singleWorkload(result) else { return .null }
+        if !result.replicates.isEmpty { members.append(("replicates", .array(result.replicates.map(singleWorkload)))) }
+        return .object(members)
+    }
+
+    static func singleWorkload(_ result: WorkloadResult) -> JSONValue {
         .object([
             ("name", .string(result.name)),
             ("connections", .integer(result.connections)),

@@ -126,6 +126,7 @@ public struct TextRenderer: ReportRenderer {
     /// outages, and its errors (`.error` lines give "count × kind").
     static func notes(for result: WorkloadResult) -> [(text: String, tone: Tone)] {
         var notes: [(text: String, tone: Tone)] = []
+        if let repetitions = result.repetitionsNote { notes.append((repetitions, .plain)) }
         if let rate = result.rate { notes.append((openLoopNote(result, rate: rate), .plain)) }
         if let spread = result.operationsPerConnection, spread.isUneven { notes.append((spreadNote(spread), .plain)) }
         if let nodes = nodesNote(result.nodes) { notes.append((nodes, .plain)) }

@@ -166,6 +166,7 @@ struct ReportDecoder {
             late: json["late"]?.intValue ?? 0,
             notStarted: json["not_started"]?.intValue ?? 0
         )
+        result.replicates = try (json["replicates"]?.arrayValue ?? []).map(workload)
         result.interrupted = json["interrupted"]?.boolValue ?? false
         result.startUnixTime = json["started_at"]?.doubleValue ?? 0
         result.notes = (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue)

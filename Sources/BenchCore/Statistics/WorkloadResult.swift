@@ -75,6 +75,9 @@ public struct WorkloadResult: Sendable {
     /// The loops that were busy more than `saturatedAbove` of the run.
     public var saturatedLoops: [Int] { loopBusy.indices.filter { loopBusy[$0] > Self.saturatedAbove } }
 
+    /// With `--repeat`: every repetition, of which this result is the merge; empty otherwise.
+    public var replicates: [WorkloadResult] = []
+
     /// Per server when the connections were spread over several (a cluster's primaries), else empty.
     public var nodes: [NodeResult] = []
     /// Outages and reconnections, as the connections saw them.

@@ -1,6 +1,7 @@
 import BenchCore
 import IOLoop
 import Postgres
+import Synchronization
 
 /// Each connection inserts its rows in batches of `--batch-size`: one binary COPY or one prepared
 /// multi-row INSERT per batch. An operation is a batch (its latency, ops/s, progress); the rows are
@@ -26,6 +27,9 @@ struct InsertWorkload: Workload {
     let connections: Int
     let rowsPerConnection: Int
     let batchSize: Int
+    /// The rows of this run the table held after the previous repetition (`--repeat`), which this
+    /// one's count is checked without.
+    let foundBefore = RowTally()
     let method: InsertMethod
     var name: String { "INSERT" }
     var operations: [Operation] { [.batch] }
@@ -193,7 +197,9 @@ struct InsertWorkload: Workload {
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
         let reported = result.counter(.rows) ?? 0
         let warmup = result.warmupCounter(.rows)
-        let found = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
+        let total = try await failingRun { () async throws(PostgresError) in try await table.countRunRows(on: loop) }
+        let found = total - foundBefore.count.withLock { $0 }
+        foundBefore.count.withLock { $0 = total }
         var verdict = Self.tableVerdict(
             found: found,
             acknowledged: reported + warmup,
@@ -203,7 +209,13 @@ struct InsertWorkload: Workload {
         return [
             "\(Format.grouped(reported)) rows inserted by \(method == .copy ? "binary COPY" : "multi-row INSERT") in batches of "
                 + "\(batchSize): \(Format.grouped(Int(Self.rowsPerSecond(result).rounded()))) rows/s",
-            "\(Format.grouped(found)) rows of this run found in \(table.name) (\(verdict))",
+            "\(Format.grouped(found)) rows of this run\(total > found ? "'s repetition" : "") found in \(table.name) "
+                + "(\(verdict))",
         ]
     }
+}
+
+/// A count shared by the repetitions of one workload.
+final class RowTally: Sendable {
+    let count = Mutex(0)
 }

@@ -80,7 +80,9 @@ struct FirstContactTests {
         #expect(timescale.exitCode == 0, "\(timescale.stderr)")
         #expect(linesLonger(than: 80, in: timescale.stdout).isEmpty, "\(linesLonger(than: 80, in: timescale.stdout))")
         #expect(linesLonger(than: 80, in: timescale.stderr).isEmpty)
-        for command in [["--help"], ["redis", "--help"], ["timescale", "--help"], ["report", "--help"]] {
+        for command in [
+            ["--help"], ["redis", "--help"], ["timescale", "--help"], ["report", "--help"], ["compare", "--help"],
+        ] {
             let help = try CommandRunner.dbbench(command)
             #expect(linesLonger(than: 80, in: help.stdout).isEmpty, "\(linesLonger(than: 80, in: help.stdout))")
         }

@@ -220,35 +220,47 @@ public struct HTMLRenderer: ReportRenderer {
         let seconds = series.total.indices.map(Double.init)
         func duration(_ index: Int) -> Double { index == series.count - 1 ? max(series.lastEntrySeconds, 0.001) : 1 }
         let throughput = series.total.enumerated().map { Double($0.element.succeeded) / duration($0.offset) }
-        html += figure(
-            "Operations per second",
-            SVGChart(
-                id: "\(id)-throughput",
-                title: "\(result.name): operations per second",
-                description: "Operations that succeeded in each of the \(series.count) seconds"
-                    + Self.rangeText(throughput, unit: "per second"),
-                xLabel: "seconds since the connections were started",
-                yLabel: "operations per second",
-                series: [SVGChart.Series(name: "succeeded/s", points: Array(zip(seconds, throughput)))],
-                role: "per-second throughput",
-                width: Self.gridChartWidth
-            ).render()
+        /// A chart of one value per second: `chart` names it in the ids ("throughput").
+        func perSecond(
+            _ chart: String,
+            _ name: String,
+            of what: String,
+            axis: String,
+            line: String,
+            _ values: [Double]
+        ) -> String {
+            figure(
+                name.prefix(1).uppercased() + name.dropFirst(),
+                SVGChart(
+                    id: "\(id)-\(chart)",
+                    title: "\(result.name): \(name)",
+                    description: "\(what) in each of the \(series.count) seconds"
+                        + Self.rangeText(values, unit: "per second"),
+                    xLabel: "seconds since the connections were started",
+                    yLabel: axis,
+                    series: [SVGChart.Series(name: line, points: Array(zip(seconds, values)))],
+                    role: "per-second",
+                    width: Self.gridChartWidth
+                ).render()
+            )
+        }
+        html += perSecond(
+            "throughput",
+            "operations per second",
+            of: "Operations that succeeded",
+            axis: "operations per second",
+            line: "succeeded/s",
+            throughput
         )
         if let counted = series.counted, let key = result.counterRates.first?.key {
             let rates = counted.enumerated().map { Double($0.element) / duration($0.offset) }
-            html += figure(
+            html += perSecond(
+                "counted",
                 "\(key.name) per second",
-                SVGChart(
-                    id: "\(id)-counted",
-                    title: "\(result.name): \(key.name) per second",
-                    description: "\(key.name) in each of the \(series.count) seconds"
-                        + Self.rangeText(rates, unit: "per second"),
-                    xLabel: "seconds since the connections were started",
-                    yLabel: "\(key.name) per second",
-                    series: [SVGChart.Series(name: "\(key.name)/s", points: Array(zip(seconds, rates)))],
-                    role: "per-second counted",
-                    width: Self.gridChartWidth
-                ).render()
+                of: key.name,
+                axis: "\(key.name) per second",
+                line: "\(key.name)/s",
+                rates
             )
         }
         var latencySeries = [
@@ -275,25 +287,19 @@ public struct HTMLRenderer: ReportRenderer {
                     yLabel: "latency (ms)",
                     series: latencySeries,
                     yScale: scale,
-                    role: "per-second latency",
+                    role: "per-second",
                     width: Self.gridChartWidth
                 )
             }
         )
         let errors = series.total.map { Double($0.failed) }
-        html += figure(
-            "Errors per second",
-            SVGChart(
-                id: "\(id)-errors",
-                title: "\(result.name): errors per second",
-                description: "Operations that failed in each of the \(series.count) seconds"
-                    + Self.rangeText(errors, unit: "per second"),
-                xLabel: "seconds since the connections were started",
-                yLabel: "failed operations",
-                series: [SVGChart.Series(name: "failed", points: Array(zip(seconds, errors)))],
-                role: "per-second errors",
-                width: Self.gridChartWidth
-            ).render()
+        html += perSecond(
+            "errors",
+            "errors per second",
+            of: "Operations that failed",
+            axis: "failed operations",
+            line: "failed",
+            errors
         )
         var spectra = [SVGChart.Series(name: "latency", points: Self.spectrum(result.total.histogram))]
         if let service = result.serviceTime {

@@ -95,10 +95,44 @@ struct ComparisonTests {
         #expect(far.rows.first { $0.metric == .ops }?.verdict == .regression)
     }
 
+    /// A workload of several kinds is compared as a whole and kind by kind.
+    @Test func theKindsOfAWorkloadAreComparedToo() throws {
+        let shape = WorkloadShape(
+            operations: [
+                .init(slot: 0, name: "SET", isBeforeMeasuredInterval: false),
+                .init(slot: 1, name: "GET", isBeforeMeasuredInterval: false),
+            ]
+        )
+        func mixed(getLatency: UInt64) -> WorkloadResult {
+            let recorder = OperationRecorder(shape: shape)
+            for _ in 0..<100 { recorder.recordSuccess(slot: 0, nanoseconds: 100_000, queued: 0) }
+            for _ in 0..<100 { recorder.recordSuccess(slot: 1, nanoseconds: getLatency * 1_000, queued: 0) }
+            return WorkloadResult(
+                name: "MIXED",
+                shape: shape,
+                connections: 1,
+                recorders: [recorder],
+                wallNanoseconds: 1_000_000_000
+            )
+        }
+        let comparison = Comparison(
+            baseline: [("MIXED", (0..<4).map { _ in mixed(getLatency: 100) })],
+            candidate: [("MIXED", (0..<4).map { _ in mixed(getLatency: 300) })],
+            alpha: 0.05,
+            noise: 0.05
+        )
+        #expect(Set(comparison.rows.map(\.workload)) == ["MIXED", "MIXED.SET", "MIXED.GET"])
+        let get = try #require(comparison.rows.first { $0.workload == "MIXED.GET" && $0.metric == .p50 })
+        #expect(get.baseline == 100 && get.candidate == 300 && get.verdict == .regression)
+        let set = try #require(comparison.rows.first { $0.workload == "MIXED.SET" && $0.metric == .p50 })
+        #expect(set.verdict == .noChange && set.change == 0)
+    }
+
     @Test(arguments: [
         ("p99>+10%", "", ComparedMetric.p99, true, 0.1),
         ("set.ops<-5%", "set", .ops, false, -0.05),
         ("error_rate>+0%", "", .errorRate, true, 0.0),
+        ("mixed.get.p99.9>+15%", "mixed.get", .p999, true, 0.15),
     ])
     func gatesAreParsed(text: String, workload: String, metric: ComparedMetric, rising: Bool, limit: Double) throws {
         let gate = try ComparisonGate(parsing: text)

@@ -81,48 +81,91 @@ public struct Comparison: Sendable {
     ) {
         var rows: [MetricComparison] = []
         for (name, before) in baseline {
-            guard let after = candidate.first(where: { $0.name == name })?.replicates,
-                let mergedBefore = WorkloadResult(repetitions: before),
-                let mergedAfter = WorkloadResult(repetitions: after)
-            else { continue }
-            for metric in ComparedMetric.allCases {
-                let a = before.map(metric.value)
-                let b = after.map(metric.value)
-                let base = metric.value(of: mergedBefore)
-                let cand = metric.value(of: mergedAfter)
-                let change: Double? = base == 0 ? (cand == 0 ? 0 : nil) : (cand - base) / base
-                let test = MannWhitney.test(a, b)
-                let decides = a.count >= Self.minimumReplicates && b.count >= Self.minimumReplicates
-                let interval = MannWhitney.shift(from: a, to: b, alpha: alpha).flatMap { shift in
-                    base == 0 ? nil : (low: shift.low / base, high: shift.high / base)
-                }
-                let worse = metric.higherIsWorse ? cand > base : cand < base
-                let verdict: ComparisonVerdict
-                if decides {
-                    verdict = (test?.p ?? 1) < alpha && cand != base ? (worse ? .regression : .improvement) : .noChange
-                } else if let change, abs(change) > noise {
-                    verdict = worse ? .regression : .improvement
-                } else if change == nil {
-                    verdict = worse ? .regression : .improvement
-                } else {
-                    verdict = .inconclusive
-                }
-                rows.append(
-                    MetricComparison(
-                        workload: name,
-                        metric: metric,
-                        baseline: base,
-                        candidate: cand,
-                        change: change,
-                        interval: interval,
-                        p: test?.p,
-                        baselineReplicates: a.count,
-                        candidateReplicates: b.count,
-                        verdict: verdict
-                    )
-                )
+            guard let after = candidate.first(where: { $0.name == name })?.replicates, let first = before.first else {
+                continue
+            }
+            rows += Self.compare(name, before, after, alpha: alpha, noise: noise)
+            // A workload of several kinds (MIXED): each kind as well, "MIXED.GET".
+            guard first.operations.count > 1 else { continue }
+            for operation in first.operations where !operation.isPreStart {
+                let kindBefore = before.compactMap { $0.kind(operation.name) }
+                let kindAfter = after.compactMap { $0.kind(operation.name) }
+                guard !kindAfter.isEmpty else { continue }
+                rows += Self.compare("\(name).\(operation.name)", kindBefore, kindAfter, alpha: alpha, noise: noise)
             }
         }
         self.rows = rows
+    }
+
+    /// Every metric of one workload (or kind), from its replicates on both sides.
+    static func compare(
+        _ name: String,
+        _ before: [WorkloadResult],
+        _ after: [WorkloadResult],
+        alpha: Double,
+        noise: Double
+    ) -> [MetricComparison] {
+        guard let mergedBefore = WorkloadResult(repetitions: before),
+            let mergedAfter = WorkloadResult(repetitions: after)
+        else { return [] }
+        var rows: [MetricComparison] = []
+        for metric in ComparedMetric.allCases {
+            let a = before.map(metric.value)
+            let b = after.map(metric.value)
+            let base = metric.value(of: mergedBefore)
+            let cand = metric.value(of: mergedAfter)
+            let change: Double? = base == 0 ? (cand == 0 ? 0 : nil) : (cand - base) / base
+            let test = MannWhitney.test(a, b)
+            let decides = a.count >= Self.minimumReplicates && b.count >= Self.minimumReplicates
+            let interval = MannWhitney.shift(from: a, to: b, alpha: alpha).flatMap { shift in
+                base == 0 ? nil : (low: shift.low / base, high: shift.high / base)
+            }
+            let worse = metric.higherIsWorse ? cand > base : cand < base
+            let verdict: ComparisonVerdict
+            if decides {
+                verdict = (test?.p ?? 1) < alpha && cand != base ? (worse ? .regression : .improvement) : .noChange
+            } else if let change, abs(change) > noise {
+                verdict = worse ? .regression : .improvement
+            } else if change == nil {
+                verdict = worse ? .regression : .improvement
+            } else {
+                verdict = .inconclusive
+            }
+            rows.append(
+                MetricComparison(
+                    workload: name,
+                    metric: metric,
+                    baseline: base,
+                    candidate: cand,
+                    change: change,
+                    interval: interval,
+                    p: test?.p,
+                    baselineReplicates: a.count,
+                    candidateReplicates: b.count,
+                    verdict: verdict
+                )
+            )
+        }
+        return rows
+    }
+}
+
+extension WorkloadResult {
+    /// One of the workload's operation kinds as a result of its own (same wall time), for comparing
+    /// kinds; nil when it has no such kind.
+    func kind(_ name: String) -> WorkloadResult? {
+        guard let operation = operations.first(where: { $0.name == name }) else { return nil }
+        return WorkloadResult(
+            name: name,
+            connections: connections,
+            operations: [operation],
+            total: operation,
+            errors: [],
+            counters: [],
+            wallNanoseconds: wallNanoseconds,
+            serviceTime: nil,
+            late: 0,
+            notStarted: 0
+        )
     }
 }

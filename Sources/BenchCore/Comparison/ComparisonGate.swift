@@ -28,13 +28,15 @@ public struct ComparisonGate: Sendable, Equatable {
         }
         right.removeLast()
         let names = ComparedMetric.allCases.map(\.rawValue)
-        let parts = left.split(separator: ".", maxSplits: 1).map(String.init)
-        let metricName = names.contains(left) ? left : (parts.count == 2 ? parts[1] : left)
+        // The metric follows the last dot: "p99.9" itself has one, "mixed.get.p99" names a kind.
+        let metricName =
+            names.first { left == $0 } ?? names.sorted { $0.count > $1.count }.first { left.hasSuffix("." + $0) }
+            ?? String(left.split(separator: ".").last ?? "")
         guard let metric = ComparedMetric(rawValue: metricName) else {
             throw UsageError("\(usage): unknown metric '\(metricName)'; use one of \(names.joined(separator: ", "))")
         }
         self.metric = metric
-        workload = names.contains(left) ? nil : (parts.count == 2 ? parts[0] : nil)
+        workload = left == metricName ? nil : String(left.dropLast(metricName.count + 1))
         limit = number / 100
         if metric.higherIsWorse != rising {
             throw UsageError(

@@ -18,6 +18,9 @@ struct MetricsTable: Sendable {
         var createdTable = false
         var maxConnections = 0
         var reservedConnections = 0
+        /// The extension that owns `--schema` (or keeps its objects there): nothing was created,
+        /// and the run is refused.
+        var schemaExtension: String?
     }
 
     let endpoint: PostgresEndpoint
@@ -55,7 +58,22 @@ struct MetricsTable: Sendable {
         preparation.usesTable = true
         let schemaExists =
             !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
-        if !schemaExists {
+        if schemaExists {
+            // A schema an extension owns (pg_depend) or installed its objects into (extnamespace)
+            // is the extension's: TimescaleDB's timescaledb_information, say.
+            preparation.schemaExtension =
+                try await connection.query(
+                    """
+                    SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.nspname = $1
+                    WHERE e.extnamespace = n.oid OR EXISTS (SELECT 1 FROM pg_depend d
+                        WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e'
+                        AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid)
+                    ORDER BY e.extname LIMIT 1
+                    """,
+                    [schema]
+                ).first?.first ?? nil
+            if preparation.schemaExtension != nil { return preparation }
+        } else {
             try await connection.query("CREATE SCHEMA \(schema)")
             try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(Self.marker)'")
             preparation.createdSchema = true

@@ -45,6 +45,12 @@ public struct TimescaleBackend: Backend {
         let preparation = try await failingRun { () async throws(PostgresError) in
             try await table.prepare(createTable: usesTable, on: loop)
         }
+        if let owner = preparation.schemaExtension {
+            throw UsageError(
+                "dbbench timescale: --schema \(options.schema) belongs to the extension \(owner); "
+                    + "choose a schema of its own such as dbbench"
+            )
+        }
         return Prepared(endpoint: endpoint, table: table, preparation: preparation)
     }
 

@@ -66,7 +66,7 @@ public struct TimescaleOptions: Sendable {
             default: "127.0.0.1",
             environment: "DB_HOST",
             help: "PostgreSQL/TimescaleDB host name or address"
-        )
+        ).alsoFrom("PGHOST")
         static let port = Option.integer(
             "port",
             placeholder: "PORT",
@@ -74,21 +74,21 @@ public struct TimescaleOptions: Sendable {
             in: 1...65535,
             environment: "DB_PORT",
             help: "Server port"
-        )
+        ).alsoFrom("PGPORT")
         static let database = Option.string(
             "database",
             placeholder: "NAME",
             default: "analytics",
             environment: "DB_NAME",
             help: "Database"
-        )
+        ).alsoFrom("PGDATABASE")
         static let user = Option.string(
             "user",
             placeholder: "USER",
             default: "postgres",
             environment: "DB_USER",
             help: "User name"
-        )
+        ).alsoFrom("PGUSER")
         static let password = Option.optionalString(
             "password",
             placeholder: "PASSWORD",
@@ -237,7 +237,8 @@ public struct TimescaleOptions: Sendable {
                 "\(command): --schema must be a plain identifier (lower-case letters, digits and _, up to 63 characters, not starting with a digit), got '\(schema)'"
             )
         }
-        if ["public", "pg_catalog", "information_schema"].contains(schema.lowercased())
+        if ["public", "pg_catalog", "information_schema", "timescaledb_information", "timescaledb_experimental"]
+            .contains(schema.lowercased())
             || schema.lowercased().hasPrefix("pg_")
             || schema.lowercased().hasPrefix("_timescaledb")
         {

@@ -380,6 +380,8 @@ struct TimescaleCommandTests {
         (["--insert-method", "bulk"], "--insert-method must be one of copy, insert, got 'bulk'"),
         (["--schema", "Bad-Name"], "--schema must be a plain identifier"),
         (["--schema", "public"], "--schema public is not dbbench's to use"),
+        (["--schema", "timescaledb_information"], "--schema timescaledb_information is not dbbench's to use"),
+        (["--schema", "timescaledb_experimental"], "--schema timescaledb_experimental is not dbbench's to use"),
         (["--tests", "insert,select"], "--tests has unknown item 'select'"),
         (
             ["--queries", "top_model"],

@@ -7,7 +7,7 @@
 ///     let count = try arguments[connections]
 public struct Option<Value: Sendable>: Sendable {
     /// What the parser, the help and the configuration need, without the value's type.
-    public let spec: OptionSpec
+    public private(set) var spec: OptionSpec
     private let read: @Sendable (ParsedArguments) throws(UsageError) -> Value
 
     init(
@@ -23,6 +23,15 @@ public struct Option<Value: Sendable>: Sendable {
         }
         self.spec = spec
         self.read = read
+    }
+
+    /// The same option, also read from `variables` (in order) when its own variable is not set.
+    public func alsoFrom(_ variables: String...) -> Option {
+        var copy = self
+        var spec = copy.spec
+        spec.fallbackEnvironment += variables
+        copy.spec = spec
+        return copy
     }
 
     /// The value from the command line, the environment or the default, validated.

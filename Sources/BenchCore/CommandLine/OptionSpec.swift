@@ -10,6 +10,9 @@ public struct OptionSpec: Sendable {
     /// The default as help shows it, or `nil` when there is none to show.
     public let defaultText: String?
     public let environment: String?
+    /// Variables read, in order, when `environment` is unset or empty (libpq's `PGHOST` after
+    /// dbbench's `DB_HOST`).
+    public internal(set) var fallbackEnvironment: [String] = []
     /// May be given several times (`--assert`); every value is kept.
     public let repeatable: Bool
     /// The effective value as the configuration records it, or `nil` to leave it out (unset, or a

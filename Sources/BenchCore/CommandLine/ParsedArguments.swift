@@ -115,8 +115,9 @@ public struct ParsedArguments: Sendable {
     /// The raw value and where it came from ("--port" or "REDIS_PORT"), or `nil`.
     func raw(_ name: String) -> (value: String, source: String)? {
         if let value = values[name]?.last { return (value, "--\(name)") }
-        if let variable = spec(name).environment, let value = environment[variable], !value.isEmpty {
-            return (value, variable)
+        let spec = spec(name)
+        for variable in (spec.environment.map { [$0] } ?? []) + spec.fallbackEnvironment {
+            if let value = environment[variable], !value.isEmpty { return (value, variable) }
         }
         return nil
     }

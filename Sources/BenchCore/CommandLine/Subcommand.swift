@@ -62,7 +62,9 @@ extension Command {
             var help = option.help
             var notes: [String] = []
             if let value = option.defaultText { notes.append("default: \(value)") }
-            if let variable = option.environment { notes.append("env: \(variable)") }
+            if let variable = option.environment {
+                notes.append("env: " + ([variable] + option.fallbackEnvironment).joined(separator: ", "))
+            }
             if !notes.isEmpty { help += " [" + notes.joined(separator: "; ") + "]" }
             let wrapped = Format.wrap(column + help, width: max(lineWidth, column.count + 20), indent: 0)
             text += line + wrapped.map { String($0.dropFirst(column.count)) }.joined(separator: "\n" + column) + "\n"

@@ -1,0 +1,87 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// libpq's own variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`) when dbbench's `DB_*` are not
+/// set; `DB_*` win over them and flags over both.
+@Suite(
+    "libpq's environment variables",
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
+struct LibpqConventionsTests {
+    let server = TestServices.postgresEnvironment
+
+    func run(_ environment: [String: String], flags: [String] = []) throws -> (CommandResult, RunReport) {
+        try CommandRunner.dbbenchJSON(
+            ["timescale", "--tests", "sql", "--sql", "SELECT 1", "--num-queries", "20", "--connections", "2"]
+                + flags,
+            environment: environment
+        )
+    }
+
+    @Test func pgVariablesNameTheServerWhenDBVariablesDoNot() throws {
+        let (result, report) = try run([
+            "PGHOST": server["DB_HOST"]!, "PGPORT": server["DB_PORT"]!, "PGUSER": server["DB_USER"]!,
+            "PGDATABASE": server["DB_NAME"]!, "PGPASSWORD": server["DB_PASSWORD"]!,
+        ])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SQL")?.succeeded == 20)
+        #expect(
+            report.configuration["port"] == server["DB_PORT"] && report.configuration["database"] == server["DB_NAME"]
+        )
+    }
+
+    @Test func dbVariablesWinOverPGOnesAndFlagsOverBoth() throws {
+        let closed = String(TestServices.closedPort())
+        let (result, _) = try run(server.merging(["PGPORT": closed, "PGDATABASE": "nosuchdb"]) { $1 })
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let (flagged, _) = try run(
+            server.merging(["DB_PORT": closed, "PGPORT": closed]) { $1 },
+            flags: ["--port", server["DB_PORT"]!]
+        )
+        #expect(flagged.exitCode == 0, "\(flagged.stderr)")
+    }
+
+    @Test func helpNamesBothVariables() throws {
+        let help = try CommandRunner.dbbench(["timescale", "--help"], environment: ["COLUMNS": "200"]).stdout
+        #expect(help.contains("env: DB_HOST, PGHOST]") && help.contains("env: DB_PORT, PGPORT]"), "\(help)")
+    }
+}
+
+/// A schema an extension keeps its objects in is refused before anything is created in it.
+@Suite(
+    "Schemas of extensions",
+    .serialized,
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
+struct ExtensionSchemaTests {
+    @Test func aSchemaOfAnExtensionIsRefusedAndLeftAsItWas() throws {
+        let schema = "dbbench_test_extension"
+        _ = try CommandRunner.psql("DROP EXTENSION IF EXISTS pg_trgm; DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        _ = try CommandRunner.psql("CREATE SCHEMA \(schema); CREATE EXTENSION pg_trgm SCHEMA \(schema)")
+        defer {
+            _ = try? CommandRunner.psql("DROP EXTENSION IF EXISTS pg_trgm; DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        }
+        let before = try CommandRunner.psql(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '\(schema)'"
+        )
+        let result = try CommandRunner.dbbench(
+            [
+                "timescale", "--tests", "insert", "--inserts-per-connection", "10", "--connections", "1", "--schema",
+                schema,
+            ],
+            environment: TestServices.postgresEnvironment
+        )
+        #expect(result.exitCode == 64, "\(result.stderr)")
+        #expect(
+            result.stderr
+                == "dbbench timescale: --schema \(schema) belongs to the extension pg_trgm; "
+                + "choose a schema of its own such as dbbench\n"
+        )
+        #expect(result.stdout.isEmpty)
+        let after = try CommandRunner.psql(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '\(schema)'"
+        )
+        #expect(after == before, "nothing created in the extension's schema")
+    }
+}

@@ -43,9 +43,11 @@ public struct PostgresEndpoint: Sendable {
         self.ioTimeout = ioTimeout
     }
 
-    /// "host:port/database", for messages.
+    /// "host:port/database" (a socket directory: "/run/postgresql/.s.PGSQL.5432/database"), for
+    /// messages.
     public var description: String {
-        (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
+        if host.hasPrefix("/") { return (host.hasSuffix("/") ? host : host + "/") + ".s.PGSQL.\(port)/\(database)" }
+        return (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
     }
 
     /// Keyword/value pairs for `PQconnectStartParams`.

@@ -21,11 +21,14 @@ public struct TimescaleBackend: Backend {
     /// Resolves the host, reads the server's settings and creates what is missing of the benchmark
     /// table (`MetricsTable.prepare`).
     public func prepare(on loop: IOLoop) async throws -> Prepared {
-        let address: SocketAddress
-        do {
-            address = try SocketAddress.resolve(host: options.host, port: options.port)[0]
-        } catch {
-            throw UnavailableError(description: error.description)
+        // An absolute path is a directory holding the server's Unix socket, as for libpq.
+        var address: SocketAddress?
+        if !options.host.hasPrefix("/") {
+            do {
+                address = try SocketAddress.resolve(host: options.host, port: options.port)[0]
+            } catch {
+                throw UnavailableError(description: error.description)
+            }
         }
         var endpoint = PostgresEndpoint(
             host: options.host,

@@ -65,7 +65,7 @@ public struct TimescaleOptions: Sendable {
             placeholder: "HOST",
             default: "127.0.0.1",
             environment: "DB_HOST",
-            help: "PostgreSQL/TimescaleDB host name or address"
+            help: "PostgreSQL/TimescaleDB host name or address, or the directory of its Unix socket (an absolute path)"
         ).alsoFrom("PGHOST")
         static let port = Option.integer(
             "port",

@@ -11,9 +11,13 @@ import Testing
 struct LibpqConventionsTests {
     let server = TestServices.postgresEnvironment
 
-    func run(_ environment: [String: String], flags: [String] = []) throws -> (CommandResult, RunReport) {
+    func run(
+        _ environment: [String: String],
+        flags: [String] = [],
+        sql: String = "SELECT 1"
+    ) throws -> (CommandResult, RunReport) {
         try CommandRunner.dbbenchJSON(
-            ["timescale", "--tests", "sql", "--sql", "SELECT 1", "--num-queries", "20", "--connections", "2"]
+            ["timescale", "--tests", "sql", "--sql", sql, "--num-queries", "20", "--connections", "2"]
                 + flags,
             environment: environment
         )
@@ -40,6 +44,21 @@ struct LibpqConventionsTests {
             flags: ["--port", server["DB_PORT"]!]
         )
         #expect(flagged.exitCode == 0, "\(flagged.stderr)")
+    }
+
+    /// An absolute host is the directory of the server's Unix socket, as libpq takes it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PG_SOCKET_DIR"] != nil, "needs the socket of 'make test'"))
+    func aSocketDirectoryAsHostConnectsThroughTheSocket() throws {
+        let directory = try #require(ProcessInfo.processInfo.environment["PG_SOCKET_DIR"])
+        var environment = server
+        environment["DB_HOST"] = nil
+        environment["PGHOST"] = directory
+        // A row only where the server sees no client address: a Unix socket.
+        let (result, report) = try run(environment, sql: "SELECT 1 WHERE inet_client_addr() IS NULL")
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SQL")?.succeeded == 20)
+        #expect(report.workload("SQL")?.counters["rows"] == 20)
+        #expect(result.stdout.contains("\"target\":\"\(directory)/.s.PGSQL.\(server["DB_PORT"]!)/"))
     }
 
     @Test func helpNamesBothVariables() throws {

@@ -89,7 +89,7 @@ public final class PostgresConnection {
         }
         // libpq would print the server's notices and warnings on stderr ("terminating connection
         // due to immediate shutdown command", once per connection), in the middle of the progress.
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        ServerNotices.receive(on: connection)
         guard PQsetnonblocking(connection, 1) == 0 else {
             PQfinish(connection)
             throw .unexpected("cannot make the libpq connection non-blocking")

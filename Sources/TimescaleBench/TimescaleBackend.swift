@@ -57,6 +57,8 @@ public struct TimescaleBackend: Backend {
         return Prepared(endpoint: endpoint, table: table, preparation: preparation)
     }
 
+    public func serverNotices() -> [String] { ServerNotices.shared.take() }
+
     public func notices(_ prepared: Prepared) -> [String] {
         let preparation = prepared.preparation
         guard preparation.timescaleVersion == nil && preparation.usesTable else { return [] }

@@ -104,3 +104,29 @@ struct ExtensionSchemaTests {
         #expect(after == before, "nothing created in the extension's schema")
     }
 }
+
+/// The server's notices reach stderr once each, through dbbench's receiver, never the results.
+@Suite("Server notices", .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'"))
+struct ServerNoticeTests {
+    @Test func aNoticeIsShownOnceAndAHarmlessOneNotAtAll() throws {
+        let function = "dbbench_test_notice_\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try CommandRunner.psql(
+            "CREATE FUNCTION \(function)() RETURNS int AS $$ BEGIN RAISE NOTICE 'dbbench test notice'; "
+                + "RAISE WARNING 'relation \"x\" already exists, skipping'; RETURN 1; END $$ LANGUAGE plpgsql"
+        )
+        defer { _ = try? CommandRunner.psql("DROP FUNCTION IF EXISTS \(function)()") }
+        let result = try CommandRunner.dbbench(
+            [
+                "timescale", "--tests", "sql", "--sql", "SELECT \(function)()", "--num-queries", "40", "--connections",
+                "2", "--format", "json",
+            ],
+            environment: TestServices.postgresEnvironment
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").filter { $0.contains("notice") }
+        #expect(lines == ["dbbench timescale: notice: the server said NOTICE: dbbench test notice"], "\(result.stderr)")
+        #expect(!result.stderr.contains("already exists"))
+        #expect(!result.stdout.contains("dbbench test notice") && !result.stdout.contains("already exists"))
+        _ = try parseJSON(result.stdout)
+    }
+}

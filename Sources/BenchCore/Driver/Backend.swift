@@ -34,6 +34,9 @@ public protocol Backend: Sendable {
     /// After a failed teardown or cleanup: what the run may have left on the server, and how to
     /// find it, for the report's last lines.
     func leftBehind(_ prepared: Prepared) -> [String]
+    /// What the server said on its own during the run (notices and warnings worth reading), each
+    /// once; shown on stderr, never in the results.
+    func serverNotices() -> [String]
 }
 
 extension Backend {
@@ -41,6 +44,7 @@ extension Backend {
     public func notices(_ prepared: Prepared) -> [String] { [] }
     public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] { [] }
     public func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool { false }
+    public func serverNotices() -> [String] { [] }
 }
 
 /// What a backend says of the server it measured, for the report.

@@ -96,6 +96,10 @@ public struct RunDriver: Sendable {
             report.footer += backend.leftBehind(prepared)
         }
 
+        for notice in backend.serverNotices() {
+            let lines = Format.wrap("dbbench \(backend.command): notice: the server said \(notice)", width: stderrWidth)
+            writeStandardError(lines.joined(separator: "\n") + "\n")
+        }
         report.startUnixTime = JSONRenderer.milliseconds(startUnixTime)
         report.endUnixTime = JSONRenderer.milliseconds(WallClock.unixTime())
         report.thresholds = ThresholdOutcome.evaluate(options.thresholds, results: report.results)

@@ -18,6 +18,9 @@ struct MetricsTable: Sendable {
         var createdTable = false
         var maxConnections = 0
         var reservedConnections = 0
+        /// The table is a hypertable (`timescaledb_information.hypertables`); false for a plain
+        /// table, also one that existed in a database with the extension.
+        var isHypertable = false
         /// The extension that owns `--schema` (or keeps its objects there): nothing was created,
         /// and the run is refused.
         var schemaExtension: String?
@@ -99,6 +102,17 @@ struct MetricsTable: Sendable {
                     "CREATE INDEX IF NOT EXISTS llm_usage_metrics_\(column)_time_idx ON \(name) (\(column), time DESC)"
                 )
             }
+        }
+        if preparation.timescaleVersion != nil {
+            // TimescaleDB only: what the table is, whoever created it.
+            preparation.isHypertable =
+                !(try await connection.query(
+                    """
+                    SELECT 1 FROM timescaledb_information.hypertables
+                    WHERE hypertable_schema = $1 AND hypertable_name = 'llm_usage_metrics'
+                    """,
+                    [schema]
+                ).isEmpty)
         }
         return preparation
     }

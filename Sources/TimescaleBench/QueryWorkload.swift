@@ -31,6 +31,8 @@ struct QueryWorkload: Workload {
     let queries: [BenchQuery]
     /// The benchmark table to fill with recent rows first, for QUERY; `nil` for SQL.
     let seeding: MetricsTable?
+    /// How many rows setup seeded (0 when the table had enough recent rows), for the notes.
+    let seeded = RowTally()
     var operations: [Operation] { queries.enumerated().map { Operation(slot: $0.offset, name: $0.element.name) } }
     var counters: [Counter] { [.rows] }
 
@@ -58,6 +60,7 @@ struct QueryWorkload: Workload {
                 }
             }
             try await connection.query("ANALYZE \(table.name)")
+            seeded.count.withLock { $0 = Self.seedRows }
         }
     }
 
@@ -132,7 +135,16 @@ struct QueryWorkload: Workload {
     }
 
     func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] {
-        [
+        let seededRows = seeded.count.withLock { $0 }
+        let seeding =
+            seededRows == 0
+            ? []
+            : [
+                "the table had fewer than \(Format.grouped(Self.minimumRecentRows)) rows in the last hour, so "
+                    + "\(Format.grouped(seededRows)) rows of this run were inserted first (not measured; removed with "
+                    + "the run's rows)"
+            ]
+        return seeding + [
             "\(Format.grouped(result.counter(.rows) ?? 0)) rows returned in total; P95 over all queries "
                 + "\(Format.milliseconds(result.total.latency.p95)) ms"
         ]

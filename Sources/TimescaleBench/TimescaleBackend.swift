@@ -169,7 +169,7 @@ extension TimescaleBackend {
         }
         if preparation.usesTable {
             settings.append(
-                "table \(table.name)" + (preparation.timescaleVersion != nil ? " (hypertable)" : " (plain table)")
+                "table \(table.name)" + (preparation.isHypertable ? " (hypertable)" : " (plain table)")
             )
         }
         if let custom = options.customQuery {

@@ -126,6 +126,15 @@ struct TimescaleCommandTests {
         #expect(query.succeeded == 200 && query.failed == 0)
         #expect(Set(query.operations.keys) == ["top_models", "last_point", "buckets", "user_range"])
         #expect(query.operations.values.reduce(0, +) == 200)
+        // A new, empty table: the rows to aggregate were seeded first, which the notes say.
+        #expect(
+            query.notes(
+                contain: "the table had fewer than 10,000 rows in the last hour, so 100,000 rows of this run were "
+                    + "inserted first (not measured; removed with the run's rows)"
+            ),
+            "\(query.notes)"
+        )
+        #expect(all.result.stdout.contains("(plain table)"))
 
         let one = try timescaleJSON(
             ["--tests", "query", "--connections", "2", "--num-queries", "10", "--queries", "user_range"],

@@ -96,6 +96,14 @@ public struct TimescaleOptions: Sendable {
             secret: true,
             help: "Password; prefer the environment variable (PGPASSWORD and ~/.pgpass work too)"
         )
+        static let url = Option.optionalString(
+            "url",
+            placeholder: "URL",
+            environment: "DATABASE_URL",
+            secret: true,
+            help: "postgresql://[user[:password]@][host][:port][/database][?sslmode=MODE]; flags given win over "
+                + "its parts"
+        )
         static let sslMode: Option<SSLMode?> = Option.optionalChoice(
             "sslmode",
             defaultLabel: "libpq's: PGSSLMODE, else prefer",
@@ -181,7 +189,7 @@ public struct TimescaleOptions: Sendable {
 
     public static let specs: [OptionSpec] =
         [
-            Declared.host.spec, Declared.port.spec, Declared.database.spec, Declared.user.spec,
+            Declared.url.spec, Declared.host.spec, Declared.port.spec, Declared.database.spec, Declared.user.spec,
             Declared.password.spec, Declared.sslMode.spec, Declared.sslRootCert.spec, Declared.sslCert.spec,
             Declared.sslKey.spec, Declared.connections.spec,
             Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
@@ -191,12 +199,35 @@ public struct TimescaleOptions: Sendable {
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
-        host = try arguments[Declared.host]
-        port = try arguments[Declared.port]
-        database = try arguments[Declared.database]
-        user = try arguments[Declared.user]
-        password = try arguments[Declared.password]
-        sslMode = try arguments[Declared.sslMode]
+        let url = try arguments[Declared.url].map { (text) throws(UsageError) in try PostgresURL(text, command: command)
+        }
+        /// The flag's value when given on the command line, else the URL's part, else the
+        /// environment's or the default.
+        func value<Value>(_ option: Option<Value>, url part: Value?) throws(UsageError) -> Value {
+            if !arguments.given(option), let part { return part }
+            return try arguments[option]
+        }
+        func value<Value>(_ option: Option<Value?>, url part: Value?) throws(UsageError) -> Value? {
+            if !arguments.given(option), let part { return part }
+            return try arguments[option]
+        }
+        host = try value(Declared.host, url: url?.host)
+        port = try value(Declared.port, url: url?.port)
+        database = try value(Declared.database, url: url?.database)
+        user = try value(Declared.user, url: url?.user)
+        password = try value(Declared.password, url: url?.password)
+        let urlSSLMode = try url?.sslMode.map { (mode) throws(UsageError) in
+            guard let known = SSLMode(rawValue: mode) else {
+                throw UsageError("\(command): --url (or DATABASE_URL) has an unknown sslmode '\(mode)'")
+            }
+            return known
+        }
+        sslMode = try value(Declared.sslMode, url: urlSSLMode)
+        if host.contains("://") {
+            throw UsageError(
+                "\(command): --host takes a host name, an address or a socket directory; give a URL with --url (or DATABASE_URL)"
+            )
+        }
         sslFiles = [
             ("sslrootcert", try arguments[Declared.sslRootCert]), ("sslcert", try arguments[Declared.sslCert]),
             ("sslkey", try arguments[Declared.sslKey]),
@@ -218,7 +249,12 @@ public struct TimescaleOptions: Sendable {
             workloads: TimescaleTest.allCases.map(\.rawValue),
             countingRows: tests.filter { $0 != .connections }.map(\.rawValue)
         )
-        configuration = arguments.configuration(resolved: ["seed": String(run.limits.seed)])
+        // What the run connected to, whether from flags, the environment or a URL (never its password).
+        var resolved = [
+            "seed": String(run.limits.seed), "host": host, "port": String(port), "database": database, "user": user,
+        ]
+        if let sslMode { resolved["sslmode"] = sslMode.rawValue }
+        configuration = arguments.configuration(resolved: resolved)
         if host.isEmpty { throw UsageError("\(command): --host must not be empty") }
         if database.isEmpty { throw UsageError("\(command): --database must not be empty") }
         if tests.isEmpty {

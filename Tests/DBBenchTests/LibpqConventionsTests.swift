@@ -61,6 +61,29 @@ struct LibpqConventionsTests {
         #expect(result.stdout.contains("\"target\":\"\(directory)/.s.PGSQL.\(server["DB_PORT"]!)/"))
     }
 
+    @Test func aURLNamesTheServerAndItsPasswordAppearsNowhere() throws {
+        let password = server["DB_PASSWORD"]!
+        let url = "postgresql://\(server["DB_USER"]!):\(password)@127.0.0.1:\(server["DB_PORT"]!)/\(server["DB_NAME"]!)"
+        let (result, report) = try run([:], flags: ["--url", url + "?sslmode=disable"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(report.workload("SQL")?.succeeded == 20)
+        #expect(report.configuration["url"] == nil && report.configuration["sslmode"] == "disable")
+        #expect(!result.stdout.contains(password) && !result.stderr.contains(password))
+        // DATABASE_URL with a socket directory as its host parameter; a flag wins over the URL's part.
+        let socket = ProcessInfo.processInfo.environment["PG_SOCKET_DIR"] ?? "/nonexistent"
+        let (fromEnvironment, _) = try run(
+            [
+                "DATABASE_URL": "postgres://\(server["DB_USER"]!)@/nosuchdb?host=\(socket)&port=\(server["DB_PORT"]!)",
+                "PGPASSWORD": password,
+            ],
+            flags: ["--database", server["DB_NAME"]!]
+        )
+        #expect(fromEnvironment.exitCode == 0, "\(fromEnvironment.stderr)")
+        let refused = try CommandRunner.dbbench(["timescale", "--url", "mysql://root:\(password)@db/x"])
+        #expect(refused.exitCode == 64 && !refused.stderr.contains(password), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("dbbench timescale: --url (or DATABASE_URL) has another scheme"))
+    }
+
     @Test func helpNamesBothVariables() throws {
         let help = try CommandRunner.dbbench(["timescale", "--help"], environment: ["COLUMNS": "200"]).stdout
         #expect(help.contains("env: DB_HOST, PGHOST]") && help.contains("env: DB_PORT, PGPORT]"), "\(help)")

@@ -72,6 +72,7 @@ struct InsertWorkload: Workload {
             ? BinaryRows(capacity: Self.copyPiece + 1024, tracksFields: false)
             : BinaryRows(capacity: fullBatch * 256 + 64)
         await context.ready()
+        table.written.mark()
 
         var remaining = rowsToWrite
         while remaining > 0, await context.startOperation() {

@@ -1,6 +1,7 @@
 import BenchCore
 import IOLoop
 import Postgres
+import Synchronization
 
 /// Where the benchmark connects and what it may touch: the endpoint, the schema and table, this
 /// run's id, and which of those objects this run created (teardown drops exactly those).
@@ -30,6 +31,10 @@ struct MetricsTable: Sendable {
     let schema: String
     /// Random hex id stored in every row's metadata.
     let runID: String
+    /// When this run began and whether it wrote rows: every row it writes is timed within the hour
+    /// before it was generated, so its rows lie in `RunRows.window`, which every count and DELETE of
+    /// them is bounded by (on a hypertable only the chunks of that window are read).
+    let written = RunRows()
     var name: String { "\(schema).llm_usage_metrics" }
     /// Binary COPY of every column, as `MetricRow` encodes rows.
     var copyStatement: String { "COPY \(name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
@@ -123,8 +128,8 @@ struct MetricsTable: Sendable {
         defer { connection.close() }
         let count =
             try await connection.query(
-                "SELECT count(*) FROM \(name) WHERE metadata->>'run_id' = $1",
-                [runID]
+                "SELECT count(*) FROM \(name) WHERE \(RunRows.condition)",
+                [runID] + written.window()
             ).first?.first ?? nil
         return count.flatMap { Int($0) } ?? 0
     }
@@ -162,7 +167,12 @@ struct MetricsTable: Sendable {
         let otherRuns = Int(row[2] ?? "") ?? 0
         let onlyOurRows = row[3] == "t"
         guard isDbbenchs && otherRuns == 0 && onlyOurRows else {
-            try await connection.query("DELETE FROM \(name) WHERE metadata->>'run_id' = $1", [runID])
+            guard written.any else { return "nothing to delete from \(name): this run wrote no rows" }
+            if let compressed = try await compressedChunks(on: connection) {
+                return "left this run's rows in \(name) (metadata->>'run_id' = '\(runID)'): \(compressed) chunk(s) of "
+                    + "the time they lie in are compressed, which deleting from would decompress"
+            }
+            try await connection.query("DELETE FROM \(name) WHERE \(RunRows.condition)", [runID] + written.window())
             if isDbbenchs && otherRuns > 0 {
                 return "deleted this run's rows from \(name); kept the table for the \(otherRuns) other "
                     + "connection(s) of dbbench using the database (the last run to finish drops it)"
@@ -185,6 +195,25 @@ struct MetricsTable: Sendable {
         return preparation.createdSchema
             ? "dropped schema \(schema) and \(name), which this run created"
             : "dropped schema \(schema) and \(name), which an earlier run of dbbench created"
+    }
+
+    /// TimescaleDB only: how many compressed chunks of the table overlap the run's window; nil when
+    /// none does, or without TimescaleDB (or a hypertable).
+    func compressedChunks(on connection: PostgresConnection) async throws(PostgresError) -> Int? {
+        let installed = try await connection.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
+        guard !installed.isEmpty else { return nil }
+        let window = written.window()
+        let count =
+            try await connection.query(
+                """
+                SELECT count(*) FROM timescaledb_information.chunks
+                WHERE hypertable_schema = $1 AND hypertable_name = 'llm_usage_metrics' AND is_compressed
+                  AND range_end > to_timestamp($2::double precision) AND range_start < to_timestamp($3::double precision)
+                """,
+                [schema, window[0], window[1]]
+            ).first?.first ?? nil
+        let chunks = count.flatMap { Int($0) } ?? 0
+        return chunks > 0 ? chunks : nil
     }
 }
 
@@ -215,5 +244,26 @@ func failingRun<T>(_ body: () async throws(PostgresError) -> T) async throws -> 
         return try await body()
     } catch {
         throw TimescaleBenchError(error)
+    }
+}
+
+/// The rows of one run: when it began, and whether it wrote any.
+final class RunRows: Sendable {
+    /// Unix seconds when the run's table was prepared: no row of it is timed more than an hour
+    /// before.
+    let startedAt = Double(MetricRow.unixMicroseconds()) / 1e6
+    private let wrote = Atomic<Bool>(false)
+
+    /// `metadata->>'run_id' = $1` and the time window `$2`..`$3` (Unix seconds).
+    static let condition =
+        "metadata->>'run_id' = $1 AND time >= to_timestamp($2::double precision) "
+        + "AND time <= to_timestamp($3::double precision)"
+
+    func mark() { wrote.store(true, ordering: .relaxed) }
+    var any: Bool { wrote.load(ordering: .relaxed) }
+
+    /// From an hour (and a minute of clock slack) before the run began to a minute from now.
+    func window() -> [String] {
+        [String(startedAt - 3_660), String(Double(MetricRow.unixMicroseconds()) / 1e6 + 60)]
     }
 }

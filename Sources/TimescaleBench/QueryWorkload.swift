@@ -48,6 +48,7 @@ struct QueryWorkload: Workload {
                 ).first?.first ?? nil
             guard (recent.flatMap { Int($0) } ?? 0) < Self.minimumRecentRows else { return }
             let generator = MetricRow(runID: table.runID)
+            table.written.mark()
             var random = FastRandom(seed: 0x5EED)
             var rows = BinaryRows(capacity: 5_000 * 200)
             for _ in 0..<(Self.seedRows / 5_000) {

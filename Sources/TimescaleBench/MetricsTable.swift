@@ -82,21 +82,30 @@ struct MetricsTable: Sendable {
                 ).first?.first ?? nil
             if preparation.schemaExtension != nil { return preparation }
         } else {
-            try await connection.query("CREATE SCHEMA \(schema)")
+            try await explained(
+                "CREATE SCHEMA \(schema)",
+                grant: "GRANT CREATE ON DATABASE \(endpoint.database) TO \(endpoint.user ?? "the benchmark role") "
+                    + "(or create the schema and GRANT USAGE, CREATE ON SCHEMA \(schema) TO it; Docs/timescale.md)"
+            ) { () async throws(PostgresError) in try await connection.query("CREATE SCHEMA \(schema)") }
             try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(Self.marker)'")
             preparation.createdSchema = true
         }
         let tableExists = try await connection.query("SELECT to_regclass($1)::text", [name]).first?.first ?? nil
         if tableExists == nil {
-            try await connection.query(
-                """
-                CREATE TABLE \(name) (
-                    time TIMESTAMPTZ NOT NULL, model_id VARCHAR(255) NOT NULL, provider VARCHAR(100) NOT NULL,
-                    request_count INT, token_input INT, token_output INT, token_total INT, cost_usd NUMERIC(10,6),
-                    avg_latency_ms NUMERIC(10,2), error_count INT, success_count INT, user_id VARCHAR(255),
-                    application_id VARCHAR(255), environment VARCHAR(50), metadata JSONB)
-                """
-            )
+            try await explained(
+                "CREATE TABLE \(name)",
+                grant: "GRANT USAGE, CREATE ON SCHEMA \(schema) TO \(endpoint.user ?? "the benchmark role")"
+            ) { () async throws(PostgresError) in
+                try await connection.query(
+                    """
+                        CREATE TABLE \(name) (
+                        time TIMESTAMPTZ NOT NULL, model_id VARCHAR(255) NOT NULL, provider VARCHAR(100) NOT NULL,
+                        request_count INT, token_input INT, token_output INT, token_total INT, cost_usd NUMERIC(10,6),
+                        avg_latency_ms NUMERIC(10,2), error_count INT, success_count INT, user_id VARCHAR(255),
+                        application_id VARCHAR(255), environment VARCHAR(50), metadata JSONB)
+                    """
+                )
+            }
             try await connection.query("COMMENT ON TABLE \(name) IS '\(Self.marker)'")
             preparation.createdTable = true
             if preparation.timescaleVersion != nil {
@@ -172,7 +181,15 @@ struct MetricsTable: Sendable {
                 return "left this run's rows in \(name) (metadata->>'run_id' = '\(runID)'): \(compressed) chunk(s) of "
                     + "the time they lie in are compressed, which deleting from would decompress"
             }
-            try await connection.query("DELETE FROM \(name) WHERE \(RunRows.condition)", [runID] + written.window())
+            try await explained(
+                "DELETE FROM \(name) WHERE \(RunRows.condition)",
+                grant: "GRANT DELETE ON \(name) TO \(endpoint.user ?? "the benchmark role")"
+            ) { () async throws(PostgresError) in
+                try await connection.query(
+                    "DELETE FROM \(name) WHERE \(RunRows.condition)",
+                    [runID] + written.window()
+                )
+            }
             if isDbbenchs && otherRuns > 0 {
                 return "deleted this run's rows from \(name); kept the table for the \(otherRuns) other "
                     + "connection(s) of dbbench using the database (the last run to finish drops it)"
@@ -195,6 +212,25 @@ struct MetricsTable: Sendable {
         return preparation.createdSchema
             ? "dropped schema \(schema) and \(name), which this run created"
             : "dropped schema \(schema) and \(name), which an earlier run of dbbench created"
+    }
+
+    /// Runs `body`; a refused privilege (SQLSTATE 42501) is reported as the statement dbbench tried,
+    /// the server's message, and the GRANT that would allow it.
+    func explained(
+        _ statement: String,
+        grant: String,
+        _ body: () async throws(PostgresError) -> Void
+    ) async throws(PostgresError) {
+        do {
+            try await body()
+        } catch .server(let error) where error.sqlState == "42501" {
+            throw .server(
+                PostgresServerError(
+                    sqlState: error.sqlState,
+                    message: "\(statement): \(error.message); an administrator can allow it with \(grant)"
+                )
+            )
+        }
     }
 
     /// TimescaleDB only: how many compressed chunks of the table overlap the run's window; nil when

@@ -1,0 +1,54 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A benchmark role with no more than Docs/timescale.md asks an administrator to grant.
+@Suite(
+    "Least privilege on PostgreSQL",
+    .serialized,
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
+struct LeastPrivilegeTests {
+    let role = "dbbench_test_limited"
+    let schema = "dbbench_test_granted"
+
+    func run(_ tests: String) throws -> CommandResult {
+        try CommandRunner.dbbench(
+            [
+                "timescale", "--tests", tests, "--inserts-per-connection", "100", "--num-queries", "8", "--connections",
+                "2", "--schema", schema, "--user", role,
+            ],
+            environment: TestServices.postgresEnvironment.merging(["DB_PASSWORD": "limited-secret"]) { $1 }
+        )
+    }
+
+    @Test func withoutCreateTheGrantIsNamedAndWithASchemaGrantItRuns() throws {
+        _ = try CommandRunner.psql(
+            """
+            DROP SCHEMA IF EXISTS \(schema) CASCADE; DROP ROLE IF EXISTS \(role);
+            CREATE ROLE \(role) LOGIN PASSWORD 'limited-secret'
+            """
+        )
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE; DROP ROLE IF EXISTS \(role)") }
+        let refused = try run("insert")
+        #expect(refused.exitCode == 77, "\(refused.stderr)")
+        let database = TestServices.postgresEnvironment["DB_NAME"]!
+        #expect(
+            refused.stderr.contains(
+                "CREATE SCHEMA \(schema): permission denied for database \(database); an administrator can allow it "
+                    + "with GRANT CREATE ON DATABASE \(database) TO \(role)"
+            ),
+            "\(refused.stderr)"
+        )
+        #expect(!refused.stderr.contains("limited-secret"))
+
+        // What Docs/timescale.md gives an administrator to run: a schema of the user's, granted.
+        _ = try CommandRunner.psql("CREATE SCHEMA \(schema); GRANT USAGE, CREATE ON SCHEMA \(schema) TO \(role)")
+        let granted = try run("insert,query")
+        #expect(granted.exitCode == 0, "\(granted.stderr)")
+        #expect(granted.stdout.contains("200 rows of this run found"), "\(granted.stdout)")
+        // The table it created is gone; the administrator's schema stays.
+        #expect(try CommandRunner.psql("SELECT to_regclass('\(schema).llm_usage_metrics') IS NULL") == "t")
+        #expect(try CommandRunner.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'") == "1")
+    }
+}

@@ -51,4 +51,37 @@ struct LeastPrivilegeTests {
         #expect(try CommandRunner.psql("SELECT to_regclass('\(schema).llm_usage_metrics') IS NULL") == "t")
         #expect(try CommandRunner.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'") == "1")
     }
+
+    /// INSERT and SELECT but no DELETE on an existing table: the results are printed, the refused
+    /// DELETE named with its GRANT, and what was left behind said.
+    @Test func withoutDeleteTheResultsStayAndTheLeftoverIsNamed() throws {
+        _ = try CommandRunner.psql(
+            """
+            DROP SCHEMA IF EXISTS \(schema) CASCADE; DROP ROLE IF EXISTS \(role);
+            CREATE ROLE \(role) LOGIN PASSWORD 'limited-secret'; CREATE SCHEMA \(schema);
+            CREATE TABLE \(schema).llm_usage_metrics (
+                time TIMESTAMPTZ NOT NULL, model_id VARCHAR(255) NOT NULL, provider VARCHAR(100) NOT NULL,
+                request_count INT, token_input INT, token_output INT, token_total INT, cost_usd NUMERIC(10,6),
+                avg_latency_ms NUMERIC(10,2), error_count INT, success_count INT, user_id VARCHAR(255),
+                application_id VARCHAR(255), environment VARCHAR(50), metadata JSONB);
+            GRANT USAGE ON SCHEMA \(schema) TO \(role);
+            GRANT INSERT, SELECT ON \(schema).llm_usage_metrics TO \(role)
+            """
+        )
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE; DROP ROLE IF EXISTS \(role)") }
+        let result = try run("insert")
+        #expect(result.exitCode == 77, "\(result.stderr)")
+        #expect(
+            result.stdout.contains("INSERT") && result.stdout.contains("200 rows of this run found"),
+            "\(result.stdout)"
+        )
+        #expect(
+            result.stdout.contains(
+                "an administrator can allow it with GRANT DELETE ON \(schema).llm_usage_metrics TO \(role)"
+            ),
+            "\(result.stdout)"
+        )
+        #expect(result.stdout.contains("left behind: rows of this run may remain in \(schema).llm_usage_metrics"))
+        #expect(try CommandRunner.psql("SELECT count(*) FROM \(schema).llm_usage_metrics") == "200")
+    }
 }

@@ -302,22 +302,11 @@ public struct RedisOptions: Sendable {
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         let command = arguments.command
         let url = try arguments[Declared.url].map { (text) throws(UsageError) in try RedisURL(text, command: command) }
-        /// The flag's value when given on the command line, else the URL's part, else the
-        /// environment's or the default.
-        func value<Value>(_ option: Option<Value>, url part: Value?) throws(UsageError) -> Value {
-            if !arguments.given(option), let part { return part }
-            return try arguments[option]
-        }
-        // For options without a default: a URL without the part leaves the environment's value.
-        func value<Value>(_ option: Option<Value?>, url part: Value?) throws(UsageError) -> Value? {
-            if !arguments.given(option), let part { return part }
-            return try arguments[option]
-        }
-        host = try value(Declared.host, url: url?.host)
-        port = try value(Declared.port, url: url?.port)
-        username = try value(Declared.username, url: url?.username)
-        password = try value(Declared.password, url: url?.password)
-        database = try value(Declared.database, url: url?.database)
+        host = try arguments.value(Declared.host, urlPart: url?.host)
+        port = try arguments.value(Declared.port, urlPart: url?.port)
+        username = try arguments.value(Declared.username, urlPart: url?.username)
+        password = try arguments.value(Declared.password, urlPart: url?.password)
+        database = try arguments.value(Declared.database, urlPart: url?.database)
         socketPath = try arguments[Declared.socket] ?? (host.hasPrefix("/") ? host : nil)
         if host.contains("://") {
             throw UsageError("\(command): --host takes a host name or address; give a URL with --url (or REDIS_URL)")

@@ -201,28 +201,18 @@ public struct TimescaleOptions: Sendable {
         let command = arguments.command
         let url = try arguments[Declared.url].map { (text) throws(UsageError) in try PostgresURL(text, command: command)
         }
-        /// The flag's value when given on the command line, else the URL's part, else the
-        /// environment's or the default.
-        func value<Value>(_ option: Option<Value>, url part: Value?) throws(UsageError) -> Value {
-            if !arguments.given(option), let part { return part }
-            return try arguments[option]
-        }
-        func value<Value>(_ option: Option<Value?>, url part: Value?) throws(UsageError) -> Value? {
-            if !arguments.given(option), let part { return part }
-            return try arguments[option]
-        }
-        host = try value(Declared.host, url: url?.host)
-        port = try value(Declared.port, url: url?.port)
-        database = try value(Declared.database, url: url?.database)
-        user = try value(Declared.user, url: url?.user)
-        password = try value(Declared.password, url: url?.password)
+        host = try arguments.value(Declared.host, urlPart: url?.host)
+        port = try arguments.value(Declared.port, urlPart: url?.port)
+        database = try arguments.value(Declared.database, urlPart: url?.database)
+        user = try arguments.value(Declared.user, urlPart: url?.user)
+        password = try arguments.value(Declared.password, urlPart: url?.password)
         let urlSSLMode = try url?.sslMode.map { (mode) throws(UsageError) in
             guard let known = SSLMode(rawValue: mode) else {
                 throw UsageError("\(command): --url (or DATABASE_URL) has an unknown sslmode '\(mode)'")
             }
             return known
         }
-        sslMode = try value(Declared.sslMode, url: urlSSLMode)
+        sslMode = try arguments.value(Declared.sslMode, urlPart: urlSSLMode)
         if host.contains("://") {
             throw UsageError(
                 "\(command): --host takes a host name, an address or a socket directory; give a URL with --url (or DATABASE_URL)"

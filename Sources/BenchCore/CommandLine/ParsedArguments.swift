@@ -109,6 +109,19 @@ public struct ParsedArguments: Sendable {
     /// overrides.
     public func isSet(_ name: String) -> Bool { values[name] != nil }
 
+    /// The option's value when given on the command line, else `part` (of a `--url`) when there is
+    /// one, else the environment's or the default.
+    public func value<Value>(_ option: Option<Value>, urlPart part: Value?) throws(UsageError) -> Value {
+        if !given(option), let part { return part }
+        return try self[option]
+    }
+
+    /// The same for options without a default: a URL without the part leaves the environment's value.
+    public func value<Value>(_ option: Option<Value?>, urlPart part: Value?) throws(UsageError) -> Value? {
+        if !given(option), let part { return part }
+        return try self[option]
+    }
+
     /// `isSet(_:)` for a declared option.
     public func given<Value>(_ option: Option<Value>) -> Bool { isSet(option.spec.name) }
 

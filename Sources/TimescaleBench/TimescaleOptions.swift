@@ -101,7 +101,7 @@ public struct TimescaleOptions: Sendable {
             placeholder: "URL",
             environment: "DATABASE_URL",
             secret: true,
-            help: "postgresql://[user[:password]@][host][:port][/database][?sslmode=MODE]; flags given win over "
+            help: "A postgresql:// URL naming user, password, host, port, database and sslmode; flags given win over "
                 + "its parts"
         )
         static let sslMode: Option<SSLMode?> = Option.optionalChoice(

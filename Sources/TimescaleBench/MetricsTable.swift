@@ -36,6 +36,8 @@ struct MetricsTable: Sendable {
     /// them is bounded by (on a hypertable only the chunks of that window are read).
     let written = RunRows()
     var name: String { "\(schema).llm_usage_metrics" }
+    /// Who a GRANT in a message names.
+    var role: String { endpoint.user ?? "the benchmark role" }
     /// Binary COPY of every column, as `MetricRow` encodes rows.
     var copyStatement: String { "COPY \(name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
 
@@ -84,7 +86,7 @@ struct MetricsTable: Sendable {
         } else {
             try await explained(
                 "CREATE SCHEMA \(schema)",
-                grant: "GRANT CREATE ON DATABASE \(endpoint.database) TO \(endpoint.user ?? "the benchmark role") "
+                grant: "GRANT CREATE ON DATABASE \(endpoint.database) TO \(role) "
                     + "(or create the schema and GRANT USAGE, CREATE ON SCHEMA \(schema) TO it; Docs/timescale.md)"
             ) { () async throws(PostgresError) in try await connection.query("CREATE SCHEMA \(schema)") }
             try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(Self.marker)'")
@@ -94,7 +96,7 @@ struct MetricsTable: Sendable {
         if tableExists == nil {
             try await explained(
                 "CREATE TABLE \(name)",
-                grant: "GRANT USAGE, CREATE ON SCHEMA \(schema) TO \(endpoint.user ?? "the benchmark role")"
+                grant: "GRANT USAGE, CREATE ON SCHEMA \(schema) TO \(role)"
             ) { () async throws(PostgresError) in
                 try await connection.query(
                     """
@@ -177,13 +179,13 @@ struct MetricsTable: Sendable {
         let onlyOurRows = row[3] == "t"
         guard isDbbenchs && otherRuns == 0 && onlyOurRows else {
             guard written.any else { return "nothing to delete from \(name): this run wrote no rows" }
-            if let compressed = try await compressedChunks(on: connection) {
+            if preparation.isHypertable, let compressed = try await compressedChunks(on: connection) {
                 return "left this run's rows in \(name) (metadata->>'run_id' = '\(runID)'): \(compressed) chunk(s) of "
                     + "the time they lie in are compressed, which deleting from would decompress"
             }
             try await explained(
                 "DELETE FROM \(name) WHERE \(RunRows.condition)",
-                grant: "GRANT DELETE ON \(name) TO \(endpoint.user ?? "the benchmark role")"
+                grant: "GRANT DELETE ON \(name) TO \(role)"
             ) { () async throws(PostgresError) in
                 try await connection.query(
                     "DELETE FROM \(name) WHERE \(RunRows.condition)",
@@ -233,11 +235,9 @@ struct MetricsTable: Sendable {
         }
     }
 
-    /// TimescaleDB only: how many compressed chunks of the table overlap the run's window; nil when
-    /// none does, or without TimescaleDB (or a hypertable).
+    /// TimescaleDB only (a hypertable): how many compressed chunks of the table overlap the run's
+    /// window; nil when none does.
     func compressedChunks(on connection: PostgresConnection) async throws(PostgresError) -> Int? {
-        let installed = try await connection.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
-        guard !installed.isEmpty else { return nil }
         let window = written.window()
         let count =
             try await connection.query(

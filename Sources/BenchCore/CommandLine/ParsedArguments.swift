@@ -42,7 +42,7 @@ public struct ParsedArguments: Sendable {
                     values["help"] = [""]
                     continue
                 }
-                if allowsPositionals && !argument.hasPrefix("-") || allowsPositionals && argument == "-" {
+                if allowsPositionals && (!argument.hasPrefix("-") || argument == "-") {
                     positionals.append(argument)
                     continue
                 }

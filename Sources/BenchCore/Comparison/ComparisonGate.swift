@@ -58,7 +58,7 @@ public struct ComparisonGate: Sendable, Equatable {
     public func judge(_ row: MetricComparison, noise: Double) -> (outcome: Outcome, detail: String) {
         let change = row.change ?? (rising ? .infinity : -.infinity)
         let beyond = rising ? change > limit : change < limit
-        let shown = row.change.map { (($0 >= 0 ? "+" : "") + Format.fixed($0 * 100, 1)) + "%" } ?? "from 0"
+        let shown = row.change.map(Format.signedPercent) ?? "from 0"
         let evidence =
             row.p.map { "p = \(Format.fixed($0, 3)), \(row.baselineReplicates) vs \(row.candidateReplicates) runs" }
             ?? "\(row.baselineReplicates) vs \(row.candidateReplicates) runs"

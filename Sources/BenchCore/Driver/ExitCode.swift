@@ -59,11 +59,11 @@ public enum ExitCode {
     /// The lines of `dbbench --help` that list the codes.
     public static let summary = """
         Exit codes: 0 done, 1 an --assert failed (compare: a regression), 2 compare
-        cannot decide, 64 bad input, 65 a result file is not
-        dbbench's JSON, 66 a result file cannot be read, 69 server unreachable or
-        failing, 70 internal error, 73 --output cannot be written, 74 the results
-        could not be written to stdout, 77 authentication or privilege refused,
-        130 interrupted (SIGINT, SIGTERM, SIGHUP).
+        cannot decide, 64 bad input, 65 a result file is not dbbench's JSON, 66 a
+        result file cannot be read, 69 server unreachable or failing, 70 internal
+        error, 73 --output cannot be written, 74 the results could not be written to
+        stdout, 77 authentication or privilege refused, 130 interrupted (SIGINT,
+        SIGTERM, SIGHUP).
         """
 }
 

@@ -40,10 +40,11 @@ public struct RunDriver: Sendable {
 
         try options.output.checkWritable()
         let prepared = try await withTaskExecutorPreference(control) { try await backend.prepare(on: control) }
-        for notice in backend.notices(prepared) {
+        func printNotice(_ notice: String) {
             let lines = Format.wrap("dbbench \(backend.command): notice: \(notice)", width: stderrWidth)
             writeStandardError(lines.joined(separator: "\n") + "\n")
         }
+        backend.notices(prepared).forEach(printNotice)
         let header = backend.header(prepared)
         var report = BenchmarkReport(
             title: header.title,
@@ -58,30 +59,25 @@ public struct RunDriver: Sendable {
             )
         )
 
-        workloads: for workload in backend.workloads(prepared) where !stop.isRequested {
+        for workload in backend.workloads(prepared) where !stop.isRequested {
+            // `--repeat`: the repetitions until one fails; the next workload runs if the server answers.
             var replicates: [WorkloadResult] = []
+            var serverAnswers = true
             for _ in 0..<options.repetitions where !stop.isRequested {
                 let run = await runner.run(workload)
                 if let result = run.result { replicates.append(result) }
-                if let failure = run.failure {
-                    report.failures.append(failure)
-                    let answers = await withTaskExecutorPreference(control) {
-                        await backend.stillAnswers(prepared, on: control)
-                    }
-                    if !answers {
-                        if let merged = WorkloadResult(repetitions: replicates) {
-                            report.results.append(merged)
-                            report.assessments += workload.assess(merged)
-                        }
-                        break workloads
-                    }
-                    break
+                guard let failure = run.failure else { continue }
+                report.failures.append(failure)
+                serverAnswers = await withTaskExecutorPreference(control) {
+                    await backend.stillAnswers(prepared, on: control)
                 }
+                break
             }
             if let merged = WorkloadResult(repetitions: replicates) {
                 report.results.append(merged)
                 report.assessments += workload.assess(merged)
             }
+            if !serverAnswers { break }
         }
         // Cleanup runs after failures too.
         do {
@@ -96,12 +92,9 @@ public struct RunDriver: Sendable {
             report.footer += backend.leftBehind(prepared)
         }
 
-        for notice in backend.serverNotices() {
-            let lines = Format.wrap("dbbench \(backend.command): notice: the server said \(notice)", width: stderrWidth)
-            writeStandardError(lines.joined(separator: "\n") + "\n")
-        }
-        report.startUnixTime = JSONRenderer.milliseconds(startUnixTime)
-        report.endUnixTime = JSONRenderer.milliseconds(WallClock.unixTime())
+        for notice in backend.serverNotices() { printNotice("the server said \(notice)") }
+        report.startUnixTime = startUnixTime
+        report.endUnixTime = WallClock.unixTime()
         report.thresholds = ThresholdOutcome.evaluate(options.thresholds, results: report.results)
         report.exitCode = ExitCode.forRun(
             thresholds: report.thresholds,

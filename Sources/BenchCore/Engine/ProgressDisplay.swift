@@ -109,11 +109,10 @@ final class ProgressDisplay: Sendable {
                 }
             }
             if mode == .bar { writeStandardError("\r\u{1B}[K") }
+            // What finished since the last whole second (the runner sets how long it lasted).
             let last = await sampler.sample()
             if last.total.succeeded + last.total.failed > 0 || series.count == 0 {
-                let lastStart = started &+ UInt64(series.count) * 1_000_000_000
                 series.append(last, hasRateCounter: rateUnit != nil)
-                series.lastEntrySeconds = min(1, Double(monotonicNanoseconds() &- lastStart) / 1e9)
             }
             return series
         }

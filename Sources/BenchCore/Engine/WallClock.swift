@@ -10,11 +10,10 @@ public enum WallClock {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// The Unix time at which the monotonic clock read `monotonic` nanoseconds, rounded to the
-    /// millisecond.
+    /// The Unix time at which the monotonic clock read `monotonic` nanoseconds.
     public static func unixTime(atMonotonic monotonic: UInt64) -> Double {
         let now = monotonicNanoseconds()
         let ago = now >= monotonic ? Double(now - monotonic) / 1e9 : -Double(monotonic - now) / 1e9
-        return ((unixTime() - ago) * 1000).rounded() / 1000
+        return unixTime() - ago
     }
 }

@@ -125,25 +125,15 @@ public enum CompareCommand: Command {
             exitCode: code
         )
         let table = rendered.text()
-        if let path {
-            let text: String
-            switch format {
-            case .text: text = table
-            case .json: text = rendered.json()
-            case .html: text = rendered.html(baseline: merged(sides[0]), candidate: merged(sides[1]))
-            }
-            try ReportOutput.writeFile(text, to: path)
-            try ReportOutput.writeStandardOutput(table)
-        } else {
-            switch format {
-            case .text: try ReportOutput.writeStandardOutput(table)
-            case .json: try ReportOutput.writeStandardOutput(rendered.json())
-            case .html:
-                try ReportOutput.writeStandardOutput(
-                    rendered.html(baseline: merged(sides[0]), candidate: merged(sides[1]))
-                )
-            }
+        let formatted: String
+        switch format {
+        case .text: formatted = table
+        case .json: formatted = rendered.json()
+        case .html: formatted = rendered.html(baseline: merged(sides[0]), candidate: merged(sides[1]))
         }
+        // With --output the file gets the format and stdout the table, as for a run.
+        if let path { try ReportOutput.writeFile(formatted, to: path) }
+        try ReportOutput.writeStandardOutput(path == nil ? formatted : table)
         return code
     }
 

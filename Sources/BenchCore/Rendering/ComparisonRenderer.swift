@@ -9,10 +9,7 @@ struct ComparisonRenderer {
     let noise: Double
     let exitCode: Int32
 
-    static func percent(_ fraction: Double?) -> String {
-        guard let fraction else { return "n/a" }
-        return (fraction >= 0 ? "+" : "") + Format.fixed(fraction * 100, 1) + "%"
-    }
+    static func percent(_ fraction: Double?) -> String { fraction.map(Format.signedPercent) ?? "n/a" }
 
     func interval(_ row: MetricComparison) -> String {
         row.interval.map { "[\(Self.percent($0.low)), \(Self.percent($0.high))]" } ?? "-"

@@ -32,6 +32,9 @@ public enum Format {
     /// 0.4567 → "45.7%".
     public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
 
+    /// A change: 0.1 → "+10.0%", −0.052 → "-5.2%".
+    public static func signedPercent(_ fraction: Double) -> String { (fraction >= 0 ? "+" : "") + percent(fraction) }
+
     /// Microseconds as milliseconds with three decimals: 1234 → "1.234".
     public static func milliseconds(_ microseconds: UInt64) -> String { fixed(Double(microseconds) / 1000, 3) }
 

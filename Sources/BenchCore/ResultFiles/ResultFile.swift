@@ -235,13 +235,18 @@ struct ReportDecoder {
         )
     }
 
+    /// The microseconds of `key` in a latency object (0 when absent).
+    private func microseconds(_ json: JSONValue?, _ key: String) -> UInt64 {
+        UInt64(max(0, json?[key]?.intValue ?? 0))
+    }
+
     func intervalLatency(_ json: JSONValue?) -> IntervalLatency {
-        func value(_ key: String) -> UInt64 { UInt64(max(0, json?[key]?.intValue ?? 0)) }
+        func value(_ key: String) -> UInt64 { microseconds(json, key) }
         return IntervalLatency(p50: value("p50"), p90: value("p90"), p99: value("p99"), max: value("max"))
     }
 
     func latencySummary(_ json: JSONValue?) -> LatencySummary {
-        func value(_ key: String) -> UInt64 { UInt64(max(0, json?[key]?.intValue ?? 0)) }
+        func value(_ key: String) -> UInt64 { microseconds(json, key) }
         return LatencySummary(
             count: value("count"),
             mean: json?["mean"]?.doubleValue ?? 0,

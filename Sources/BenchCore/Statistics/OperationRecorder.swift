@@ -20,7 +20,6 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Open loop only: operations that started more than `OpenLoopRate.lateAfterNanoseconds` after
     /// their scheduled start.
     private(set) var late = 0
-    private(set) var succeeded: [Int]
     private(set) var failed: [Int]
     /// Failures by kind: error replies by their code, I/O failures by reason, connect failures.
     private(set) var errors: [String: Int] = [:]
@@ -50,8 +49,7 @@ public final class OperationRecorder: @unchecked Sendable {
     init(shape: WorkloadShape, openLoop: Bool = false) {
         takenHistograms = (0..<shape.operationSlots).map { _ in .latency() }
         takenServiceHistograms = openLoop ? (0..<shape.operationSlots).map { _ in .latency() } : []
-        succeeded = Array(repeating: 0, count: shape.operationSlots)
-        failed = succeeded
+        failed = Array(repeating: 0, count: shape.operationSlots)
         counters = Array(repeating: 0, count: shape.counterSlots)
         warmupCounters = counters
         rateCounterSlot = shape.rateCounter?.slot ?? -1
@@ -153,16 +151,16 @@ public final class OperationRecorder: @unchecked Sendable {
     @usableFromInline
     func recordSuccess(slot: Int, nanoseconds: UInt64, queued: UInt64) {
         completed.wrappingAdd(1, ordering: .relaxed)
-        // Before recording: the end of the warm-up sets the interval so far aside.
-        let warmingUp = inWarmup
+        // Before recording: the end of the warm-up sets the interval so far aside. Warm-up or not,
+        // the latency goes into the interval; the measured successes are the count of the measured
+        // histogram (`histogram(slot:)`), which leaves the warm-up out.
+        _ = inWarmup
         if _fastPath(interval.serviceHistograms.isEmpty) {
             interval.histograms[slot].recordNanoseconds(nanoseconds)
         } else {
             interval.histograms[slot].recordNanoseconds(nanoseconds &+ queued)
             interval.serviceHistograms[slot].recordNanoseconds(nanoseconds)
         }
-        if warmingUp { return }
-        succeeded[slot] &+= 1
     }
 
     /// Operations that were due but never started (open loop), when a connection finishes.

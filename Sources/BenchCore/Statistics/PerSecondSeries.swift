@@ -49,7 +49,7 @@ public struct SecondStatistics: Sendable, Equatable {
 /// of the loops merged for that second, so its percentiles are exact for the second, and the
 /// entries' counts add up to what the run did.
 public struct PerSecondSeries: Sendable {
-    /// Unix time (seconds, millisecond precision) at which the first second began.
+    /// Unix time (seconds) at which the first second began.
     public var startUnixTime: Double
     /// All measured operation kinds together (not those timed before the measured interval).
     public var total: [SecondStatistics]

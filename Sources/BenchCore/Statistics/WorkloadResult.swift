@@ -165,13 +165,13 @@ public struct WorkloadResult: Sendable {
         var totalFailed = 0
         for operation in shape.operations {
             var histogram = LatencyHistogram.latency()
-            var succeeded = 0
             var failed = 0
             for recorder in recorders {
                 histogram.add(recorder.histogram(slot: operation.slot))
-                succeeded += recorder.succeeded[operation.slot]
                 failed += recorder.failed[operation.slot]
             }
+            // Every measured success is one count of the histogram.
+            let succeeded = Int(histogram.totalCount)
             if !operation.isBeforeMeasuredInterval {
                 for recorder in recorders {
                     if let histogram = recorder.serviceHistogram(slot: operation.slot) { service.add(histogram) }

@@ -39,31 +39,11 @@ struct PostgresURL: Equatable {
             if !path.isEmpty { database = try decoded(path, "database") }
             rest = rest[..<slash]
         }
-        if let at = rest.lastIndex(of: "@") {
-            let parts = rest[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = try decoded(parts[0], "user")
-            user = name.isEmpty ? nil : name
-            if parts.count == 2 { password = try decoded(parts[1], "password") }
-            rest = rest[rest.index(after: at)...]
-        }
-        var hostPart = rest
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw invalid("has an unclosed [") }
-            hostPart = rest[rest.index(after: rest.startIndex)..<close]
-            rest = rest[rest.index(after: close)...]
-        } else if let colon = rest.lastIndex(of: ":") {
-            hostPart = rest[..<colon]
-            rest = rest[colon...]
-        } else {
-            rest = ""
-        }
-        if !hostPart.isEmpty { host = try decoded(hostPart, "host") }
-        if rest.hasPrefix(":") {
-            guard let number = Int(rest.dropFirst()), (1...65535).contains(number) else {
-                throw invalid("has a port that is not a number from 1 to 65535")
-            }
-            port = number
-        }
+        let authority = try URLAuthority(rest, invalid: invalid)
+        user = authority.user
+        password = authority.password
+        if !authority.host.isEmpty { host = try decoded(authority.host, "host") }
+        port = authority.port
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw invalid("has a parameter without a value") }

@@ -31,6 +31,29 @@ private struct ScheduledWorkload: Workload {
     }
 }
 
+/// A workload whose connection 0 keeps the loop's thread busy for `spin` per operation, as a
+/// client with too much work per loop does; the others' operations take no time.
+private struct SpinningWorkload: Workload {
+    let connections: Int
+    let totalOperations: Int
+    let spin: UInt64
+    var name: String { "SPINNING" }
+    var operations: [TestOperation] { [.op] }
+
+    func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
+        await context.ready()
+        while await context.startOperation() {
+            let sent = monotonicNanoseconds()
+            if context.index == 0 { while monotonicNanoseconds() &- sent < spin {} }
+            recorder.recordSuccess(
+                .op,
+                nanoseconds: monotonicNanoseconds() &- sent,
+                queued: context.queued(sentAt: sent)
+            )
+        }
+    }
+}
+
 @Suite("Open loop (--rate)")
 struct OpenLoopTests {
     func limits(_ arguments: [String]) throws(UsageError) -> RunLimits { try parseRunLimits(arguments) }
@@ -228,6 +251,35 @@ struct OpenLoopTests {
         let note = TextRenderer.openLoopNote(result, rate: OpenLoopRate(perSecond: 1000))
         #expect(note.contains("\(result.late) of 400 started more than 1 ms late"))
         #expect(note.contains("did not keep up with this rate"))
+    }
+
+    @Test func aLoopThatCannotKeepItsScheduleIsFlagged() async throws {
+        // Two connections on one loop at 200/s, each due every 10 ms, 5 ms apart; connection 0 holds
+        // the loop's thread for 7 ms per operation (client work, not the server's), so connection 1
+        // wakes up about 2 ms after each of its operations was due. The loop is busy ~70%: only the
+        // schedule shows it could not keep up.
+        let workload = SpinningWorkload(connections: 2, totalOperations: 300, spin: 7_000_000)
+        let result = try await runOnNewLoops(workload, loops: 1, limits: RunLimits(rate: OpenLoopRate(perSecond: 200)))
+        #expect(result.total.succeeded == 300)
+        let behind = try #require(result.loopBehindSchedule.first)
+        #expect(behind > 0.3, "\(result.loopBehindSchedule)")
+        #expect(result.saturatedLoops == [0])
+        let note = try #require(TextRenderer.saturationNote(result))
+        #expect(note.contains("loop 0 behind schedule for"), "\(note)")
+        let threshold = try Threshold(parsing: "client_saturated==0", workloads: [], command: "dbbench test")
+        #expect(ThresholdOutcome.evaluate([threshold], results: [result]).map(\.passed) == [false])
+    }
+
+    @Test func lateStartsBehindASlowReplyAreNotTheClients() async throws {
+        // A stall of the "server" makes operations late, but the connection was waiting for a reply,
+        // not for its schedule: the client kept up.
+        let workload = ScheduledWorkload(connections: 2, totalOperations: 400, stallAt: 10, stall: 200_000_000)
+        let result = try await runOnNewLoops(workload, loops: 1, limits: RunLimits(rate: OpenLoopRate(perSecond: 1000)))
+        #expect(result.late >= 90)
+        #expect(
+            result.loopBehindSchedule.count == 1 && !result.isBehindSchedule(loop: 0),
+            "\(result.loopBehindSchedule)"
+        )
     }
 
     @Test func closedLoopHasNoServiceTimeOrLateCount() async throws {

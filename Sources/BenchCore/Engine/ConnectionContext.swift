@@ -129,16 +129,19 @@ public final class ConnectionContext {
     nonisolated(nonsending)
         private func waitForSchedule() async -> Bool
     {
+        var waited = false
         while true {
             switch pacer?.step(now: monotonicNanoseconds()) ?? .stop {
             case .stop:
                 return false
             case .wait(let until):
                 await loop.sleep(until: until)
+                waited = true
                 if stop.isRequested { return false }
             case .start(let due, let late):
                 scheduledStart = due
                 if late { recorder.recordLate() }
+                if waited { recorder.recordTimedStart(behind: late) }
                 return true
             }
         }

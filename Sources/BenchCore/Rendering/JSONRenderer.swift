@@ -108,6 +108,7 @@ public struct JSONRenderer: ReportRenderer {
                 "client",
                 .object([
                     ("loop_busy", .array(result.loopBusy.map { .number($0) })),
+                    ("loop_behind_schedule", .array(result.loopBehindSchedule.map { .number($0) })),
                     ("saturated", .bool(!result.saturatedLoops.isEmpty)),
                 ])
             ),

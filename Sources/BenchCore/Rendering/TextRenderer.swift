@@ -152,8 +152,17 @@ public struct TextRenderer: ReportRenderer {
     static func saturationNote(_ result: WorkloadResult) -> String? {
         let loops = result.saturatedLoops
         guard !loops.isEmpty else { return nil }
-        let busy = loops.map { "loop \($0) busy \(Format.percent(result.loopBusy[$0]))" }.joined(separator: ", ")
-        return "client saturated: \(busy) of the run, so dbbench, not the server, may have set this pace; "
+        let busy = loops.map { loop in
+            var parts: [String] = []
+            if result.isBusy(loop: loop) { parts.append("busy \(Format.percent(result.loopBusy[loop])) of the run") }
+            if result.isBehindSchedule(loop: loop) {
+                parts.append(
+                    "behind schedule for \(Format.percent(result.loopBehindSchedule[loop])) of the operations it slept for"
+                )
+            }
+            return "loop \(loop) " + parts.joined(separator: " and ")
+        }.joined(separator: ", ")
+        return "client saturated: \(busy), so dbbench, not the server, may have set this pace; "
             + "try more --threads (\(result.loopBusy.count) now, one per core at most), fewer --connections per "
             + "thread, or load from a second machine"
     }

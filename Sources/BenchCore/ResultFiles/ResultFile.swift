@@ -173,6 +173,8 @@ struct ReportDecoder {
         result.series = series(json)
         result.availability = availability(json["availability"])
         result.loopBusy = (json["client"]?["loop_busy"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        result.loopBehindSchedule =
+            (json["client"]?["loop_behind_schedule"]?.arrayValue ?? []).compactMap(\.doubleValue)
         result.nodes = (json["nodes"]?.arrayValue ?? []).compactMap { node in
             guard let name = node["name"]?.stringValue else { return nil }
             return NodeResult(

@@ -20,6 +20,10 @@ public final class OperationRecorder: @unchecked Sendable {
     /// Open loop only: operations that started more than `OpenLoopRate.lateAfterNanoseconds` after
     /// their scheduled start.
     private(set) var late = 0
+    /// Open loop only: operations whose connection slept until they were due, and of those, how many
+    /// the loop woke up for more than `OpenLoopRate.lateAfterNanoseconds` late (`recordTimedStart`).
+    private(set) var timedStarts = 0
+    private(set) var timedStartsBehind = 0
     private(set) var failed: [Int]
     /// Failures by kind: error replies by their code, I/O failures by reason, connect failures.
     private(set) var errors: [String: Int] = [:]
@@ -173,6 +177,23 @@ public final class OperationRecorder: @unchecked Sendable {
         if inWarmup { return }
         late &+= 1
     }
+
+    /// An operation whose connection waited for its scheduled start: `behind` when the loop woke up
+    /// for it late. The server plays no part in that lateness (the connection was idle), so it is
+    /// the client falling behind its schedule.
+    func recordTimedStart(behind: Bool) {
+        if inWarmup { return }
+        timedStarts &+= 1
+        if behind { timedStartsBehind &+= 1 }
+    }
+
+    /// The fraction of timed starts that were behind, 0 with too few of them to tell.
+    var behindSchedule: Double {
+        timedStarts < Self.timedStartsToTell ? 0 : Double(timedStartsBehind) / Double(timedStarts)
+    }
+
+    /// Fewer timed starts than this say nothing about a loop's schedule.
+    static let timedStartsToTell = 100
 
     @usableFromInline
     func recordFailure(slot: Int, kind: String) {

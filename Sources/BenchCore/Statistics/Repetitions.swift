@@ -56,7 +56,9 @@ extension WorkloadResult {
         startUnixTime = first.startUnixTime
         series = first.series
         nodes = first.nodes
-        loopBusy = first.loopBusy
+        // A loop that set the pace in any repetition did so for the whole.
+        loopBusy = Self.largest(repetitions.map(\.loopBusy))
+        loopBehindSchedule = Self.largest(repetitions.map(\.loopBehindSchedule))
         rate = first.rate
         var notes: [String] = []
         for note in repetitions.flatMap(\.notes) where !notes.contains(note) { notes.append(note) }
@@ -68,6 +70,12 @@ extension WorkloadResult {
         )
         let counts = repetitions.compactMap(\.operationsPerConnection).flatMap(\.counts)
         operationsPerConnection = ConnectionSpread(counts)
+    }
+
+    /// Per index, the largest of the lists' values.
+    private static func largest(_ lists: [[Double]]) -> [Double] {
+        let count = lists.map(\.count).max() ?? 0
+        return (0..<count).map { index in lists.compactMap { index < $0.count ? $0[index] : nil }.max() ?? 0 }
     }
 
     /// "3 repetitions: ops/s median 52,000 (50,100 to 53,900); p99 median 0.412 ms (0.398 to

@@ -68,12 +68,29 @@ public struct WorkloadResult: Sendable {
     /// dispatching events rather than waiting for the server).
     public var loopBusy: [Double] = []
 
+    /// Open loop, per I/O loop: the fraction of the operations its connections slept for that it
+    /// started more than `OpenLoopRate.lateAfterNanoseconds` after they were due (0 with too few to
+    /// tell, and in closed loop). Such lateness is the client's alone: the connection was idle.
+    public var loopBehindSchedule: [Double] = []
+
     /// Busy more than this fraction of the run, a loop is what set the pace: the client was the
     /// bottleneck, not the server.
     public static let saturatedAbove = 0.9
+    /// Late for more than this fraction of its timed starts, a loop could not keep the schedule.
+    public static let behindScheduleAbove = 0.1
 
-    /// The loops that were busy more than `saturatedAbove` of the run.
-    public var saturatedLoops: [Int] { loopBusy.indices.filter { loopBusy[$0] > Self.saturatedAbove } }
+    /// The loops that were busy more than `saturatedAbove` of the run, or behind schedule more than
+    /// `behindScheduleAbove` of their timed starts.
+    public var saturatedLoops: [Int] {
+        let count = max(loopBusy.count, loopBehindSchedule.count)
+        return (0..<count).filter { isBusy(loop: $0) || isBehindSchedule(loop: $0) }
+    }
+
+    func isBusy(loop: Int) -> Bool { loop < loopBusy.count && loopBusy[loop] > Self.saturatedAbove }
+
+    func isBehindSchedule(loop: Int) -> Bool {
+        loop < loopBehindSchedule.count && loopBehindSchedule[loop] > Self.behindScheduleAbove
+    }
 
     /// With `--repeat`: every repetition, of which this result is the merge; empty otherwise.
     public var replicates: [WorkloadResult] = []
@@ -195,6 +212,7 @@ public struct WorkloadResult: Sendable {
         self.total = OperationResult(name: name, succeeded: totalSucceeded, failed: totalFailed, histogram: everything)
         self.serviceTime = openLoop ? service : nil
         self.late = recorders.reduce(0) { $0 + $1.late }
+        if openLoop { loopBehindSchedule = recorders.map(\.behindSchedule) }
         self.notStarted = recorders.reduce(0) { $0 + $1.notStarted }
         var errors: [String: Int] = [:]
         for recorder in recorders { errors.merge(recorder.errors, uniquingKeysWith: +) }

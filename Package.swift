@@ -43,11 +43,15 @@ let package = Package(
         .target(name: "RedisBench", dependencies: ["BenchCore", "Redis", "TLS", "IOLoop"]),
         .target(name: "TimescaleBench", dependencies: ["BenchCore", "Postgres", "IOLoop"]),
 
+        // `dbbench selftest`: a RESP server with a known delay, and the checks of dbbench against it.
+        .target(name: "SelfTest", dependencies: ["BenchCore", "RedisBench", "IOLoop", "CLinux"]),
+
         // Thin main: routes subcommands, maps errors to exit codes.
-        .executableTarget(name: "dbbench", dependencies: ["BenchCore", "RedisBench", "TimescaleBench"]),
+        .executableTarget(name: "dbbench", dependencies: ["BenchCore", "RedisBench", "TimescaleBench", "SelfTest"]),
 
         .testTarget(name: "IOLoopTests", dependencies: ["IOLoop", "TestSupport"]),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore", "IOLoop"]),
+        .testTarget(name: "SelfTestTests", dependencies: ["SelfTest", "BenchCore", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "IOLoop", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IOLoop", "TestSupport", "TimescaleBench"]),
         .testTarget(

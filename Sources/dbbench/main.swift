@@ -1,11 +1,12 @@
 import BenchCore
 import Glibc
 import RedisBench
+import SelfTest
 import TimescaleBench
 
 /// Every subcommand, in the order `dbbench --help` lists them.
 let subcommands: [any Command.Type] = [
-    RedisCommand.self, TimescaleCommand.self, ReportCommand.self, CompareCommand.self,
+    RedisCommand.self, TimescaleCommand.self, ReportCommand.self, CompareCommand.self, SelfTestCommand.self,
 ]
 
 let topLevelHelp = """

@@ -21,6 +21,18 @@ public struct RunDriver: Sendable {
     /// Runs `backend` and returns the exit code (`ExitCode.forRun`). A failure before the server is
     /// prepared, or of the output itself, is thrown (its code: `ExitCode.for`).
     public func run<B: Backend>(_ backend: B) async throws -> Int32 {
+        let report = try await measure(backend)
+        try backend.run.output.emit(
+            report,
+            style: TerminalStyle.forStandardOutput(environment: environment),
+            width: TerminalWidth.of(STDOUT_FILENO, environment: environment)
+        )
+        return report.exitCode
+    }
+
+    /// Every step of `run` but the output: the report, its exit code decided. A failure before the
+    /// server is prepared is thrown.
+    public func measure<B: Backend>(_ backend: B) async throws -> BenchmarkReport {
         let options = backend.run
         let startUnixTime = WallClock.unixTime()
         raiseOpenFileLimit()
@@ -101,7 +113,6 @@ public struct RunDriver: Sendable {
             interrupted: stop.isRequested,
             failures: report.failures
         )
-        try options.output.emit(report, style: style, width: TerminalWidth.of(STDOUT_FILENO, environment: environment))
-        return report.exitCode
+        return report
     }
 }

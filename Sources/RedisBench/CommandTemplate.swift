@@ -32,15 +32,24 @@ struct CommandTemplate: Sendable {
     /// Commands that name no key, allowed without `__key__`.
     static let keyless: Set<String> = ["PING", "ECHO", "TIME"]
 
+    /// `DEBUG SLEEP SECONDS`, the one DEBUG a benchmark may send: a command that holds the server
+    /// for a known time and touches no data (a server allows it only with `enable-debug-command`),
+    /// to see how latency and capacity behave behind a slow command.
+    static func isDebugSleep(_ words: [String]) -> Bool {
+        words.count == 3 && words[0].uppercased() == "DEBUG" && words[1].uppercased() == "SLEEP"
+            && Double(words[2]).map { $0 >= 0 && $0 <= 1 } == true
+    }
+
     init(parsing text: String, weight: Int, command: String) throws(UsageError) {
         let words = try Self.words(text, command: command)
         guard let first = words.first else { throw UsageError("\(command): --command '\(text)' is empty") }
         name = first.uppercased()
         self.weight = weight
-        if Self.refused.contains(name) {
+        let isSleep = Self.isDebugSleep(words)
+        if Self.refused.contains(name) && !isSleep {
             throw UsageError("\(command): --command \(name) is not run by a benchmark (it acts beyond the run's keys)")
         }
-        guard words.contains("__key__") || Self.keyless.contains(name) else {
+        guard words.contains("__key__") || Self.keyless.contains(name) || isSleep else {
             throw UsageError(
                 "\(command): --command '\(text)' names no __key__: every key a command touches must be __key__, "
                     + "so that cleanup finds it"

@@ -12,6 +12,8 @@ public struct RunOptions: Sendable {
     public var output: ReportOutput
     /// `--repeat N`: each workload runs N times in a row, and the report keeps every repetition.
     public var repetitions: Int
+    /// `--find-capacity`: each workload's highest rate meeting `--slo`, instead of one run.
+    public var capacity: CapacitySearch.Settings?
     /// A random id naming what this run creates (Redis keys under `<prefix><run-id>:`, PostgreSQL
     /// rows and `application_name`), so that concurrent runs never touch each other's data.
     public var runID: String
@@ -49,6 +51,29 @@ public struct RunOptions: Sendable {
         help: "Progress on stderr: a bar on a terminal, one line per second otherwise (CI logs); off for none"
     )
 
+    public static let findCapacity = Option.flag(
+        "find-capacity",
+        help: "Find each workload's highest open-loop rate that meets --slo: short steps from --rate (default "
+            + "1000) doubling until one misses, then bisecting; the report gives every step and the capacity"
+    )
+    public static let slo = Option.repeated(
+        "slo",
+        placeholder: "EXPR",
+        help: "With --find-capacity: what a step must meet, as for --assert ('p99<5ms'); repeatable"
+    )
+    public static let stepDuration = Option.duration(
+        "step-duration",
+        default: .seconds(2),
+        in: .milliseconds(100)...(.seconds(600)),
+        help: "With --find-capacity: how long each step runs (after --warmup)"
+    )
+    public static let maxSteps = Option.integer(
+        "max-steps",
+        default: 12,
+        in: 1...100,
+        help: "With --find-capacity: the most steps per workload; the search stops within this many step durations"
+    )
+
     /// `--timeout`, whose default each backend chooses: how long `operation` ("one request") may
     /// wait for `answer` ("its reply").
     public static func ioTimeout(default defaultValue: Duration, operation: String, answer: String) -> Option<Duration>
@@ -65,7 +90,10 @@ public struct RunOptions: Sendable {
     public static let connectionSpecs: [OptionSpec] = [threadsOption.spec, connectTimeoutOption.spec]
     /// Listed after a subcommand's own options; `--help` comes last.
     public static let specs: [OptionSpec] =
-        RunLimits.specs + [repeatOption.spec, assert.spec, progressOption.spec] + ReportOutput.specs + [.help]
+        RunLimits.specs + [
+            findCapacity.spec, slo.spec, stepDuration.spec, maxSteps.spec, repeatOption.spec, assert.spec,
+            progressOption.spec,
+        ] + ReportOutput.specs + [.help]
 
     /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`); `countingRows` those of
     /// this run that count rows, the only ones a `rows` threshold may apply to.
@@ -80,17 +108,56 @@ public struct RunOptions: Sendable {
         runID = String(String(bits, radix: 16).suffix(8))
         while runID.count < 8 { runID = "0" + runID }
         output = try ReportOutput(arguments)
-        thresholds = []
-        for expression in try arguments[Self.assert] {
-            thresholds.append(
-                try Threshold(
-                    parsing: expression,
-                    workloads: workloads,
-                    countingRows: countingRows,
-                    command: arguments.command
+        func parse(_ expressions: [String]) throws(UsageError) -> [Threshold] {
+            var parsed: [Threshold] = []
+            for expression in expressions {
+                parsed.append(
+                    try Threshold(
+                        parsing: expression,
+                        workloads: workloads,
+                        countingRows: countingRows,
+                        command: arguments.command
+                    )
                 )
-            )
+            }
+            return parsed
         }
+        thresholds = try parse(try arguments[Self.assert])
+        capacity = try Self.capacitySettings(arguments, limits: &limits, repetitions: repetitions, parse: parse)
+    }
+
+    /// `--find-capacity` and the flags it needs; with it the run is open loop from the start rate.
+    private static func capacitySettings(
+        _ arguments: ParsedArguments,
+        limits: inout RunLimits,
+        repetitions: Int,
+        parse: ([String]) throws(UsageError) -> [Threshold]
+    ) throws(UsageError) -> CapacitySearch.Settings? {
+        let command = arguments.command
+        let slo = try parse(try arguments[Self.slo])
+        guard try arguments[Self.findCapacity] else {
+            for flag in ["slo", "step-duration", "max-steps"] where arguments.isSet(flag) {
+                throw UsageError("\(command): --\(flag) is for --find-capacity")
+            }
+            return nil
+        }
+        if slo.isEmpty {
+            throw UsageError("\(command): --find-capacity needs an --slo to meet, such as --slo 'p99<5ms'")
+        }
+        if limits.duration != nil {
+            throw UsageError("\(command): --find-capacity runs steps of --step-duration; leave out --duration")
+        }
+        if repetitions > 1 { throw UsageError("\(command): --find-capacity and --repeat do not go together") }
+        let start = limits.rate ?? OpenLoopRate(perSecond: 1000)
+        let settings = CapacitySearch.Settings(
+            slo: slo,
+            startRate: start.perSecond,
+            stepDuration: try arguments[Self.stepDuration],
+            maxSteps: try arguments[Self.maxSteps]
+        )
+        limits.rate = start
+        limits.duration = settings.stepDuration
+        return settings
     }
 }
 

@@ -11,7 +11,8 @@ public struct BenchmarkRunner: Sendable {
     public var progressWidth: Int?
     /// Once requested, connections stop starting operations and the result is marked interrupted.
     public let stop: StopSignal
-    public let limits: RunLimits
+    /// How long and how fast each workload runs; the capacity search sets a rate per step.
+    public var limits: RunLimits
 
     public init(
         loops: IOLoopGroup,

@@ -66,7 +66,29 @@ public struct JSONRenderer: ReportRenderer {
     static func workload(_ result: WorkloadResult) -> JSONValue {
         guard case .object(var members) = singleWorkload(result) else { return .null }
         if !result.replicates.isEmpty { members.append(("replicates", .array(result.replicates.map(singleWorkload)))) }
+        if let capacity = result.capacity { members.append(("capacity", Self.capacity(capacity))) }
         return .object(members)
+    }
+
+    /// `--find-capacity`: the SLO, the rate found (null when no step met it), every step.
+    static func capacity(_ capacity: CapacityOutcome) -> JSONValue {
+        .object([
+            ("slo", .array(capacity.slo.map { .string($0) })),
+            ("capacity_per_second", capacity.capacity.map { .integer($0) } ?? .null),
+            ("lowest_missed_per_second", capacity.lowestMissed.map { .integer($0) } ?? .null),
+            (
+                "steps",
+                .array(
+                    capacity.steps.map { step in
+                        .object([
+                            ("rate_per_second", .integer(step.rate)), ("achieved_per_second", .number(step.achieved)),
+                            ("latency_us", latency(step.latency)), ("failed", .integer(step.failed)),
+                            ("met", .bool(step.met)), ("missed", .array(step.missed.map { .string($0) })),
+                        ])
+                    }
+                )
+            ),
+        ])
     }
 
     static func singleWorkload(_ result: WorkloadResult) -> JSONValue {

@@ -126,6 +126,7 @@ public struct TextRenderer: ReportRenderer {
     /// outages, and its errors (`.error` lines give "count × kind").
     static func notes(for result: WorkloadResult) -> [(text: String, tone: Tone)] {
         var notes: [(text: String, tone: Tone)] = []
+        if let capacity = result.capacity { notes += capacityNotes(capacity).map { ($0, .plain) } }
         if let repetitions = result.repetitionsNote { notes.append((repetitions, .plain)) }
         if let rate = result.rate { notes.append((openLoopNote(result, rate: rate), .plain)) }
         if let spread = result.operationsPerConnection, spread.isUneven { notes.append((spreadNote(spread), .plain)) }
@@ -135,6 +136,25 @@ public struct TextRenderer: ReportRenderer {
         notes += availabilityNotes(result.availability).map { ($0, .warning) }
         notes += result.errors.map { ("\(Format.grouped($0.count)) × \($0.kind)", .error) }
         return notes
+    }
+
+    /// The capacity found, then one line per step in the order run; the table above is the step at
+    /// the capacity.
+    static func capacityNotes(_ capacity: CapacityOutcome) -> [String] {
+        var lines = [
+            capacity.summary
+                + "; the table is the step at \(capacity.capacity == nil ? "the first rate" : "the capacity")"
+        ]
+        for (index, step) in capacity.steps.enumerated() {
+            let latency = step.latency
+            lines.append(
+                "  step \(index + 1): \(Format.grouped(step.rate))/s, achieved \(Format.grouped(Int(step.achieved.rounded())))/s, "
+                    + "p50 \(Format.milliseconds(latency.p50)) · p99 \(Format.milliseconds(latency.p99)) · p99.9 "
+                    + "\(Format.milliseconds(latency.p999)) ms: "
+                    + (step.met ? "met" : "missed (\(step.missed.joined(separator: ", ")))")
+            )
+        }
+        return lines
     }
 
     static func nodesNote(_ nodes: [NodeResult]) -> String? {

@@ -190,6 +190,22 @@ struct ReportDecoder {
                 counts ?? [spread["min"], spread["median"], spread["max"]].compactMap { $0?.intValue }
             )
         }
+        if let capacity = json["capacity"], capacity != .null {
+            result.capacity = CapacityOutcome(
+                slo: (capacity["slo"]?.arrayValue ?? []).compactMap(\.stringValue),
+                steps: (capacity["steps"]?.arrayValue ?? []).map { step in
+                    CapacitySearch.Step(
+                        rate: step["rate_per_second"]?.intValue ?? 0,
+                        achieved: step["achieved_per_second"]?.doubleValue ?? 0,
+                        latency: latencySummary(step["latency_us"]),
+                        failed: step["failed"]?.intValue ?? 0,
+                        missed: (step["missed"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    )
+                },
+                capacity: capacity["capacity_per_second"]?.intValue,
+                lowestMissed: capacity["lowest_missed_per_second"]?.intValue
+            )
+        }
         if let rate = json["open_loop"], rate != .null, let perSecond = rate["rate_per_second"]?.intValue {
             result.rate = OpenLoopRate(
                 perSecond: perSecond,

@@ -92,6 +92,9 @@ public struct WorkloadResult: Sendable {
         loop < loopBehindSchedule.count && loopBehindSchedule[loop] > Self.behindScheduleAbove
     }
 
+    /// With `--find-capacity`: every step of the search; this result is the step at the capacity.
+    public var capacity: CapacityOutcome?
+
     /// With `--repeat`: every repetition, of which this result is the merge; empty otherwise.
     public var replicates: [WorkloadResult] = []
 

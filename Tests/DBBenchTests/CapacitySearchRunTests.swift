@@ -1,0 +1,56 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `--find-capacity` against a Redis of the test's own whose capacity is set by the command itself:
+/// `DEBUG SLEEP 0.002` holds the single-threaded server 2 ms per command, so it serves a little under
+/// 500 a second whatever else the machine runs, and past that the queue grows without bound.
+@Suite("Capacity search against Redis", .enabled(if: TestServices.hasRedis, "needs the servers of 'make test'"))
+struct CapacitySearchRunTests {
+    private func run(_ port: Int, _ extra: [String]) throws -> (CommandResult, [String: Any]) {
+        let result = try CommandRunner.dbbench(
+            [
+                "redis", "--port", String(port), "--tests", "custom", "--command", "DEBUG SLEEP 0.002",
+                "--connections", "8", "--threads", "1", "--progress", "off", "--format", "json",
+            ] + extra,
+            timeout: 180
+        )
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        return (result, (document["workloads"] as? [[String: Any]])?.first ?? [:])
+    }
+
+    @Test func theCapacityFoundMeetsTheSLOAndTwentyPercentMoreDoesNot() throws {
+        let redis = try ThrowawayRedis(settings: ["--enable-debug-command", "local"])
+        let maxSteps = 10
+        let step = 2.0
+        let (result, workload) = try run(
+            redis.port,
+            [
+                "--find-capacity", "--slo", "p99<100ms", "--rate", "100", "--step-duration", "2s", "--max-steps",
+                String(maxSteps),
+            ]
+        )
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        // Bounded: the steps and little else (set-up and teardown of each step are quick).
+        #expect(result.seconds < Double(maxSteps) * (step + 1.5), "took \(result.seconds) s")
+        let capacity = try #require(workload["capacity"] as? [String: Any], "\(result.stdout)")
+        let steps = capacity["steps"] as? [[String: Any]] ?? []
+        #expect(steps.count >= 4 && steps.count <= maxSteps)
+        let found = try #require(capacity["capacity_per_second"] as? Int, "\(capacity)")
+        #expect(found > 200 && found < 520, "2 ms a command allows at most 500/s: \(found)")
+        // The reported workload is the step at the capacity.
+        #expect((workload["open_loop"] as? [String: Any])?["rate_per_second"] as? Int == found)
+
+        // Re-run as plain --rate runs: at the capacity the SLO holds, at 1.2 times it does not.
+        let (atCapacity, _) = try run(
+            redis.port,
+            ["--rate", String(found), "--duration", "2s", "--assert", "p99<100ms", "--assert", "errors==0"]
+        )
+        #expect(atCapacity.exitCode == 0, "\(found)/s: \(atCapacity.stdout)")
+        let (beyond, _) = try run(
+            redis.port,
+            ["--rate", String(found * 6 / 5), "--duration", "2s", "--assert", "p99<100ms"]
+        )
+        #expect(beyond.exitCode == 1, "\(found * 6 / 5)/s: \(beyond.stdout)")
+    }
+}

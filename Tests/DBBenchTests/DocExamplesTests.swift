@@ -15,6 +15,8 @@ struct DocExample: Sendable, CustomTestStringConvertible {
     static let skipped: [String: String] = [
         "dbbench redis [options]": "a synopsis",
         "dbbench timescale [options]": "a synopsis",
+        "dbbench report RUN.json ...": "a synopsis (report examples below are run)",
+        "dbbench compare BASE CANDIDATE": "a synopsis (compare examples below are run)",
         "dbbench --help | --version | help redis | help timescale": "a synopsis (each form is run by CommandLineTests)",
         "REDIS_PASSWORD=secret dbbench redis --host redis.staging --port 6380": "a remote server",
         "dbbench redis --host 10.0.0.5 --port 7000 --tests set,get,mixed --connections 60":
@@ -157,7 +159,7 @@ struct DocExamplesTests {
         let isRedis = command == "redis"
         let caps: [String: Int] = [
             "--num-operations": 2000, "-n": 2000, "--num-queries": 40, "--connections": 20, "-c": 20,
-            "--rate": 2000, "--inserts-per-connection": 200,
+            "--rate": 2000, "--inserts-per-connection": 200, "--max-steps": 3,
         ]
         var result = [command]
         var index = 1
@@ -176,7 +178,7 @@ struct DocExamplesTests {
             case "--port", "-p":
                 value =
                     isRedis ? String(TestServices.redisPort ?? 0) : TestServices.postgresEnvironment["DB_PORT"] ?? ""
-            case "--duration", "-T": value = "1s"
+            case "--duration", "-T", "--step-duration": value = "1s"
             case "--warmup": value = "200ms"
             case "--output", "--series", "--hgrm": value = directory + "/" + value
             case "--key-prefix", "--schema": continue
@@ -184,6 +186,10 @@ struct DocExamplesTests {
                 if let cap = caps[word], let number = Int(value) { value = String(min(number, cap)) }
             }
             result += [word, value]
+        }
+        if given.contains("--find-capacity") && !given.contains("--max-steps") { result += ["--max-steps", "3"] }
+        if given.contains("--find-capacity") && !given.contains("--step-duration") {
+            result += ["--step-duration", "1s"]
         }
         if isRedis {
             if !given.contains("--port") && !given.contains("-p") {

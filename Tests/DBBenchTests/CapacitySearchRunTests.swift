@@ -1,3 +1,4 @@
+import BenchCore
 import Foundation
 import TestSupport
 import Testing
@@ -40,6 +41,21 @@ struct CapacitySearchRunTests {
         #expect(found > 200 && found < 520, "2 ms a command allows at most 500/s: \(found)")
         // The reported workload is the step at the capacity.
         #expect((workload["open_loop"] as? [String: Any])?["rate_per_second"] as? Int == found)
+
+        // The page draws latency against throughput: a point per step for p50 and p99, the SLO's
+        // limit, the capacity circled (from the saved file, through `dbbench report`).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let saved = directory.appendingPathComponent("run.json").path
+        try result.stdout.write(toFile: saved, atomically: true, encoding: .utf8)
+        let page = directory.appendingPathComponent("page.html").path
+        #expect(try CommandRunner.dbbench(["report", saved, "--output", page]).exitCode == 0)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        let chart = try #require(html.range(of: "id=\"r0-w0-capacity-linear\"").map { String(html[$0.lowerBound...]) })
+        let svg = String(chart[..<(chart.range(of: "</svg>")?.lowerBound ?? chart.endIndex)])
+        #expect(svg.components(separatedBy: "data-points=\"\(steps.count)\"").count == 3, "p50 and p99, a point a step")
+        #expect(svg.contains("SLO p99&lt;100ms") && svg.contains("capacity \(Format.grouped(found))/s"))
 
         // Re-run as plain --rate runs: at the capacity the SLO holds, at 1.2 times it does not.
         let (atCapacity, _) = try run(

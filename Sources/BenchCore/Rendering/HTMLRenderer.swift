@@ -326,6 +326,7 @@ public struct HTMLRenderer: ReportRenderer {
                 )
             }
         )
+        if let capacity = result.capacity { html += capacityCurve(capacity, of: result, id: id) }
         if let spread = result.operationsPerConnection {
             let points = spread.counts.enumerated().map { (Double($0.offset + 1), Double($0.element)) }
             html += figure(
@@ -346,6 +347,53 @@ public struct HTMLRenderer: ReportRenderer {
             )
         }
         return html + "</div></article>\n"
+    }
+
+    /// `--find-capacity`: p50 and p99 of every step against the rate it achieved, the SLO's latency
+    /// limits as dashed lines and the capacity circled — where latency bends upwards.
+    private func capacityCurve(_ capacity: CapacityOutcome, of result: WorkloadResult, id: String) -> String {
+        let steps = capacity.steps.sorted { $0.rate < $1.rate }
+        func points(_ value: (LatencySummary) -> UInt64) -> [(x: Double, y: Double)] {
+            steps.map { (x: $0.achieved, y: Self.ms(value($0.latency))) }
+        }
+        let limits: [(y: Double, label: String)] = capacity.slo.compactMap { text in
+            guard
+                let slo = try? Threshold(
+                    parsing: text,
+                    workloads: [result.name.lowercased()],
+                    command: "dbbench report"
+                ),
+                slo.metric.isLatency
+            else { return nil }
+            return (y: slo.limit / 1000, label: "SLO \(text)")
+        }
+        let found = capacity.capacity.flatMap { rate in steps.first { $0.rate == rate } }
+        let summary = capacity.summary
+        return figure(
+            "Latency against throughput",
+            scaled { scale in
+                SVGChart(
+                    id: "\(id)-capacity-\(scale == .logarithmic ? "log" : "linear")",
+                    title: "\(result.name): latency against throughput, \(steps.count) steps of the capacity search",
+                    description:
+                        "p50 and p99 latency in milliseconds of each step against the operations per second it "
+                        + "achieved; \(summary)",
+                    xLabel: "operations per second achieved",
+                    yLabel: "latency (ms)",
+                    series: [
+                        SVGChart.Series(name: "p50", points: points(\.p50)),
+                        SVGChart.Series(name: "p99", points: points(\.p99)),
+                    ],
+                    yScale: scale,
+                    role: "capacity",
+                    referenceLines: limits,
+                    markers: found.map {
+                        [(x: $0.achieved, y: Self.ms($0.latency.p99), label: "capacity \(Format.grouped($0.rate))/s")]
+                    } ?? [],
+                    width: Self.gridChartWidth
+                )
+            }
+        )
     }
 
     // MARK: Helpers
@@ -421,6 +469,8 @@ public struct HTMLRenderer: ReportRenderer {
         .chart .grid line{stroke:#e6e6e6}.chart .frame{fill:none;stroke:#999}
         .chart .series{fill:none;stroke-width:2;stroke-linejoin:round}.chart .legend line{stroke-width:3}
         .chart .dashed{stroke-dasharray:7 4}
+        .chart .reference line{stroke:#c62828;stroke-width:1.5}.chart .reference text{fill:#c62828}
+        .chart .marker circle{fill:none;stroke:#111;stroke-width:2}.chart .marker text{font-weight:600}
         .s0{stroke:#1f5fa8}.s1{stroke:#d9480f}.s2{stroke:#2b8a3e}.s3{stroke:#862e9c}
         .s4{stroke:#c2255c}.s5{stroke:#0b7285}.s6{stroke:#5c940d}.s7{stroke:#495057}
         .bars.s0 rect{fill:#1f5fa8}

@@ -34,6 +34,10 @@ struct SVGChart {
     var yScale: Scale = .linear
     /// Added to the `<svg>` element's class ("per-second", "spectrum").
     var role: String = ""
+    /// Horizontal dashed lines across the plot, labelled at the right (an SLO's limit).
+    var referenceLines: [(y: Double, label: String)] = []
+    /// Points circled and labelled (the capacity on a latency-vs-throughput curve).
+    var markers: [(x: Double, y: Double, label: String)] = []
 
     /// The size in SVG units; the page scales it to the column, so a narrower chart has larger text.
     var width = 1000.0
@@ -54,9 +58,10 @@ struct SVGChart {
             kind == .bars
             ? (lower: (xs.min() ?? 0) - 0.5, upper: (xs.max() ?? 0) + 0.5)
             : Self.range(xs.isEmpty ? [0, 1] : xs, startAtZero: xScale != .logarithmic)
+        let ys = all.map(\.y) + referenceLines.map(\.y)
         let yRange =
             yScale == .logarithmic
-            ? logRange(all.map(\.y)) : Self.rounded(Self.range(all.map(\.y) + [0], startAtZero: true))
+            ? logRange(ys) : Self.rounded(Self.range(ys + [0], startAtZero: true))
         func px(_ x: Double) -> Double {
             let span = xRange.upper - xRange.lower
             return Self.left + (span == 0 ? 0 : (transformX(x) - xRange.lower) / span) * plotWidth
@@ -115,6 +120,22 @@ struct SVGChart {
                 }
                 svg += "</g>"
             }
+        }
+        for line in referenceLines {
+            let y = py(line.y)
+            svg += "<g class=\"reference\"><line class=\"dashed\" x1=\"\(Self.f(Self.left))\" y1=\"\(Self.f(y))\" "
+            svg += "x2=\"\(Self.f(Self.left + plotWidth))\" y2=\"\(Self.f(y))\"/>"
+            svg += "<text x=\"\(Self.f(Self.left + plotWidth - 4))\" y=\"\(Self.f(y - 5))\" text-anchor=\"end\">"
+            svg += "\(HTML.escape(line.label))</text></g>"
+        }
+        for marker in markers {
+            let (x, y) = (px(marker.x), py(marker.y))
+            svg += "<g class=\"marker\"><circle cx=\"\(Self.f(x))\" cy=\"\(Self.f(y))\" r=\"6\"/>"
+            // Labelled towards the middle of the plot, so that a marker at an edge keeps its label inside.
+            let rightHalf = x > Self.left + plotWidth / 2
+            svg += "<text x=\"\(Self.f(rightHalf ? x - 10 : x + 10))\" y=\"\(Self.f(y - 12))\" "
+            svg += "text-anchor=\"\(rightHalf ? "end" : "start")\">"
+            svg += "\(HTML.escape(marker.label))</text></g>"
         }
         // The legend, left to right above the plot.
         var x = Self.left

@@ -64,7 +64,7 @@ struct InsertWorkload: Workload {
                 with: { try await open(on: context.loop, fullBatch: fullBatch, lastBatch: lastBatch) }
             )
         }
-        let generator = MetricRow(runID: table.runID)
+        let generator = MetricRow(runID: table.runID, spread: table.timeSpread)
         var random = context.makeRandom(salt: 0x1A5E_47)
         // COPY streams each batch in pieces of about 4 KB; INSERT needs the whole batch as parameters.
         var rows =

@@ -3,7 +3,7 @@ import Glibc
 import Postgres
 
 /// Generates rows of `llm_usage_metrics` as the old load-test script did, with times spread over
-/// the last hour so that the query workload reads real data.
+/// the last hour (or `--time-spread`) so that the query workload reads real data.
 struct MetricRow {
     static let columnCount = 15
     static let columns =
@@ -21,8 +21,14 @@ struct MetricRow {
     /// The JSON each row carries in `metadata`: this run's id (how teardown finds the rows it
     /// inserted into a table it did not create) and a region.
     let metadata: [[UInt8]]
+    /// How far back from now a row's time may lie, in microseconds.
+    let spreadMicroseconds: Int
 
-    init(runID: String) {
+    init(runID: String, spread: Duration = .seconds(3600)) {
+        spreadMicroseconds = max(
+            1,
+            Int(spread.components.seconds) * 1_000_000 + Int(spread.components.attoseconds / 1_000_000_000_000)
+        )
         metadata = Self.regions.map {
             Array("{\"run_id\": \"\(runID)\", \"region\": \"\($0)\", \"source\": \"dbbench\"}".utf8)
         }
@@ -33,7 +39,7 @@ struct MetricRow {
         let now = Self.unixMicroseconds()
         for _ in 0..<count {
             rows.beginRow(fieldCount: Self.columnCount)
-            rows.timestamp(unixMicroseconds: now - Int64(random.below(3_600_000_000)))
+            rows.timestamp(unixMicroseconds: now - Int64(random.below(spreadMicroseconds)))
             let model = Self.models[random.below(Self.models.count)]
             rows.text(model.model)
             rows.text(model.provider)

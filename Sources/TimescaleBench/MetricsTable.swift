@@ -31,10 +31,32 @@ struct MetricsTable: Sendable {
     let schema: String
     /// Random hex id stored in every row's metadata.
     let runID: String
-    /// When this run began and whether it wrote rows: every row it writes is timed within the hour
-    /// before it was generated, so its rows lie in `RunRows.window`, which every count and DELETE of
-    /// them is bounded by (on a hypertable only the chunks of that window are read).
-    let written = RunRows()
+    /// `--time-spread`: how far back from the moment it is generated an inserted row's time may lie.
+    let timeSpread: Duration
+    /// `--chunk-interval`: the chunk interval of a hypertable this run creates (TimescaleDB's default
+    /// when nil).
+    let chunkInterval: Duration?
+    /// When this run began and whether it wrote rows: every row it writes is timed within
+    /// `timeSpread` (an hour for QUERY's seed) before it was generated, so its rows lie in
+    /// `RunRows.window`, which every count and DELETE of them is bounded by (on a hypertable only the
+    /// chunks of that window are read).
+    let written: RunRows
+
+    init(
+        endpoint: PostgresEndpoint,
+        schema: String,
+        runID: String,
+        timeSpread: Duration = .seconds(3600),
+        chunkInterval: Duration? = nil,
+        written: RunRows? = nil
+    ) {
+        self.endpoint = endpoint
+        self.schema = schema
+        self.runID = runID
+        self.timeSpread = timeSpread
+        self.chunkInterval = chunkInterval
+        self.written = written ?? RunRows(reachingBack: max(timeSpread, .seconds(3600)))
+    }
     var name: String { "\(schema).llm_usage_metrics" }
     /// Who a GRANT in a message names.
     var role: String { endpoint.user ?? "the benchmark role" }
@@ -111,7 +133,14 @@ struct MetricsTable: Sendable {
             try await connection.query("COMMENT ON TABLE \(name) IS '\(Self.marker)'")
             preparation.createdTable = true
             if preparation.timescaleVersion != nil {
-                try await connection.query("SELECT create_hypertable($1, 'time', if_not_exists => TRUE)", [name])
+                if let chunkInterval {
+                    try await connection.query(
+                        "SELECT create_hypertable($1, 'time', chunk_time_interval => $2::interval, if_not_exists => TRUE)",
+                        [name, "\(chunkInterval.components.seconds) seconds"]
+                    )
+                } else {
+                    try await connection.query("SELECT create_hypertable($1, 'time', if_not_exists => TRUE)", [name])
+                }
             }
             for column in ["model_id", "provider", "user_id", "application_id", "environment"] {
                 try await connection.query(
@@ -119,18 +148,19 @@ struct MetricsTable: Sendable {
                 )
             }
         }
-        if preparation.timescaleVersion != nil {
-            // TimescaleDB only: what the table is, whoever created it.
-            preparation.isHypertable =
-                !(try await connection.query(
-                    """
-                    SELECT 1 FROM timescaledb_information.hypertables
-                    WHERE hypertable_schema = $1 AND hypertable_name = 'llm_usage_metrics'
-                    """,
-                    [schema]
-                ).isEmpty)
-        }
+        if preparation.timescaleVersion != nil { preparation.isHypertable = try await isHypertable(on: connection) }
         return preparation
+    }
+
+    /// TimescaleDB only: whether the table is a hypertable, whoever created it.
+    func isHypertable(on connection: PostgresConnection) async throws(PostgresError) -> Bool {
+        !(try await connection.query(
+            """
+            SELECT 1 FROM timescaledb_information.hypertables
+            WHERE hypertable_schema = $1 AND hypertable_name = 'llm_usage_metrics'
+            """,
+            [schema]
+        ).isEmpty)
     }
 
     /// Rows this run inserted (found by the run id in `metadata`).
@@ -157,7 +187,8 @@ struct MetricsTable: Sendable {
     func cleanUp(_ preparation: Preparation, keepData: Bool, on loop: IOLoop) async throws(PostgresError) -> String {
         guard preparation.usesTable else { return "nothing to clean up: no benchmark table was used" }
         if keepData {
-            return "kept \(name) (--keep-data); rows of this run have metadata->>'run_id' = '\(runID)'"
+            return "kept \(name) (--keep-data); rows of this run have metadata->>'run_id' = '\(runID)' "
+                + "(dbbench timescale --cleanup \(runID) removes them)"
         }
         let connection = try await connect(on: loop)
         defer { connection.close() }
@@ -283,12 +314,30 @@ func failingRun<T>(_ body: () async throws(PostgresError) -> T) async throws -> 
     }
 }
 
-/// The rows of one run: when it began, and whether it wrote any.
+/// The rows of one run: the time they lie in, and whether it wrote any.
 final class RunRows: Sendable {
-    /// Unix seconds when the run's table was prepared: no row of it is timed more than an hour
-    /// before.
-    let startedAt = Double(MetricRow.unixMicroseconds()) / 1e6
+    /// Unix seconds when the run's table was prepared.
+    let startedAt: Double
+    /// How far before `startedAt` its earliest row may lie, in seconds.
+    let reach: Double
+    /// For the rows of an earlier run (`--cleanup`): the times its rows were found between.
+    private let found: (earliest: Double, latest: Double)?
     private let wrote = Atomic<Bool>(false)
+
+    /// The rows of a run beginning now, timed at most `reachingBack` before they are written.
+    init(reachingBack: Duration) {
+        startedAt = Double(MetricRow.unixMicroseconds()) / 1e6
+        reach = Double(reachingBack.components.seconds)
+        found = nil
+    }
+
+    /// The rows of an earlier run, found between `earliest` and `latest` (Unix seconds).
+    init(earliest: Double, latest: Double) {
+        startedAt = earliest
+        reach = 0
+        found = (earliest, latest)
+        wrote.store(true, ordering: .relaxed)
+    }
 
     /// `metadata->>'run_id' = $1` and the time window `$2`..`$3` (Unix seconds).
     static let condition =
@@ -298,8 +347,11 @@ final class RunRows: Sendable {
     func mark() { wrote.store(true, ordering: .relaxed) }
     var any: Bool { wrote.load(ordering: .relaxed) }
 
-    /// From an hour (and a minute of clock slack) before the run began to a minute from now.
+    /// From `reach` (and a minute of clock slack) before the run began to a minute from now; for an
+    /// earlier run's rows, from the earliest to the latest found.
     func window() -> [String] {
-        [String(startedAt - 3_660), String(Double(MetricRow.unixMicroseconds()) / 1e6 + 60)]
+        // A second of slack each side: the bounds went through floating point.
+        if let found { return [String(found.earliest - 1), String(found.latest + 1)] }
+        return [String(startedAt - reach - 60), String(Double(MetricRow.unixMicroseconds()) / 1e6 + 60)]
     }
 }

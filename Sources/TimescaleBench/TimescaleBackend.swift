@@ -21,6 +21,29 @@ public struct TimescaleBackend: Backend {
     /// Resolves the host, reads the server's settings and creates what is missing of the benchmark
     /// table (`MetricsTable.prepare`).
     public func prepare(on loop: IOLoop) async throws -> Prepared {
+        let endpoint = try endpoint(runID: options.run.runID)
+        let table = MetricsTable(
+            endpoint: endpoint,
+            schema: options.schema,
+            runID: options.run.runID,
+            timeSpread: options.timeSpread,
+            chunkInterval: options.chunkInterval
+        )
+        let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
+        let preparation = try await failingRun { () async throws(PostgresError) in
+            try await table.prepare(createTable: usesTable, on: loop)
+        }
+        if let owner = preparation.schemaExtension {
+            throw UsageError(
+                "dbbench timescale: --schema \(options.schema) belongs to the extension \(owner); "
+                    + "choose a schema of its own such as dbbench"
+            )
+        }
+        return Prepared(endpoint: endpoint, table: table, preparation: preparation)
+    }
+
+    /// The server of the options, its connections named after `runID` (`application_name`).
+    func endpoint(runID: String) throws -> PostgresEndpoint {
         // An absolute path is a directory holding the server's Unix socket, as for libpq.
         var address: SocketAddress?
         if !options.host.hasPrefix("/") {
@@ -41,31 +64,50 @@ public struct TimescaleBackend: Backend {
             connectTimeout: options.run.connectTimeout,
             ioTimeout: options.ioTimeout
         )
-        endpoint.applicationName = "dbbench \(options.run.runID)"
+        endpoint.applicationName = "dbbench \(runID)"
         endpoint.sslFiles = options.sslFiles
-        let table = MetricsTable(endpoint: endpoint, schema: options.schema, runID: options.run.runID)
-        let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
-        let preparation = try await failingRun { () async throws(PostgresError) in
-            try await table.prepare(createTable: usesTable, on: loop)
+        return endpoint
+    }
+
+    /// `--cleanup RUN-ID`: the leftovers of that run removed, on a loop of its own.
+    func cleanUpLeftovers(of runID: String) async throws -> [String] {
+        let table = MetricsTable(endpoint: try endpoint(runID: runID), schema: options.schema, runID: runID)
+        let loops = try IOLoopGroup(count: 1)
+        defer { loops.shutdown() }
+        let loop = loops.loops[0]
+        return try await withTaskExecutorPreference(loop) {
+            try await failingRun { () async throws(PostgresError) in
+                try await LeftoverCleanup(table: table, database: options.database).run(on: loop)
+            }
         }
-        if let owner = preparation.schemaExtension {
-            throw UsageError(
-                "dbbench timescale: --schema \(options.schema) belongs to the extension \(owner); "
-                    + "choose a schema of its own such as dbbench"
-            )
-        }
-        return Prepared(endpoint: endpoint, table: table, preparation: preparation)
     }
 
     public func serverNotices() -> [String] { ServerNotices.shared.take() }
 
     public func notices(_ prepared: Prepared) -> [String] {
         let preparation = prepared.preparation
-        guard preparation.timescaleVersion == nil && preparation.usesTable else { return [] }
-        let hint =
-            preparation.timescaleAvailable
-            ? " (it is available: CREATE EXTENSION timescaledb in \(options.database) to benchmark hypertables)" : ""
-        return ["timescaledb is not installed in \(options.database); using a plain PostgreSQL table\(hint)"]
+        guard preparation.usesTable else { return [] }
+        var notices: [String] = []
+        if preparation.timescaleVersion == nil {
+            let hint =
+                preparation.timescaleAvailable
+                ? " (it is available: CREATE EXTENSION timescaledb in \(options.database) to benchmark hypertables)"
+                : ""
+            notices.append("timescaledb is not installed in \(options.database); using a plain PostgreSQL table\(hint)")
+        }
+        if let interval = options.chunkInterval {
+            if !preparation.isHypertable {
+                notices.append(
+                    "--chunk-interval \(DurationParser.format(interval)) has no effect: \(prepared.table.name) is a plain table"
+                )
+            } else if !preparation.createdTable {
+                notices.append(
+                    "--chunk-interval \(DurationParser.format(interval)) applies to a hypertable this run creates; "
+                        + "\(prepared.table.name) existed and keeps its own"
+                )
+            }
+        }
+        return notices
     }
 
     public func header(_ prepared: Prepared) -> ReportHeader {
@@ -140,7 +182,10 @@ public struct TimescaleBackend: Backend {
             return ["left behind: schema \(table.schema) and \(table.name) may remain (this run created them)"]
         }
         if preparation.createdTable { return ["left behind: \(table.name) may remain (this run created it)"] }
-        return ["left behind: rows of this run may remain in \(table.name): metadata->>'run_id' = '\(table.runID)'"]
+        return [
+            "left behind: rows of this run may remain in \(table.name): metadata->>'run_id' = '\(table.runID)' "
+                + "(dbbench timescale --cleanup \(table.runID) removes them)"
+        ]
     }
 
     /// Drops the schema and table when this run created them, else deletes the rows of its run id.
@@ -163,13 +208,22 @@ extension TimescaleBackend {
                     ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
                     + "batches of \(options.batchSize) by \(options.insertMethod == .copy ? "binary COPY" : "multi-row INSERT")"
             )
+            if options.timeSpread != .seconds(3600) {
+                settings.append("rows timed over the last \(DurationParser.format(options.timeSpread))")
+            }
         }
         if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.run.limits.duration == nil {
             settings.append("\(Format.grouped(options.queryCount)) queries")
         }
         if preparation.usesTable {
             settings.append(
-                "table \(table.name)" + (preparation.isHypertable ? " (hypertable)" : " (plain table)")
+                "table \(table.name)"
+                    + (preparation.isHypertable
+                        ? " (hypertable"
+                            + (preparation.createdTable
+                                ? options.chunkInterval.map { ", chunks of \(DurationParser.format($0))" } ?? "" : "")
+                            + ")"
+                        : " (plain table)")
             )
         }
         if let custom = options.customQuery {

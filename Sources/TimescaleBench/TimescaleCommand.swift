@@ -28,4 +28,15 @@ public enum TimescaleCommand: Subcommand {
     public static func backend(_ arguments: ParsedArguments) throws -> TimescaleBackend {
         TimescaleBackend(options: try TimescaleOptions(arguments))
     }
+
+    /// A run, or with `--cleanup RUN-ID` that run's leftovers removed.
+    public static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32 {
+        let backend = try backend(arguments)
+        guard let runID = backend.options.cleanupRunID else {
+            return try await RunDriver(environment: environment).run(backend)
+        }
+        let lines = try await backend.cleanUpLeftovers(of: runID)
+        try ReportOutput.writeStandardOutput(lines.joined(separator: "\n") + "\n")
+        return ExitCode.success
+    }
 }

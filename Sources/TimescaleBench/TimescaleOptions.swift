@@ -49,6 +49,12 @@ public struct TimescaleOptions: Sendable {
     public var tests: [TimescaleTest]
     public var schema: String
     public var keepData: Bool
+    /// `--cleanup RUN-ID`: remove that run's leftovers instead of running.
+    public var cleanupRunID: String?
+    /// `--time-spread`: how far back INSERT's row times reach.
+    public var timeSpread: Duration
+    /// `--chunk-interval`: for a hypertable this run creates.
+    public var chunkInterval: Duration?
     public var ioTimeout: Duration
     /// `--threads`, `--connect-timeout`, `--duration`, `--warmup`, `--rate`, `--arrival`, `--assert`,
     /// `--progress`, `--format`, `--output`.
@@ -180,6 +186,24 @@ public struct TimescaleOptions: Sendable {
             help: "Schema of the benchmark table; dropped afterwards if this run created it"
         )
         static let keepData = Option.flag("keep-data", help: "Keep the schema, table and rows after the run")
+        static let cleanup = Option.optionalString(
+            "cleanup",
+            placeholder: "RUN-ID",
+            help: "Run nothing: remove what the run RUN-ID (its settings line and JSON name it) left in the table of "
+                + "--schema, bounded as its own cleanup is"
+        )
+        static let timeSpread = Option.duration(
+            "time-spread",
+            default: .seconds(3600),
+            in: .seconds(1)...(.seconds(86_400 * 3650)),
+            help: "INSERT's rows are timed at random within this long before they are written (s, m, h), so that "
+                + "a long spread writes into several chunks, as backfill and out-of-order ingest do"
+        )
+        static let chunkInterval = Option.optionalDuration(
+            "chunk-interval",
+            in: .seconds(1)...(.seconds(86_400 * 3650)),
+            help: "The chunk interval of the hypertable this run creates (TimescaleDB's default: 7 days)"
+        )
         static let ioTimeout = RunOptions.ioTimeout(
             default: .seconds(60),
             operation: "one statement",
@@ -194,7 +218,8 @@ public struct TimescaleOptions: Sendable {
             Declared.sslKey.spec, Declared.connections.spec,
             Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
             Declared.queries.spec, Declared.insertMethod.spec, Declared.tests.spec, Declared.sql.spec,
-            Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec,
+            Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec, Declared.timeSpread.spec,
+            Declared.chunkInterval.spec, Declared.cleanup.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
@@ -232,6 +257,9 @@ public struct TimescaleOptions: Sendable {
         customQuery = try Self.customQuery(arguments)
         schema = try arguments[Declared.schema]
         keepData = try arguments[Declared.keepData]
+        timeSpread = try arguments[Declared.timeSpread]
+        cleanupRunID = try arguments[Declared.cleanup]
+        chunkInterval = try arguments[Declared.chunkInterval]
         ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(
@@ -270,6 +298,16 @@ public struct TimescaleOptions: Sendable {
         {
             throw UsageError(
                 "\(command): --schema \(schema) is not dbbench's to use; choose a schema of its own such as dbbench"
+            )
+        }
+        if let id = cleanupRunID,
+            id.isEmpty || id.count > 32
+                || !id.utf8.allSatisfy({
+                    ($0 >= 48 && $0 <= 57) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
+                })
+        {
+            throw UsageError(
+                "\(command): --cleanup takes a run id as the settings line prints it (such as 3fa2c1d0), got '\(id)'"
             )
         }
         if insertMethod == .insert && batchSize > Self.maximumInsertBatch && tests.contains(.insert) {

@@ -50,6 +50,17 @@ struct InsertWorkload: Workload {
     }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
+        try await insertRows(context, recorder: recorder, batch: .batch, rows: .rows)
+    }
+
+    /// One connection's rows, each batch recorded as `batch` and its rows counted as `rows` of the
+    /// workload `W` (INSERT, or MIXED's inserting connections).
+    func insertRows<W: Workload>(
+        _ context: ConnectionContext,
+        recorder: Recorder<W>,
+        batch: W.Operation,
+        rows rowsCounter: W.Counter
+    ) async throws {
         // A timed run (`--duration`) writes full batches until its deadline.
         let rowsToWrite = context.runsUntilDeadline ? Int.max : rowsPerConnection
         let fullBatch = min(batchSize, rowsToWrite)
@@ -101,20 +112,20 @@ struct InsertWorkload: Workload {
                     )
                 }
             } catch {
-                recorder.recordFailure(.batch, kind: error.kind)
+                recorder.recordFailure(batch, kind: error.kind)
                 guard await replaceConnection(&connection) else { return }
                 continue
             }
             switch outcome {
             case .ok(let inserted):
                 recorder.recordSuccess(
-                    .batch,
+                    batch,
                     nanoseconds: monotonicNanoseconds() &- started,
                     queued: context.queued(sentAt: started)
                 )
-                recorder.add(.rows, inserted)
+                recorder.add(rowsCounter, inserted)
             case .failed(let error):
-                recorder.record(error, of: .batch)
+                recorder.record(error, of: batch)
                 if connection.isBroken, await !replaceConnection(&connection) { return }
             }
         }

@@ -66,6 +66,18 @@ struct QueryWorkload: Workload {
     }
 
     func runConnection(_ context: ConnectionContext, recorder: Recorder<Self>) async throws {
+        try await runQueries(context, recorder: recorder, kinds: operations, rows: .rows)
+    }
+
+    /// One connection's queries, query i recorded as `kinds[i]` and its rows counted as `rows` of
+    /// the workload `W` (QUERY and SQL, or MIXED's querying connections), while `keepGoing` says so.
+    func runQueries<W: Workload>(
+        _ context: ConnectionContext,
+        recorder: Recorder<W>,
+        kinds: [W.Operation],
+        rows rowsCounter: W.Counter,
+        while keepGoing: () -> Bool = { true }
+    ) async throws {
         var connection = try await open(on: context.loop)
         defer { connection.close() }
         /// After the connection was lost: a new one, or false when the connection task ends.
@@ -75,10 +87,9 @@ struct QueryWorkload: Workload {
         let names = queries.indices.map { "q\($0)" }
         var random = context.makeRandom(salt: 0x0E41)
         var parameters = TextParameters()
-        let kinds = operations
         await context.ready()
 
-        while await context.startOperation() {
+        while keepGoing(), await context.startOperation() {
             let index = queries.count == 1 ? 0 : random.below(queries.count)
             parameters.removeAll()
             for parameter in queries[index].parameters {
@@ -103,7 +114,7 @@ struct QueryWorkload: Workload {
                     nanoseconds: monotonicNanoseconds() &- started,
                     queued: context.queued(sentAt: started)
                 )
-                recorder.add(.rows, rows)
+                recorder.add(rowsCounter, rows)
             case .failed(let error):
                 recorder.record(error, of: kinds[index])
                 if connection.isBroken, await !replaceConnection(&connection) { return }

@@ -29,7 +29,7 @@ public struct TimescaleBackend: Backend {
             timeSpread: options.timeSpread,
             chunkInterval: options.chunkInterval
         )
-        let usesTable = options.tests.contains(.insert) || options.tests.contains(.query)
+        let usesTable = options.tests.contains { [.insert, .query, .mixed].contains($0) }
         let preparation = try await failingRun { () async throws(PostgresError) in
             try await table.prepare(createTable: usesTable, on: loop)
         }
@@ -144,6 +144,26 @@ public struct TimescaleBackend: Backend {
                     queries: options.queries.map { $0.query(table: table.name, timescale: timescale) },
                     seeding: table
                 )
+            case .mixed:
+                let inserters = options.connections - options.mixedQueryConnections
+                return MixedWorkload(
+                    insert: InsertWorkload(
+                        table: table,
+                        connections: inserters,
+                        rowsPerConnection: options.insertsPerConnection,
+                        batchSize: options.batchSize,
+                        method: options.insertMethod
+                    ),
+                    query: QueryWorkload(
+                        name: "MIXED",
+                        endpoint: prepared.endpoint,
+                        connections: options.mixedQueryConnections,
+                        totalOperations: options.queryCount,
+                        queries: options.queries.map { $0.query(table: table.name, timescale: timescale) },
+                        seeding: table
+                    ),
+                    countsOperations: options.run.limits.duration == nil
+                )
             case .sql:
                 return QueryWorkload(
                     name: "SQL",
@@ -202,7 +222,13 @@ extension TimescaleBackend {
     func settings(table: MetricsTable, preparation: MetricsTable.Preparation) -> [String] {
         var settings = ["\(options.connections) connections", "\(options.run.threads) threads"]
         if let duration = options.run.limits.summary { settings.append(duration) }
-        if options.tests.contains(.insert) {
+        if options.tests.contains(.mixed) {
+            settings.append(
+                "mixed: \(options.connections - options.mixedQueryConnections) connections insert while "
+                    + "\(options.mixedQueryConnections) query"
+            )
+        }
+        if options.tests.contains(.insert) || options.tests.contains(.mixed) {
             settings.append(
                 (options.run.limits.duration == nil
                     ? "\(Format.grouped(options.insertsPerConnection)) rows per connection in " : "")
@@ -212,7 +238,8 @@ extension TimescaleBackend {
                 settings.append("rows timed over the last \(DurationParser.format(options.timeSpread))")
             }
         }
-        if (options.tests.contains(.query) || options.tests.contains(.sql)) && options.run.limits.duration == nil {
+        if options.tests.contains(where: { [.query, .sql, .mixed].contains($0) }) && options.run.limits.duration == nil
+        {
             settings.append("\(Format.grouped(options.queryCount)) queries")
         }
         if preparation.usesTable {

@@ -3,7 +3,10 @@ import IOLoop
 
 /// The workloads `dbbench timescale --tests` can select, in the order they run.
 public enum TimescaleTest: String, CaseIterable, Sendable {
-    case insert, query, connections
+    case insert, query
+    /// Inserts and queries at the same time, on separate connections.
+    case mixed
+    case connections
     /// The statement of `--sql`; needs no benchmark table.
     case sql
 
@@ -49,6 +52,8 @@ public struct TimescaleOptions: Sendable {
     public var tests: [TimescaleTest]
     public var schema: String
     public var keepData: Bool
+    /// `--tests mixed`: the connections that query (the others insert).
+    public var mixedQueryConnections: Int
     /// `--cleanup RUN-ID`: remove that run's leftovers instead of running.
     public var cleanupRunID: String?
     /// `--time-spread`: how far back INSERT's row times reach.
@@ -167,7 +172,7 @@ public struct TimescaleOptions: Sendable {
         static let tests = Option.list(
             "tests",
             default: TimescaleTest.defaults,
-            help: "Workloads to run, comma-separated: insert, query, connections, sql"
+            help: "Workloads to run, comma-separated: insert, query, mixed (both at once), connections, sql"
         )
         static let sql = Option.optionalString(
             "sql",
@@ -186,6 +191,12 @@ public struct TimescaleOptions: Sendable {
             help: "Schema of the benchmark table; dropped afterwards if this run created it"
         )
         static let keepData = Option.flag("keep-data", help: "Keep the schema, table and rows after the run")
+        static let queryConnections = Option.optionalInteger(
+            "query-connections",
+            defaultLabel: "a quarter of --connections",
+            in: 1...100_000,
+            help: "With --tests mixed: how many of the --connections run queries while the others insert"
+        )
         static let cleanup = Option.optionalString(
             "cleanup",
             placeholder: "RUN-ID",
@@ -219,7 +230,7 @@ public struct TimescaleOptions: Sendable {
             Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
             Declared.queries.spec, Declared.insertMethod.spec, Declared.tests.spec, Declared.sql.spec,
             Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec, Declared.timeSpread.spec,
-            Declared.chunkInterval.spec, Declared.cleanup.spec,
+            Declared.chunkInterval.spec, Declared.queryConnections.spec, Declared.cleanup.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
@@ -258,6 +269,9 @@ public struct TimescaleOptions: Sendable {
         schema = try arguments[Declared.schema]
         keepData = try arguments[Declared.keepData]
         timeSpread = try arguments[Declared.timeSpread]
+        let queryConnections = try arguments[Declared.queryConnections]
+        let allConnections = try arguments[Declared.connections]
+        mixedQueryConnections = queryConnections ?? max(1, allConnections / 4)
         cleanupRunID = try arguments[Declared.cleanup]
         chunkInterval = try arguments[Declared.chunkInterval]
         ioTimeout = try arguments[Declared.ioTimeout]
@@ -299,6 +313,25 @@ public struct TimescaleOptions: Sendable {
             throw UsageError(
                 "\(command): --schema \(schema) is not dbbench's to use; choose a schema of its own such as dbbench"
             )
+        }
+        if tests.contains(.mixed) {
+            if connections < 2 {
+                throw UsageError("\(command): --tests mixed needs at least 2 --connections (some insert, some query)")
+            }
+            if mixedQueryConnections >= connections {
+                throw UsageError(
+                    "\(command): --query-connections (\(mixedQueryConnections)) must leave some of the \(connections) "
+                        + "--connections to insert"
+                )
+            }
+            if run.limits.duration == nil && queryCount < mixedQueryConnections {
+                throw UsageError(
+                    "\(command): --num-queries (\(queryCount)) is smaller than --query-connections "
+                        + "(\(mixedQueryConnections)); every query connection needs at least one query"
+                )
+            }
+        } else if queryConnections != nil {
+            throw UsageError("\(command): --query-connections is for --tests mixed")
         }
         if let id = cleanupRunID,
             id.isEmpty || id.count > 32

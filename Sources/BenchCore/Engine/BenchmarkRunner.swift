@@ -52,8 +52,9 @@ public struct BenchmarkRunner: Sendable {
         let firstMeasured = shape.operations.first { !$0.isBeforeMeasuredInterval }?.slot ?? 0
         // With --duration the clock ends the run; the count no longer limits it.
         let shares =
-            limits.duration == nil
-            ? Self.split(workload.totalOperations, over: connections) : Array(repeating: Int.max, count: connections)
+            limits.duration != nil
+            ? Array(repeating: Int.max, count: connections)
+            : workload.operationShares ?? Self.split(workload.totalOperations, over: connections)
         let gate = StartGate(count: connections)
         let availability = AvailabilityTracker()
         let origin = monotonicNanoseconds()

@@ -24,6 +24,9 @@ public protocol Workload: Sendable {
     var connections: Int { get }
     /// Operations over all connections; the runner splits them as evenly as possible.
     var totalOperations: Int { get }
+    /// Each connection's share of `totalOperations` when its connections do different things (MIXED
+    /// of timescale: batches on some, queries on others); nil (the default) for an even split.
+    var operationShares: [Int]? { get }
 
     /// Prepares the server (unmeasured). Runs on `loop`.
     func setup(on loop: IOLoop) async throws
@@ -43,6 +46,7 @@ public protocol Workload: Sendable {
 
 extension Workload {
     public var followsRunLimits: Bool { true }
+    public var operationShares: [Int]? { nil }
     public func setup(on loop: IOLoop) async throws {}
     public func teardown(on loop: IOLoop) async throws {}
     public func notes(for result: WorkloadResult, on loop: IOLoop) async throws -> [String] { [] }

@@ -57,6 +57,8 @@ public struct CounterKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Rows written or returned.
     public static let rows = CounterKey("rows", isRate: true)
+    /// Rows returned by queries, beside the rows inserted (timescale's MIXED).
+    public static let rowsReturned = CounterKey("rows_returned")
     /// GET replies with a value, and without one.
     public static let hits = CounterKey("hits")
     public static let misses = CounterKey("misses")

@@ -22,6 +22,10 @@ struct MetricsTable: Sendable {
         /// The table is a hypertable (`timescaledb_information.hypertables`); false for a plain
         /// table, also one that existed in a database with the extension.
         var isHypertable = false
+        /// `--compress` without TimescaleDB: nothing was created, and the run is refused.
+        var compressionRefused = false
+        /// `--compress` enabled compression on the hypertable this run created.
+        var compressionEnabled = false
         /// The extension that owns `--schema` (or keeps its objects there): nothing was created,
         /// and the run is refused.
         var schemaExtension: String?
@@ -69,7 +73,11 @@ struct MetricsTable: Sendable {
 
     /// Reads the server's settings and, with `createTable`, creates what is missing (schema, table,
     /// hypertable, five indexes); reports what it found and did.
-    func prepare(createTable: Bool, on loop: IOLoop) async throws(PostgresError) -> Preparation {
+    ///
+    /// With `compress` (`--compress`), a hypertable it creates gets compression enabled; without
+    /// TimescaleDB nothing is created and `compressionRefused` is set.
+    func prepare(createTable: Bool, compress: Bool = false, on loop: IOLoop) async throws(PostgresError) -> Preparation
+    {
         let connection = try await connect(on: loop)
         defer { connection.close() }
         var preparation = Preparation()
@@ -88,6 +96,10 @@ struct MetricsTable: Sendable {
         }
         guard createTable else { return preparation }
         preparation.usesTable = true
+        if compress && preparation.timescaleVersion == nil {
+            preparation.compressionRefused = true
+            return preparation
+        }
         let schemaExists =
             !(try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]).isEmpty)
         if schemaExists {
@@ -140,6 +152,13 @@ struct MetricsTable: Sendable {
                     )
                 } else {
                     try await connection.query("SELECT create_hypertable($1, 'time', if_not_exists => TRUE)", [name])
+                }
+                if compress {
+                    try await connection.query(
+                        "ALTER TABLE \(name) SET (timescaledb.compress, timescaledb.compress_segmentby = 'model_id', "
+                            + "timescaledb.compress_orderby = 'time DESC')"
+                    )
+                    preparation.compressionEnabled = true
                 }
             }
             for column in ["model_id", "provider", "user_id", "application_id", "environment"] {

@@ -29,9 +29,21 @@ public struct TimescaleBackend: Backend {
             timeSpread: options.timeSpread,
             chunkInterval: options.chunkInterval
         )
-        let usesTable = options.tests.contains { [.insert, .query, .mixed].contains($0) }
+        let usesTable = options.tests.contains { [.insert, .compress, .query, .mixed].contains($0) }
         let preparation = try await failingRun { () async throws(PostgresError) in
-            try await table.prepare(createTable: usesTable, on: loop)
+            try await table.prepare(createTable: usesTable, compress: options.compress, on: loop)
+        }
+        if preparation.compressionRefused {
+            throw UsageError(
+                "dbbench timescale: --compress and --tests compress need TimescaleDB, which is not installed in "
+                    + "\(options.database) (compression is TimescaleDB's); nothing was created"
+            )
+        }
+        if options.tests.contains(.compress) && !preparation.compressionEnabled {
+            throw UsageError(
+                "dbbench timescale: --tests compress compresses only a hypertable this run creates; "
+                    + "\(table.name) existed, so its chunks are left as they are (choose another --schema)"
+            )
         }
         if let owner = preparation.schemaExtension {
             throw UsageError(
@@ -95,6 +107,11 @@ public struct TimescaleBackend: Backend {
                 : ""
             notices.append("timescaledb is not installed in \(options.database); using a plain PostgreSQL table\(hint)")
         }
+        if options.compress && !preparation.compressionEnabled {
+            notices.append(
+                "--compress applies to a hypertable this run creates; \(prepared.table.name) existed and is left as it is"
+            )
+        }
         if let interval = options.chunkInterval {
             if !preparation.isHypertable {
                 notices.append(
@@ -144,6 +161,8 @@ public struct TimescaleBackend: Backend {
                     queries: options.queries.map { $0.query(table: table.name, timescale: timescale) },
                     seeding: table
                 )
+            case .compress:
+                return CompressWorkload(table: table)
             case .mixed:
                 let inserters = options.connections - options.mixedQueryConnections
                 return MixedWorkload(
@@ -249,7 +268,7 @@ extension TimescaleBackend {
                         ? " (hypertable"
                             + (preparation.createdTable
                                 ? options.chunkInterval.map { ", chunks of \(DurationParser.format($0))" } ?? "" : "")
-                            + ")"
+                            + (preparation.compressionEnabled ? ", compression enabled" : "") + ")"
                         : " (plain table)")
             )
         }

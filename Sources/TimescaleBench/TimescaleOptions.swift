@@ -3,7 +3,10 @@ import IOLoop
 
 /// The workloads `dbbench timescale --tests` can select, in the order they run.
 public enum TimescaleTest: String, CaseIterable, Sendable {
-    case insert, query
+    case insert
+    /// TimescaleDB only: compresses the chunks the run wrote (implies `--compress`).
+    case compress
+    case query
     /// Inserts and queries at the same time, on separate connections.
     case mixed
     case connections
@@ -52,6 +55,8 @@ public struct TimescaleOptions: Sendable {
     public var tests: [TimescaleTest]
     public var schema: String
     public var keepData: Bool
+    /// `--compress` (or `--tests compress`): compression on the hypertable this run creates.
+    public var compress: Bool
     /// `--tests mixed`: the connections that query (the others insert).
     public var mixedQueryConnections: Int
     /// `--cleanup RUN-ID`: remove that run's leftovers instead of running.
@@ -172,7 +177,9 @@ public struct TimescaleOptions: Sendable {
         static let tests = Option.list(
             "tests",
             default: TimescaleTest.defaults,
-            help: "Workloads to run, comma-separated: insert, query, mixed (both at once), connections, sql"
+            help:
+                "Workloads to run, comma-separated: insert, compress (TimescaleDB), query, mixed (inserts and queries at "
+                + "once), connections, sql"
         )
         static let sql = Option.optionalString(
             "sql",
@@ -191,6 +198,11 @@ public struct TimescaleOptions: Sendable {
             help: "Schema of the benchmark table; dropped afterwards if this run created it"
         )
         static let keepData = Option.flag("keep-data", help: "Keep the schema, table and rows after the run")
+        static let compress = Option.flag(
+            "compress",
+            help: "TimescaleDB only: enable compression on the hypertable this run creates (segmentby model_id, "
+                + "orderby time DESC); --tests compress then compresses the chunks written"
+        )
         static let queryConnections = Option.optionalInteger(
             "query-connections",
             defaultLabel: "a quarter of --connections",
@@ -230,7 +242,8 @@ public struct TimescaleOptions: Sendable {
             Declared.insertsPerConnection.spec, Declared.batchSize.spec, Declared.queryCount.spec,
             Declared.queries.spec, Declared.insertMethod.spec, Declared.tests.spec, Declared.sql.spec,
             Declared.sqlArguments.spec, Declared.schema.spec, Declared.keepData.spec, Declared.timeSpread.spec,
-            Declared.chunkInterval.spec, Declared.queryConnections.spec, Declared.cleanup.spec,
+            Declared.chunkInterval.spec, Declared.queryConnections.spec, Declared.compress.spec,
+            Declared.cleanup.spec,
         ] + RunOptions.connectionSpecs + [Declared.ioTimeout.spec] + RunOptions.specs
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
@@ -269,6 +282,7 @@ public struct TimescaleOptions: Sendable {
         schema = try arguments[Declared.schema]
         keepData = try arguments[Declared.keepData]
         timeSpread = try arguments[Declared.timeSpread]
+        compress = try arguments[Declared.compress] || tests.contains(.compress)
         let queryConnections = try arguments[Declared.queryConnections]
         let allConnections = try arguments[Declared.connections]
         mixedQueryConnections = queryConnections ?? max(1, allConnections / 4)

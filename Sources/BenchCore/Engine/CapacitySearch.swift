@@ -42,17 +42,30 @@ public struct CapacitySearch: Sendable {
         public let latency: LatencySummary
         public let failed: Int
         /// Why the step did not meet the SLO ("p99 = 1.234 ms", "achieved 4% below the rate",
-        /// "12 errors", "client saturated"); empty when it met it.
+        /// "12 errors"); empty when it met it.
         public let missed: [String]
 
         public var met: Bool { missed.isEmpty }
 
-        public init(rate: Int, achieved: Double, latency: LatencySummary, failed: Int, missed: [String]) {
+        /// The client may have set the pace (`WorkloadResult.saturatedLoops`): a caveat on the step,
+        /// not a miss, since whether it met the SLO is still measured (the latency and the achieved
+        /// rate show when the client held it back).
+        public let clientSaturated: Bool
+
+        public init(
+            rate: Int,
+            achieved: Double,
+            latency: LatencySummary,
+            failed: Int,
+            missed: [String],
+            clientSaturated: Bool = false
+        ) {
             self.rate = rate
             self.achieved = achieved
             self.latency = latency
             self.failed = failed
             self.missed = missed
+            self.clientSaturated = clientSaturated
         }
 
         /// The step of `result`, run at `rate`, judged against `slo`.
@@ -65,13 +78,13 @@ public struct CapacitySearch: Sendable {
                 )
             }
             if result.total.failed > 0 { missed.append("\(Format.grouped(result.total.failed)) errors") }
-            if !result.saturatedLoops.isEmpty { missed.append("client saturated") }
             self.init(
                 rate: rate,
                 achieved: result.throughput,
                 latency: result.total.latency,
                 failed: result.total.failed,
-                missed: missed
+                missed: missed,
+                clientSaturated: !result.saturatedLoops.isEmpty
             )
         }
     }

@@ -141,7 +141,12 @@ public final class ConnectionContext {
             case .start(let due, let late):
                 scheduledStart = due
                 if late { recorder.recordLate() }
-                if waited { recorder.recordTimedStart(behind: late) }
+                // The loop's own lateness only: it was still running other jobs past the due time.
+                if waited {
+                    recorder.recordTimedStart(
+                        behind: late && loop.waitStartedAt > due &+ OpenLoopRate.lateAfterNanoseconds
+                    )
+                }
                 return true
             }
         }

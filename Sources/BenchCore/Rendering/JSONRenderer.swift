@@ -84,6 +84,7 @@ public struct JSONRenderer: ReportRenderer {
                             ("rate_per_second", .integer(step.rate)), ("achieved_per_second", .number(step.achieved)),
                             ("latency_us", latency(step.latency)), ("failed", .integer(step.failed)),
                             ("met", .bool(step.met)), ("missed", .array(step.missed.map { .string($0) })),
+                            ("client_saturated", .bool(step.clientSaturated)),
                         ])
                     }
                 )

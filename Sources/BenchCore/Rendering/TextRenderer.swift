@@ -152,6 +152,7 @@ public struct TextRenderer: ReportRenderer {
                     + "p50 \(Format.milliseconds(latency.p50)) · p99 \(Format.milliseconds(latency.p99)) · p99.9 "
                     + "\(Format.milliseconds(latency.p999)) ms: "
                     + (step.met ? "met" : "missed (\(step.missed.joined(separator: ", ")))")
+                    + (step.clientSaturated ? "; the client was saturated" : "")
             )
         }
         return lines

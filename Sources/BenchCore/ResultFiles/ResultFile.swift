@@ -199,7 +199,8 @@ struct ReportDecoder {
                         achieved: step["achieved_per_second"]?.doubleValue ?? 0,
                         latency: latencySummary(step["latency_us"]),
                         failed: step["failed"]?.intValue ?? 0,
-                        missed: (step["missed"]?.arrayValue ?? []).compactMap(\.stringValue)
+                        missed: (step["missed"]?.arrayValue ?? []).compactMap(\.stringValue),
+                        clientSaturated: step["client_saturated"]?.boolValue ?? false
                     )
                 },
                 capacity: capacity["capacity_per_second"]?.intValue,

@@ -178,9 +178,10 @@ public final class OperationRecorder: @unchecked Sendable {
         late &+= 1
     }
 
-    /// An operation whose connection waited for its scheduled start: `behind` when the loop woke up
-    /// for it late. The server plays no part in that lateness (the connection was idle), so it is
-    /// the client falling behind its schedule.
+    /// An operation whose connection waited for its scheduled start: `behind` when the loop came to
+    /// it late because it was busy with other work. Neither the server (the connection was idle) nor
+    /// the rest of the machine (the loop was not waiting) plays a part in that lateness: it is
+    /// dbbench falling behind its schedule.
     func recordTimedStart(behind: Bool) {
         if inWarmup { return }
         timedStarts &+= 1

@@ -69,8 +69,9 @@ public struct WorkloadResult: Sendable {
     public var loopBusy: [Double] = []
 
     /// Open loop, per I/O loop: the fraction of the operations its connections slept for that it
-    /// started more than `OpenLoopRate.lateAfterNanoseconds` after they were due (0 with too few to
-    /// tell, and in closed loop). Such lateness is the client's alone: the connection was idle.
+    /// started more than `OpenLoopRate.lateAfterNanoseconds` after they were due because it was still
+    /// running other work (0 with too few to tell, and in closed loop): lateness that is dbbench's
+    /// alone, since the connection was idle and the loop not waiting.
     public var loopBehindSchedule: [Double] = []
 
     /// Busy more than this fraction of the run, a loop is what set the pace: the client was the

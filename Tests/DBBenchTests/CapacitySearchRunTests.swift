@@ -58,12 +58,12 @@ struct CapacitySearchRunTests {
         #expect(svg.contains("SLO p99&lt;100ms") && svg.contains("capacity \(Format.grouped(found))/s"))
 
         // Re-run as plain --rate runs, held to what a step must meet (the SLO, no errors, and the rate
-        // achieved within 1%): at the capacity it holds, at 1.2 times it does not.
+        // achieved within 3%): at the capacity it holds, at 1.2 times it does not.
         let (atCapacity, _) = try run(
             redis.port,
             [
                 "--rate", String(found), "--duration", "2s", "--assert", "p99<100ms", "--assert", "errors==0",
-                "--assert", "ops>=\(Double(found) * 0.99)",
+                "--assert", "ops>=\(Double(found) * 0.97)",
             ]
         )
         #expect(atCapacity.exitCode == 0, "\(found)/s: \(atCapacity.stdout)")
@@ -72,7 +72,7 @@ struct CapacitySearchRunTests {
             redis.port,
             [
                 "--rate", String(beyondRate), "--duration", "2s", "--assert", "p99<100ms", "--assert", "errors==0",
-                "--assert", "ops>=\(Double(beyondRate) * 0.99)",
+                "--assert", "ops>=\(Double(beyondRate) * 0.97)",
             ]
         )
         #expect(beyond.exitCode == 1, "\(beyondRate)/s: \(beyond.stdout)")

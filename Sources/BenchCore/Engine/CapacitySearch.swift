@@ -25,7 +25,7 @@ public struct CapacitySearch: Sendable {
         /// that missed.
         public static let resolution = 0.05
         /// A step whose achieved rate falls short of its rate by more than this did not meet it.
-        public static let rateShortfall = 0.01
+        public static let rateShortfall = 0.03
 
         /// "capacity search: p99<1ms, at most 12 steps of 2s", for the settings line.
         public var label: String {

@@ -44,7 +44,7 @@ public struct RedisBackend: Backend {
         let (server, topology) = try await identify(endpoint, on: loop)
         guard let topology else {
             return Prepared(
-                target: RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.runID),
+                target: RedisTarget(endpoint: endpoint, keyPrefix: options.keyPrefix, runID: options.run.dataID),
                 server: server
             )
         }
@@ -65,7 +65,7 @@ public struct RedisBackend: Backend {
             let target = RedisTarget(
                 endpoint: endpoint,
                 keyPrefix: options.keyPrefix,
-                runID: options.run.runID,
+                runID: options.run.dataID,
                 cluster: topology,
                 nodeEndpoints: nodeEndpoints
             )

@@ -361,6 +361,15 @@ public struct RedisOptions: Sendable {
         ioTimeout = try arguments[Declared.ioTimeout]
 
         run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue), countingRows: [])
+        if let shard = run.shard {
+            if connections < shard.count {
+                throw UsageError(
+                    "\(command): --connections (\(connections)) must be at least the \(shard.count) shards: each runs a share"
+                )
+            }
+            connections = shard.share(of: connections)
+            operations = shard.share(of: operations)
+        }
         configuration = arguments.configuration(resolved: [
             "key-range": String(keyRange), "seed": String(run.limits.seed),
         ])

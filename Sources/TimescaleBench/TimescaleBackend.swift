@@ -21,11 +21,11 @@ public struct TimescaleBackend: Backend {
     /// Resolves the host, reads the server's settings and creates what is missing of the benchmark
     /// table (`MetricsTable.prepare`).
     public func prepare(on loop: IOLoop) async throws -> Prepared {
-        let endpoint = try endpoint(runID: options.run.runID)
+        let endpoint = try endpoint(runID: options.run.dataID)
         let table = MetricsTable(
             endpoint: endpoint,
             schema: options.schema,
-            runID: options.run.runID,
+            runID: options.run.dataID,
             timeSpread: options.timeSpread,
             chunkInterval: options.chunkInterval
         )

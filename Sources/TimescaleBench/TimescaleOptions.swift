@@ -295,6 +295,16 @@ public struct TimescaleOptions: Sendable {
             workloads: TimescaleTest.allCases.map(\.rawValue),
             countingRows: tests.filter { $0 != .connections }.map(\.rawValue)
         )
+        if let shard = run.shard {
+            if connections < shard.count {
+                throw UsageError(
+                    "\(command): --connections (\(connections)) must be at least the \(shard.count) shards: each runs a share"
+                )
+            }
+            connections = shard.share(of: connections)
+            queryCount = shard.share(of: queryCount)
+            if queryConnections == nil { mixedQueryConnections = max(1, connections / 4) }
+        }
         // What the run connected to, whether from flags, the environment or a URL (never its password).
         var resolved = [
             "seed": String(run.limits.seed), "host": host, "port": String(port), "database": database, "user": user,

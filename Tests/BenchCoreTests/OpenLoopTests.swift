@@ -294,3 +294,75 @@ struct OpenLoopTests {
         #expect(note.contains("0 of 20 started more than 1 ms late (0.0%)") && !note.contains("did not keep up"))
     }
 }
+
+/// `--shard I/N` with `--rate`: the shards' schedules together are one generator's.
+@Suite("Shards (--shard I/N)")
+struct ShardTests {
+    private func parse(_ arguments: [String], environment: [String: String] = [:]) throws(UsageError) -> RunOptions {
+        try RunOptions(
+            ParsedArguments(
+                parsing: arguments,
+                specs: RunOptions.connectionSpecs + RunOptions.specs,
+                command: "dbbench redis",
+                environment: environment
+            ),
+            workloads: [],
+            countingRows: []
+        )
+    }
+
+    @Test func stripedSchedulesAddUpToOneGeneratorsSchedule() {
+        let rate = 1000
+        let origin: UInt64 = 1_000_000_000
+        let connections = 10
+        let shares = BenchmarkRunner.split(connections, over: 4)
+        var union: [UInt64] = []
+        for (index, share) in shares.enumerated() {
+            let striped = OpenLoopRate(perSecond: rate, stripe: Shard(index: index, count: 4))
+            for connection in 0..<share {
+                var schedule = ArrivalSchedule(
+                    rate: striped,
+                    connection: connection,
+                    of: share,
+                    origin: origin,
+                    random: FastRandom(seed: 1)
+                )
+                while schedule.next < origin + 300_000_000 { union.append(schedule.advance()) }
+            }
+        }
+        union.sort()
+        // One generator at 1,000/s starts operation k at k ms; the shards' starts in the first 300 ms
+        // together are exactly those, with no two at once (no bunching).
+        let expected = (0..<300).map { origin + UInt64($0) * 1_000_000 }
+        #expect(union.count == 300)
+        let close = zip(union, expected).allSatisfy { $0 >= $1 &- 2 && $0 <= $1 &+ 2 }
+        #expect(close, "\(Array(union.prefix(12)))")
+        #expect(Set(union).count == union.count)
+    }
+
+    @Test func theShardIsParsedFromTheFlagOrTheIndexedJob() throws {
+        let flag = try parse(["--shard", "1/4", "--run-id", "abc123"])
+        #expect(flag.shard == Shard(index: 1, count: 4) && flag.runID == "abc123" && flag.dataID == "abc123-1")
+        let job = try parse(["--shards", "4"], environment: ["JOB_COMPLETION_INDEX": "3"])
+        #expect(job.shard == Shard(index: 3, count: 4))
+        #expect(try parse(["--rate", "100", "--shard", "2/3"]).limits.rate?.stripe == Shard(index: 2, count: 3))
+        #expect(try parse([]).shard == nil)
+        #expect(Shard(index: 1, count: 4).share(of: 10) == 3 && Shard(index: 3, count: 4).share(of: 10) == 2)
+        let refusals: [([String], [String: String], String)] = [
+            (["--shard", "4/4"], [:], "0 <= I < N"),
+            (["--shard", "x"], [:], "I/N"),
+            (["--shards", "4"], [:], "needs JOB_COMPLETION_INDEX"),
+            (["--shards", "4"], ["JOB_COMPLETION_INDEX": "4"], "from 0 to 3"),
+            (["--shards", "2", "--shard", "0/2"], [:], "not both"),
+            (["--run-id", "XYZ"], [:], "--run-id takes"),
+        ]
+        for (arguments, environment, message) in refusals {
+            do {
+                _ = try parse(arguments, environment: environment)
+                Issue.record("\(arguments) was accepted")
+            } catch {
+                #expect(error.message.contains(message), "\(arguments): \(error.message)")
+            }
+        }
+    }
+}

@@ -122,6 +122,12 @@ public struct ParsedArguments: Sendable {
         return try self[option]
     }
 
+    /// A variable of the environment the command runs in (`JOB_COMPLETION_INDEX`), when set and
+    /// not empty.
+    public func environmentValue(_ name: String) -> String? {
+        environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// `isSet(_:)` for a declared option.
     public func given<Value>(_ option: Option<Value>) -> Bool { isSet(option.spec.name) }
 

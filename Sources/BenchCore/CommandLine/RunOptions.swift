@@ -17,6 +17,12 @@ public struct RunOptions: Sendable {
     /// A random id naming what this run creates (Redis keys under `<prefix><run-id>:`, PostgreSQL
     /// rows and `application_name`), so that concurrent runs never touch each other's data.
     public var runID: String
+    /// `--shard I/N`: this process is one of N generators of the run.
+    public var shard: Shard?
+    /// What names the data this process writes (Redis keys, PostgreSQL rows and
+    /// `application_name`): the run id, with the shard index after it when sharded, so that each
+    /// shard's cleanup removes only its own.
+    public var dataID: String { shard.map { "\(runID)-\($0.index)" } ?? runID }
 
     public static let threadsOption = Option.integer(
         "threads",
@@ -37,6 +43,12 @@ public struct RunOptions: Sendable {
         help:
             "A threshold such as 'p99<5ms', 'ops>=50000', 'errors==0', 'error_rate<1%', or for one workload "
             + "'WORKLOAD.p99<2ms' (a name of --tests); repeatable; exit 1 when one fails"
+    )
+    public static let runIDOption = Option.optionalString(
+        "run-id",
+        placeholder: "ID",
+        help: "Name the run (letters a-f and digits, up to 32) instead of drawing an id: the shards of one run "
+            + "share it"
     )
     public static let repeatOption = Option.integer(
         "repeat",
@@ -92,7 +104,7 @@ public struct RunOptions: Sendable {
     public static let specs: [OptionSpec] =
         RunLimits.specs + [
             findCapacity.spec, slo.spec, stepDuration.spec, maxSteps.spec, repeatOption.spec, assert.spec,
-            progressOption.spec,
+            runIDOption.spec, Shard.option.spec, Shard.shardsOption.spec, progressOption.spec,
         ] + ReportOutput.specs + [.help]
 
     /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`); `countingRows` those of
@@ -103,10 +115,27 @@ public struct RunOptions: Sendable {
         limits = try RunLimits(arguments)
         progress = try arguments[Self.progressOption]
         repetitions = try arguments[Self.repeatOption]
-        var random = SystemRandomNumberGenerator()
-        let bits = random.next() as UInt64
-        runID = String(String(bits, radix: 16).suffix(8))
-        while runID.count < 8 { runID = "0" + runID }
+        if let given = try arguments[Self.runIDOption] {
+            guard !given.isEmpty, given.count <= 32,
+                given.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+                )
+            else {
+                throw UsageError(
+                    "\(arguments.command): --run-id takes letters a-f and digits, up to 32 (such as 3fa2c1d0), got '\(given)'"
+                )
+            }
+            runID = given
+        } else {
+            var random = SystemRandomNumberGenerator()
+            let bits = random.next() as UInt64
+            runID = String(String(bits, radix: 16).suffix(8))
+            while runID.count < 8 { runID = "0" + runID }
+        }
+        shard = try Shard.parse(arguments)
+        if let shard, var rate = limits.rate {
+            rate.stripe = shard
+            limits.rate = rate
+        }
         output = try ReportOutput(arguments)
         func parse(_ expressions: [String]) throws(UsageError) -> [Threshold] {
             var parsed: [Threshold] = []

@@ -69,13 +69,15 @@ public struct RunDriver: Sendable {
         var report = BenchmarkReport(
             title: header.title,
             settings: header.settings + (options.repetitions > 1 ? ["each workload \(options.repetitions) times"] : [])
-                + (options.capacity.map { [$0.label] } ?? []) + ["run \(options.runID)"],
+                + (options.capacity.map { [$0.label] } ?? [])
+                + ["run \(options.runID)" + (options.shard.map { ", \($0.label)" } ?? "")],
             metadata: ReportMetadata(
                 command: backend.command,
                 target: header.target,
                 serverVersion: header.serverVersion,
                 configuration: backend.configuration,
-                runID: options.runID
+                runID: options.runID,
+                shard: options.shard
             )
         )
 

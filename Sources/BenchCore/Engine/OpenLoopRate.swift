@@ -15,13 +15,16 @@ public struct OpenLoopRate: Sendable, Equatable {
         case poisson
     }
 
-    /// Operations per second over all connections.
+    /// Operations per second over all connections (of every shard).
     public var perSecond: Int
     public var arrival: Arrival
+    /// With `--shard`: this generator takes the operations whose number is `index` mod `count`.
+    public var stripe: Shard?
 
-    public init(perSecond: Int, arrival: Arrival = .uniform) {
+    public init(perSecond: Int, arrival: Arrival = .uniform, stripe: Shard? = nil) {
         self.perSecond = perSecond
         self.arrival = arrival
+        self.stripe = stripe
     }
 
     /// An operation that starts more than this long after its scheduled time counts as late.
@@ -29,7 +32,8 @@ public struct OpenLoopRate: Sendable, Equatable {
 
     /// "open loop at 5,000/s (uniform)", for the settings line and the open-loop note.
     public var label: String {
-        "open loop at \(Format.grouped(perSecond))/s (\(arrival.rawValue))"
+        "open loop at \(Format.grouped(perSecond))/s (\(arrival.rawValue)"
+            + (stripe.map { "; \($0.label): every arrival \($0.index) mod \($0.count)" } ?? "") + ")"
     }
 }
 
@@ -43,13 +47,21 @@ struct ArrivalSchedule {
 
     /// Connection `index` of `connections` starts from `origin`; uniform schedules are staggered so
     /// that the connections' starts interleave instead of coinciding.
+    ///
+    /// With a stripe (shard I of N), the schedule is the one of all shards' connections together:
+    /// of one generator's operations at the total rate, numbered 0, 1, 2, ..., the shard takes those
+    /// ≡ I mod N, and its connection c those of them ≡ c mod its connections. Poisson arrivals at
+    /// rate/N per shard add up to Poisson arrivals at the rate.
     init(rate: OpenLoopRate, connection index: Int, of connections: Int, origin: UInt64, random: FastRandom) {
-        meanGap = 1e9 * Double(connections) / Double(rate.perSecond)
+        let shards = Double(rate.stripe?.count ?? 1)
+        meanGap = 1e9 * Double(connections) * shards / Double(rate.perSecond)
         arrival = rate.arrival
         self.random = random
         next = origin
         switch rate.arrival {
-        case .uniform: next &+= UInt64(1e9 * Double(index) / Double(rate.perSecond))
+        case .uniform:
+            let first = Double(rate.stripe?.index ?? 0) + shards * Double(index)
+            next &+= UInt64(1e9 * first / Double(rate.perSecond))
         case .poisson: next &+= drawGap()
         }
     }

@@ -17,6 +17,10 @@ public struct JSONRenderer: ReportRenderer {
             ("target", .string(metadata.target)),
             ("server_version", .string(metadata.serverVersion)),
             ("run_id", .string(metadata.runID)),
+            (
+                "shard",
+                metadata.shard.map { .object([("index", .integer($0.index)), ("count", .integer($0.count))]) } ?? .null
+            ),
             ("title", .string(report.title)),
             ("settings", .array(report.settings.map { .string($0) })),
             ("started_at", .number(Self.milliseconds(report.startUnixTime))),

@@ -51,6 +51,8 @@ public struct ReportMetadata: Sendable {
     public let configuration: [(String, String)]
     /// The id that names what the run created (`RunOptions.runID`).
     public let runID: String
+    /// `--shard`: which generator of the run this report is.
+    public let shard: Shard?
 
     public init(
         command: String,
@@ -58,9 +60,11 @@ public struct ReportMetadata: Sendable {
         serverVersion: String,
         configuration: [(String, String)],
         runID: String = "",
+        shard: Shard? = nil,
         version: String = dbbenchVersion
     ) {
         self.runID = runID
+        self.shard = shard
         self.version = version
         self.command = command
         self.target = target

@@ -85,6 +85,10 @@ struct ReportDecoder {
             serverVersion: document["server_version"]?.stringValue ?? "",
             configuration: configuration,
             runID: document["run_id"]?.stringValue ?? "",
+            shard: document["shard"].flatMap { shard in
+                guard let index = shard["index"]?.intValue, let count = shard["count"]?.intValue else { return nil }
+                return Shard(index: index, count: count)
+            },
             version: document["version"]?.stringValue ?? ""
         )
         let results = try (document["workloads"]?.arrayValue ?? []).map(workload)

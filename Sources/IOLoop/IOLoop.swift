@@ -98,21 +98,7 @@ public final class IOLoop: TaskExecutor, @unchecked Sendable {
                 throw IOError(operation: "epoll_ctl", errno: errno)
             }
         }
-        let retained = Unmanaged.passRetained(self)
-        let result = pthread_create(
-            &thread,
-            nil,
-            { argument in
-                let loop = Unmanaged<IOLoop>.fromOpaque(argument!).takeRetainedValue()
-                loop.runUntilStopped()
-                return nil
-            },
-            retained.toOpaque()
-        )
-        guard result == 0 else {
-            retained.release()
-            throw IOError(operation: "pthread_create", errno: result)
-        }
+        thread = try startOSThread { [self] in runUntilStopped() }
     }
 
     deinit {

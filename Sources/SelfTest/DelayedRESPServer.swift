@@ -99,21 +99,9 @@ public final class DelayedRESPServer: @unchecked Sendable {
         }
         watch(listenFD)
         watch(wakeFD)
-        let retained = Unmanaged.passRetained(self)
-        let result = pthread_create(
-            &thread,
-            nil,
-            { argument in
-                let server = Unmanaged<DelayedRESPServer>.fromOpaque(argument!).takeRetainedValue()
-                clinux_set_thread_name("dbbench-selftest")
-                server.serve()
-                return nil
-            },
-            retained.toOpaque()
-        )
-        guard result == 0 else {
-            retained.release()
-            throw IOError(operation: "pthread_create", errno: result)
+        thread = try startOSThread { [self] in
+            clinux_set_thread_name("dbbench-selftest")
+            serve()
         }
     }
 

@@ -357,14 +357,10 @@ public struct TimescaleOptions: Sendable {
         } else if queryConnections != nil {
             throw UsageError("\(command): --query-connections is for --tests mixed")
         }
-        if let id = cleanupRunID,
-            id.isEmpty || id.count > 32
-                || !id.utf8.allSatisfy({
-                    ($0 >= 48 && $0 <= 57) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
-                })
-        {
+        if let id = cleanupRunID, !RunOptions.isRunID(id, shard: true) {
             throw UsageError(
-                "\(command): --cleanup takes a run id as the settings line prints it (such as 3fa2c1d0), got '\(id)'"
+                "\(command): --cleanup takes a run id as the settings line prints it (such as 3fa2c1d0, or 3fa2c1d0-2 "
+                    + "for shard 2 of a run), got '\(id)'"
             )
         }
         if insertMethod == .insert && batchSize > Self.maximumInsertBatch && tests.contains(.insert) {

@@ -107,6 +107,17 @@ public struct RunOptions: Sendable {
             runIDOption.spec, Shard.option.spec, Shard.shardsOption.spec, progressOption.spec,
         ] + ReportOutput.specs + [.help]
 
+    /// A run id as dbbench draws one or `--run-id` takes: letters a-f and digits, up to 32; with
+    /// `shard`, also the id of a shard's data (`<run id>-<index>`, `dataID`).
+    public static func isRunID(_ text: String, shard: Bool = false) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        if shard, parts.count == 2, let index = Int(parts[1]), index >= 0, parts[1].allSatisfy(\.isASCII) {
+            return isRunID(String(parts[0]))
+        }
+        return !text.isEmpty && text.utf8.count <= 32
+            && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+    }
+
     /// `workloads` are the names an `--assert` may prefix (`set.p99<2ms`); `countingRows` those of
     /// this run that count rows, the only ones a `rows` threshold may apply to.
     public init(_ arguments: ParsedArguments, workloads: [String], countingRows: [String]) throws(UsageError) {
@@ -116,10 +127,7 @@ public struct RunOptions: Sendable {
         progress = try arguments[Self.progressOption]
         repetitions = try arguments[Self.repeatOption]
         if let given = try arguments[Self.runIDOption] {
-            guard !given.isEmpty, given.count <= 32,
-                given.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
-                )
-            else {
+            guard Self.isRunID(given) else {
                 throw UsageError(
                     "\(arguments.command): --run-id takes letters a-f and digits, up to 32 (such as 3fa2c1d0), got '\(given)'"
                 )

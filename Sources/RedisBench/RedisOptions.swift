@@ -362,12 +362,7 @@ public struct RedisOptions: Sendable {
 
         run = try RunOptions(arguments, workloads: RedisTest.allCases.map(\.rawValue), countingRows: [])
         if let shard = run.shard {
-            if connections < shard.count {
-                throw UsageError(
-                    "\(command): --connections (\(connections)) must be at least the \(shard.count) shards: each runs a share"
-                )
-            }
-            connections = shard.share(of: connections)
+            connections = try shard.connections(of: connections, command: command)
             operations = shard.share(of: operations)
         }
         configuration = arguments.configuration(resolved: [

@@ -296,12 +296,7 @@ public struct TimescaleOptions: Sendable {
             countingRows: tests.filter { $0 != .connections }.map(\.rawValue)
         )
         if let shard = run.shard {
-            if connections < shard.count {
-                throw UsageError(
-                    "\(command): --connections (\(connections)) must be at least the \(shard.count) shards: each runs a share"
-                )
-            }
-            connections = shard.share(of: connections)
+            connections = try shard.connections(of: connections, command: command)
             queryCount = shard.share(of: queryCount)
             if queryConnections == nil { mixedQueryConnections = max(1, connections / 4) }
         }

@@ -348,6 +348,7 @@ struct ShardTests {
         #expect(try parse(["--rate", "100", "--shard", "2/3"]).limits.rate?.stripe == Shard(index: 2, count: 3))
         #expect(try parse([]).shard == nil)
         #expect(Shard(index: 1, count: 4).share(of: 10) == 3 && Shard(index: 3, count: 4).share(of: 10) == 2)
+        #expect(throws: UsageError.self) { try Shard(index: 0, count: 4).connections(of: 3, command: "dbbench redis") }
         // A shard's data is named <run id>-<index>, which --cleanup takes too.
         #expect(RunOptions.isRunID("abc123-1", shard: true) && !RunOptions.isRunID("abc123-1"))
         #expect(!RunOptions.isRunID("abc123-x", shard: true) && !RunOptions.isRunID("xyz", shard: true))

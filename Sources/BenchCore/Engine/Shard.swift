@@ -19,6 +19,16 @@ public struct Shard: Sendable, Equatable {
     /// This shard's part of `total`.
     public func share(of total: Int) -> Int { BenchmarkRunner.split(total, over: count)[index] }
 
+    /// This shard's part of `--connections`; every shard needs at least one.
+    public func connections(of total: Int, command: String) throws(UsageError) -> Int {
+        guard total >= count else {
+            throw UsageError(
+                "\(command): --connections (\(total)) must be at least the \(count) shards: each runs a share"
+            )
+        }
+        return share(of: total)
+    }
+
     /// "shard 2 of 4".
     public var label: String { "shard \(index) of \(count)" }
 

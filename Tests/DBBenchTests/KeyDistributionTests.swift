@@ -216,6 +216,9 @@ struct CustomCommandTests {
 
     @Test(arguments: [
         (["--command", "FLUSHALL"], "is not run by a benchmark"),
+        // Of DEBUG only SLEEP (0 to 1 s) is a benchmark's: it touches no data.
+        (["--command", "DEBUG RELOAD"], "is not run by a benchmark"),
+        (["--command", "DEBUG SLEEP 5"], "is not run by a benchmark"),
         (["--command", "INCR counter"], "names no __key__"),
         (["--weight", "2", "--command", "GET __key__"], "--weight 2 comes before any --command"),
         (["--command", "GET '__key__"], "unclosed quote"),

@@ -6,7 +6,8 @@ import TimescaleBench
 
 /// Every subcommand, in the order `dbbench --help` lists them.
 let subcommands: [any Command.Type] = [
-    RedisCommand.self, TimescaleCommand.self, ReportCommand.self, CompareCommand.self, SelfTestCommand.self,
+    RedisCommand.self, TimescaleCommand.self, ReportCommand.self, CompareCommand.self, MergeCommand.self,
+    SelfTestCommand.self,
 ]
 
 let topLevelHelp = """

@@ -17,6 +17,7 @@ struct DocExample: Sendable, CustomTestStringConvertible {
         "dbbench timescale [options]": "a synopsis",
         "dbbench report RUN.json ...": "a synopsis (report examples below are run)",
         "dbbench compare BASE CANDIDATE": "a synopsis (compare examples below are run)",
+        "dbbench merge SHARD.json ...": "a synopsis (merge is run by ShardRunTests)",
         "dbbench --help | --version | help redis | help timescale": "a synopsis (each form is run by CommandLineTests)",
         "REDIS_PASSWORD=secret dbbench redis --host redis.staging --port 6380": "a remote server",
         "dbbench redis --host 10.0.0.5 --port 7000 --tests set,get,mixed --connections 60":

@@ -70,8 +70,7 @@ struct MixedWorkload: Workload {
 
     /// The queries' latencies together, without the insert batches.
     static func queryLatency(_ result: WorkloadResult) -> (count: Int, latency: LatencySummary) {
-        var histogram = LatencyHistogram.latency()
-        for operation in result.operations where operation.slot > 0 { histogram.add(operation.histogram) }
+        let histogram = LatencyHistogram.sum(result.operations.filter { $0.slot > 0 }.map(\.histogram))
         return (Int(histogram.totalCount), LatencySummary(histogram))
     }
 

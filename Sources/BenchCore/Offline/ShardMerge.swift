@@ -108,46 +108,12 @@ public struct ShardMerge {
     /// bound, since a second keeps percentiles, not histograms).
     static func merge(_ parts: [WorkloadResult]) -> WorkloadResult {
         let first = parts[0]
-        func added(_ histograms: [LatencyHistogram]) -> LatencyHistogram {
-            var sum = LatencyHistogram.latency()
-            for histogram in histograms { sum.add(histogram) }
-            return sum
-        }
-        let operations = first.operations.indices.map { index in
-            let kinds = parts.map { $0.operations[index] }
-            return OperationResult(
-                name: kinds[0].name,
-                slot: kinds[0].slot,
-                succeeded: kinds.reduce(0) { $0 + $1.succeeded },
-                failed: kinds.reduce(0) { $0 + $1.failed },
-                histogram: added(kinds.map(\.histogram)),
-                isPreStart: kinds[0].isPreStart
-            )
-        }
-        var errors: [String: Int] = [:]
-        for part in parts { for (kind, count) in part.errors { errors[kind, default: 0] += count } }
         let start = parts.map(\.startUnixTime).min() ?? 0
         let end = parts.map(\.endUnixTime).max() ?? start
-        let services = parts.compactMap(\.serviceTime)
-        var merged = WorkloadResult(
-            name: first.name,
+        var merged = WorkloadResult.summed(
+            parts,
             connections: parts.reduce(0) { $0 + $1.connections },
-            operations: operations,
-            total: OperationResult(
-                name: first.name,
-                succeeded: parts.reduce(0) { $0 + $1.total.succeeded },
-                failed: parts.reduce(0) { $0 + $1.total.failed },
-                histogram: added(parts.map(\.total.histogram))
-            ),
-            errors: errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { (kind: $0.key, count: $0.value) },
-            counters: first.counters.map { counter in
-                (counter.key, parts.reduce(0) { $0 + ($1.counter(counter.key) ?? 0) })
-            },
-            wallNanoseconds: UInt64(max(0, end - start) * 1e9),
-            serviceTime: services.count == parts.count ? added(services) : nil,
-            late: parts.reduce(0) { $0 + $1.late },
-            notStarted: parts.reduce(0) { $0 + $1.notStarted }
+            wallNanoseconds: UInt64(max(0, end - start) * 1e9)
         )
         merged.startUnixTime = start
         merged.interrupted = parts.contains(where: \.interrupted)

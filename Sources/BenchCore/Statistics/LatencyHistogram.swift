@@ -13,6 +13,13 @@ extension Histogram where Count == UInt64 {
         )
     }
 
+    /// The histograms added into one (of dbbench's settings, as every latency histogram is).
+    public static func sum(_ histograms: [Histogram<UInt64>]) -> Histogram<UInt64> {
+        var sum = latency()
+        for histogram in histograms { sum.add(histogram) }
+        return sum
+    }
+
     /// Records a latency given in nanoseconds, rounded to the microsecond and clamped to the range.
     @inline(__always)
     public mutating func recordNanoseconds(_ nanoseconds: UInt64) {

@@ -10,46 +10,10 @@ extension WorkloadResult {
             self = first
             return
         }
-        func added(_ histograms: [LatencyHistogram]) -> LatencyHistogram {
-            var merged = LatencyHistogram.latency()
-            for histogram in histograms { merged.add(histogram) }
-            return merged
-        }
-        let operations = first.operations.indices.map { index in
-            let kinds = repetitions.compactMap { $0.operations.indices.contains(index) ? $0.operations[index] : nil }
-            return OperationResult(
-                name: first.operations[index].name,
-                slot: first.operations[index].slot,
-                succeeded: kinds.reduce(0) { $0 + $1.succeeded },
-                failed: kinds.reduce(0) { $0 + $1.failed },
-                histogram: added(kinds.map(\.histogram)),
-                isPreStart: first.operations[index].isPreStart
-            )
-        }
-        var errors: [String: Int] = [:]
-        for repetition in repetitions {
-            for error in repetition.errors { errors[error.kind, default: 0] += error.count }
-        }
-        let services = repetitions.compactMap(\.serviceTime)
-        self.init(
-            name: first.name,
+        self = Self.summed(
+            repetitions,
             connections: first.connections,
-            operations: operations,
-            total: OperationResult(
-                name: first.name,
-                succeeded: repetitions.reduce(0) { $0 + $1.total.succeeded },
-                failed: repetitions.reduce(0) { $0 + $1.total.failed },
-                histogram: added(repetitions.map(\.total.histogram))
-            ),
-            errors: errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { (kind: $0.key, count: $0.value) },
-            counters: first.counters.map { counter in
-                (counter.key, repetitions.reduce(0) { $0 + ($1.counter(counter.key) ?? 0) })
-            },
-            wallNanoseconds: repetitions.reduce(0) { $0 + $1.wallNanoseconds },
-            serviceTime: services.isEmpty ? nil : added(services),
-            late: repetitions.reduce(0) { $0 + $1.late },
-            notStarted: repetitions.reduce(0) { $0 + $1.notStarted }
+            wallNanoseconds: repetitions.reduce(0) { $0 + $1.wallNanoseconds }
         )
         replicates = repetitions
         interrupted = repetitions.contains(where: \.interrupted)
@@ -70,6 +34,49 @@ extension WorkloadResult {
         )
         let counts = repetitions.compactMap(\.operationsPerConnection).flatMap(\.counts)
         operationsPerConnection = ConnectionSpread(counts)
+    }
+
+    /// Results of one workload added up — histograms, counts, errors, counters, late and not-started
+    /// operations — with `connections` and `wallNanoseconds` as the caller counts them: repetitions
+    /// one after another (`init(repetitions:)`) or shards side by side (`ShardMerge`).
+    static func summed(_ parts: [WorkloadResult], connections: Int, wallNanoseconds: UInt64) -> WorkloadResult {
+        let first = parts[0]
+        let operations = first.operations.indices.map { index in
+            let kinds = parts.compactMap { $0.operations.indices.contains(index) ? $0.operations[index] : nil }
+            return OperationResult(
+                name: first.operations[index].name,
+                slot: first.operations[index].slot,
+                succeeded: kinds.reduce(0) { $0 + $1.succeeded },
+                failed: kinds.reduce(0) { $0 + $1.failed },
+                histogram: .sum(kinds.map(\.histogram)),
+                isPreStart: first.operations[index].isPreStart
+            )
+        }
+        var errors: [String: Int] = [:]
+        for part in parts {
+            for error in part.errors { errors[error.kind, default: 0] += error.count }
+        }
+        let services = parts.compactMap(\.serviceTime)
+        return WorkloadResult(
+            name: first.name,
+            connections: connections,
+            operations: operations,
+            total: OperationResult(
+                name: first.name,
+                succeeded: parts.reduce(0) { $0 + $1.total.succeeded },
+                failed: parts.reduce(0) { $0 + $1.total.failed },
+                histogram: .sum(parts.map(\.total.histogram))
+            ),
+            errors: errors.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .map { (kind: $0.key, count: $0.value) },
+            counters: first.counters.map { counter in
+                (counter.key, parts.reduce(0) { $0 + ($1.counter(counter.key) ?? 0) })
+            },
+            wallNanoseconds: wallNanoseconds,
+            serviceTime: services.isEmpty ? nil : .sum(services),
+            late: parts.reduce(0) { $0 + $1.late },
+            notStarted: parts.reduce(0) { $0 + $1.notStarted }
+        )
     }
 
     /// Per index, the largest of the lists' values.

@@ -67,9 +67,7 @@ public final class DelayedRESPServer: @unchecked Sendable {
     public init(delay: Duration, stall: Stall? = nil) throws(IOError) {
         self.delay = delay
         self.stall = stall
-        delayNanoseconds =
-            UInt64(delay.components.seconds) * 1_000_000_000
-            + UInt64(delay.components.attoseconds / 1_000_000_000)
+        delayNanoseconds = delay.nanoseconds
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw IOError(operation: "socket", errno: errno) }
         var address = sockaddr_in()
@@ -234,10 +232,8 @@ public final class DelayedRESPServer: @unchecked Sendable {
     }
 
     private func freeze(for duration: Duration) {
-        var time = timespec(
-            tv_sec: Int(duration.components.seconds),
-            tv_nsec: Int(duration.components.attoseconds / 1_000_000_000)
-        )
+        let nanoseconds = duration.nanoseconds
+        var time = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         var left = timespec()
         while nanosleep(&time, &left) != 0 && errno == EINTR { time = left }
     }

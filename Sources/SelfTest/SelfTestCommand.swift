@@ -1,5 +1,6 @@
 import BenchCore
 import Glibc
+import IOLoop
 import RedisBench
 
 /// `dbbench selftest`: calibrates dbbench's latency measurement against a server whose latency is
@@ -102,9 +103,7 @@ struct SelfTestSettings: Sendable {
 }
 
 extension Duration {
-    var microseconds: Double {
-        Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
-    }
+    var microseconds: Double { Double(nanoseconds) / 1_000 }
 }
 
 /// The three runs of the self-test, and the checks on their results.

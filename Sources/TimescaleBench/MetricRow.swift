@@ -1,5 +1,6 @@
 import BenchCore
 import Glibc
+import IOLoop
 import Postgres
 
 /// Generates rows of `llm_usage_metrics` as the old load-test script did, with times spread over
@@ -25,10 +26,7 @@ struct MetricRow {
     let spreadMicroseconds: Int
 
     init(runID: String, spread: Duration = .seconds(3600)) {
-        spreadMicroseconds = max(
-            1,
-            Int(spread.components.seconds) * 1_000_000 + Int(spread.components.attoseconds / 1_000_000_000_000)
-        )
+        spreadMicroseconds = max(1, Int(spread.nanoseconds / 1_000))
         metadata = Self.regions.map {
             Array("{\"run_id\": \"\(runID)\", \"region\": \"\($0)\", \"source\": \"dbbench\"}".utf8)
         }

@@ -34,8 +34,7 @@ public struct RunDriver: Sendable {
     static func stepLine(_ step: CapacitySearch.Step, of search: CapacitySearch) -> String {
         "capacity step \(search.steps.count) of at most \(search.settings.maxSteps): \(Format.grouped(step.rate))/s, "
             + "achieved \(Format.grouped(Int(step.achieved.rounded())))/s, p99 \(Format.milliseconds(step.latency.p99)) ms: "
-            + (step.met ? "met" : "missed (\(step.missed.joined(separator: ", ")))")
-            + (step.clientSaturated ? "; the client was saturated" : "")
+            + step.verdict
     }
 
     /// Every step of `run` but the output: the report, its exit code decided. A failure before the

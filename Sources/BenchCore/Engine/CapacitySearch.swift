@@ -47,6 +47,13 @@ public struct CapacitySearch: Sendable {
 
         public var met: Bool { missed.isEmpty }
 
+        /// "met", or "missed (p99 = 1.234 ms)", with the saturation caveat: how every report of a
+        /// step ends.
+        public var verdict: String {
+            (met ? "met" : "missed (\(missed.joined(separator: ", ")))")
+                + (clientSaturated ? "; the client was saturated" : "")
+        }
+
         /// The client may have set the pace (`WorkloadResult.saturatedLoops`): a caveat on the step,
         /// not a miss, since whether it met the SLO is still measured (the latency and the achieved
         /// rate show when the client held it back).

@@ -151,8 +151,7 @@ public struct TextRenderer: ReportRenderer {
                 "  step \(index + 1): \(Format.grouped(step.rate))/s, achieved \(Format.grouped(Int(step.achieved.rounded())))/s, "
                     + "p50 \(Format.milliseconds(latency.p50)) · p99 \(Format.milliseconds(latency.p99)) · p99.9 "
                     + "\(Format.milliseconds(latency.p999)) ms: "
-                    + (step.met ? "met" : "missed (\(step.missed.joined(separator: ", ")))")
-                    + (step.clientSaturated ? "; the client was saturated" : "")
+                    + step.verdict
             )
         }
         return lines

@@ -102,11 +102,12 @@ struct DelayedRESPServerTests {
 /// them, not only the command's own verdict.
 @Suite("dbbench selftest")
 struct SelfTestCommandTests {
-    /// The delay's p50 is a microsecond-scale figure: other tests running beside it on a machine of
-    /// two cores can push it past its bound, as the self-test's own verdict then says. So it gets up
-    /// to three attempts; the stall's figures, which a busy machine does not move, must hold in each.
+    /// The self-test's own bounds are tight (the delay's p50 to microseconds, the stall's slow count
+    /// to 10%): other tests running beside it on a machine of two cores can push a figure past one,
+    /// as its verdict then says. So it gets up to three attempts, one of which must pass every bound
+    /// it states; the issue's figures, which a busy machine does not move that far, must hold in each.
     @Test func delayAndStallAreMeasuredAsTheyWere() throws {
-        var p50Errors: [Double] = []
+        var failed: [String] = []
         for _ in 0..<3 {
             let result = try CommandRunner.dbbench(["selftest", "--format", "json"], timeout: 120)
             let document = try #require(
@@ -134,13 +135,14 @@ struct SelfTestCommandTests {
             // p50 with d = 200 µs: within 5 µs + 1% of d of d plus the round trip.
             let measuredP50 = try #require(check("p50")["measured"] as? Double)
             let error = measuredP50 - (200 + roundTrip)
-            p50Errors.append(error)
-            if abs(error) <= 7 {
-                #expect(document["passed"] as? Bool == true && result.exitCode == 0, "\(result.stdout)")
+            if abs(error) <= 7 && document["passed"] as? Bool == true {
+                #expect(result.exitCode == 0, "\(result.stdout)")
                 return
             }
             #expect(result.exitCode == 1 && document["passed"] as? Bool == false, "a figure out of bound fails")
+            let outside = checks.filter { $0["passed"] as? Bool == false }.compactMap { $0["name"] as? String }
+            failed.append("p50 error \(error) us; outside: \(outside.joined(separator: ", "))")
         }
-        Issue.record("the p50 with a 200 us delay was off by \(p50Errors) us in three attempts (bound 7 us)")
+        Issue.record("no attempt in three met every bound: \(failed.joined(separator: " | "))")
     }
 }

@@ -23,10 +23,15 @@ log() { echo "services: $*" >&2; }
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Ports come from below the kernel's ephemeral range (ip_local_port_range, 32768 and up by default):
+# a port there may be taken between the check and the server's bind by any outgoing connection's
+# local end, which the check (a connect) cannot see.
+ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+
 free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 20000 + RANDOM % (ephemeral_low - 20000) ))
     if port_is_free "$port"; then echo "$port"; return 0; fi
   done
   log "no free port found"; return 1
@@ -45,11 +50,12 @@ servers_answer() {
   done
 }
 
-# free_cluster_port: a port that is free and whose cluster bus port (port + 10000) is free too.
+# free_cluster_port: a port that is free and whose cluster bus port (port + 10000) is free too, both
+# below the ephemeral range.
 free_cluster_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 10000 + RANDOM % (ephemeral_low - 20000) ))
     if port_is_free "$port" && port_is_free $(( port + 10000 )); then echo "$port"; return 0; fi
   done
   log "no free port pair found"; return 1

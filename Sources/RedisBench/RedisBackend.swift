@@ -107,6 +107,41 @@ public struct RedisBackend: Backend {
         }
     }
 
+    /// Redis shards share nothing (each writes and deletes only keys under its own namespace), so
+    /// preparing is checking that the server answers.
+    public func preparationSummary(_ prepared: Prepared) -> [String] {
+        [
+            "\(header(prepared).title)",
+            "prepared run \(options.run.runID): nothing to create (each shard writes and deletes only its own keys, "
+                + "under \(options.keyPrefix)\(options.run.runID)-<shard>:)",
+            "next: the shards with --phase run --run-id \(options.run.runID), then --phase cleanup --run-id "
+                + options.run.runID,
+        ]
+    }
+
+    /// Deletes what any shard of the run left (a shard killed before its teardown).
+    public func cleanUpDistributedRun(on loop: IOLoop) async throws -> [String] {
+        let target = try await prepare(on: loop).target.includingShards()
+        let deleted = try await target.cleanUp(on: loop)
+        return [
+            "run \(options.run.runID): deleted \(Format.grouped(deleted)) key\(deleted == 1 ? "" : "s") left under "
+                + "'\(target.namespace)' and the shards' '\(options.keyPrefix)\(options.run.runID)-<shard>:'"
+        ]
+    }
+
+    /// The offset against `TIME` of the server (a cluster's first primary).
+    public func clockOffset(_ prepared: Prepared, on loop: IOLoop) async throws -> ClockOffset? {
+        let connection = try await prepared.target.connect(on: loop)
+        defer { connection.close() }
+        return try await ClockOffset.measure {
+            let reply = try await connection.send(["TIME"])
+            guard case .array(let parts) = reply, parts.count == 2, let seconds = parts[0].string.flatMap(Double.init),
+                let microseconds = parts[1].string.flatMap(Double.init)
+            else { throw RedisBenchError(.protocolError("unexpected TIME reply")) }
+            return seconds + microseconds / 1e6
+        }
+    }
+
     /// In a cluster: its primaries, and how the connections are spread over them.
     public func notices(_ prepared: Prepared) -> [String] {
         guard let cluster = prepared.target.cluster else { return [] }

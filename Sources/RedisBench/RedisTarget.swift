@@ -20,6 +20,9 @@ public struct RedisTarget: Sendable {
     let cluster: ClusterTopology?
     /// With a cluster: the endpoint of each of its primaries, in `cluster.primaries`' order.
     let nodeEndpoints: [RedisEndpoint]
+    /// `--phase cleanup`: the keys of every shard of the run (`<prefix><run id>-<I>:`) are the
+    /// run's too.
+    private(set) var includesShards = false
 
     public init(endpoint: RedisEndpoint, keyPrefix: String, runID: String) {
         self.init(endpoint: endpoint, keyPrefix: keyPrefix, runID: runID, cluster: nil, nodeEndpoints: [])
@@ -48,6 +51,13 @@ public struct RedisTarget: Sendable {
         try await RedisConnection.connect(to: cluster == nil ? endpoint : nodeEndpoints[node], on: loop)
     }
 
+    /// The same target, its cleanup taking the keys of every shard of the run as well.
+    func includingShards() -> RedisTarget {
+        var copy = self
+        copy.includesShards = true
+        return copy
+    }
+
     /// The servers keys live on: the cluster's primaries, or the one server.
     var nodeCount: Int { cluster?.primaries.count ?? 1 }
 
@@ -71,7 +81,8 @@ public struct RedisTarget: Sendable {
     /// variation selector is one Swift character but still a glob `*` to Redis, which matches bytes.
     public var matchPattern: String {
         var pattern = String.UnicodeScalarView()
-        for scalar in namespace.unicodeScalars {
+        // A shard's namespace is `<prefix><run id>-<I>:`, the run's without its colon before it.
+        for scalar in (includesShards ? String(namespace.dropLast()) : namespace).unicodeScalars {
             if "*?[]\\".unicodeScalars.contains(scalar) { pattern.append("\\") }
             pattern.append(scalar)
         }
@@ -81,12 +92,25 @@ public struct RedisTarget: Sendable {
     /// The keys of a SCAN reply that start with `prefix` (the namespace) byte for byte. The pattern
     /// only filters on the server's side; whatever it matched, no key outside the namespace is ever
     /// unlinked (nor one whose name is not UTF-8, which could not be named back exactly).
-    static func ownKeys(_ keys: [RedisReply], prefix: [UInt8]) -> [String] {
+    /// With `shards`, also those under `<namespace without its colon>-<digits>:`.
+    static func ownKeys(_ keys: [RedisReply], prefix: [UInt8], shards: Bool = false) -> [String] {
         keys.compactMap { key in
-            guard case .bulk(let bytes) = key, bytes.starts(with: prefix) else { return nil }
+            guard case .bulk(let bytes) = key, bytes.starts(with: prefix) || (shards && isShardKey(bytes, of: prefix))
+            else { return nil }
             let name = String(decoding: bytes, as: UTF8.self)
             return Array(name.utf8) == bytes ? name : nil
         }
+    }
+
+    /// Whether `key` lies under `<prefix without its colon>-<digits>:`, a shard's namespace.
+    static func isShardKey(_ key: [UInt8], of prefix: [UInt8]) -> Bool {
+        let base = prefix.dropLast()
+        guard key.starts(with: base), key.count > base.count + 2, key[base.count] == UInt8(ascii: "-") else {
+            return false
+        }
+        var index = base.count + 1
+        while index < key.count, key[index] >= 48, key[index] <= 57 { index += 1 }
+        return index > base.count + 1 && index < key.count && key[index] == UInt8(ascii: ":")
     }
 
     /// Deletes every key of this run with `SCAN MATCH` + `UNLINK` (never FLUSHDB/FLUSHALL) and
@@ -109,7 +133,7 @@ public struct RedisTarget: Sendable {
                 throw .protocolError("unexpected SCAN reply")
             }
             cursor = next
-            let names = Self.ownKeys(keys, prefix: Array(namespace.utf8))
+            let names = Self.ownKeys(keys, prefix: Array(namespace.utf8), shards: includesShards)
             if oneKeyPerCommand {
                 for name in names { connection.output.command(["UNLINK", name]) }
                 try await connection.flush()
@@ -128,13 +152,17 @@ public struct RedisTarget: Sendable {
     }
 
     /// Deletes the run's keys on a fresh connection to every node: every workload's teardown.
-    func cleanUp(on loop: IOLoop) async throws {
+    /// Returns how many were deleted.
+    @discardableResult
+    func cleanUp(on loop: IOLoop) async throws -> Int {
         do {
+            var deleted = 0
             for node in 0..<nodeCount {
                 let connection = try await connect(on: loop, node: node)
                 defer { connection.close() }
-                try await deleteKeys(using: connection, oneKeyPerCommand: cluster != nil)
+                deleted += try await deleteKeys(using: connection, oneKeyPerCommand: cluster != nil)
             }
+            return deleted
         } catch {
             throw RedisBenchError(error)
         }

@@ -29,6 +29,8 @@ struct MetricsTable: Sendable {
         /// The extension that owns `--schema` (or keeps its objects there): nothing was created,
         /// and the run is refused.
         var schemaExtension: String?
+        /// `--phase run` found no benchmark table (`--phase prepare` creates it): the run is refused.
+        var missing = false
     }
 
     let endpoint: PostgresEndpoint
@@ -45,6 +47,9 @@ struct MetricsTable: Sendable {
     /// `RunRows.window`, which every count and DELETE of them is bounded by (on a hypertable only the
     /// chunks of that window are read).
     let written: RunRows
+    /// For a distributed run's cleanup (`--phase cleanup`, `--cleanup`): the rows of every shard of
+    /// the run (`<run id>-<I>`) count as the run's too.
+    let includesShards: Bool
 
     init(
         endpoint: PostgresEndpoint,
@@ -52,8 +57,10 @@ struct MetricsTable: Sendable {
         runID: String,
         timeSpread: Duration = .seconds(3600),
         chunkInterval: Duration? = nil,
-        written: RunRows? = nil
+        written: RunRows? = nil,
+        includesShards: Bool = false
     ) {
+        self.includesShards = includesShards
         self.endpoint = endpoint
         self.schema = schema
         self.runID = runID
@@ -64,6 +71,18 @@ struct MetricsTable: Sendable {
     var name: String { "\(schema).llm_usage_metrics" }
     /// Who a GRANT in a message names.
     var role: String { endpoint.user ?? "the benchmark role" }
+    /// The condition on a row's run id, the id being parameter `parameter` (`$1`).
+    func runMatch(_ parameter: String = "$1") -> String {
+        includesShards
+            ? "(metadata->>'run_id' = \(parameter) OR metadata->>'run_id' LIKE \(parameter) || '-%')"
+            : "metadata->>'run_id' = \(parameter)"
+    }
+
+    /// `runMatch()` and the time window `$2`..`$3` (Unix seconds).
+    var rowCondition: String {
+        runMatch() + " AND time >= to_timestamp($2::double precision) AND time <= to_timestamp($3::double precision)"
+    }
+
     /// Binary COPY of every column, as `MetricRow` encodes rows.
     var copyStatement: String { "COPY \(name) (\(MetricRow.columns)) FROM STDIN (FORMAT binary)" }
 
@@ -76,8 +95,15 @@ struct MetricsTable: Sendable {
     ///
     /// With `compress` (`--compress`), a hypertable it creates gets compression enabled; without
     /// TimescaleDB nothing is created and `compressionRefused` is set.
-    func prepare(createTable: Bool, compress: Bool = false, on loop: IOLoop) async throws(PostgresError) -> Preparation
-    {
+    ///
+    /// Without `mayCreate` (`--phase run`) nothing is created: `missing` is set when the schema or
+    /// table does not exist.
+    func prepare(
+        createTable: Bool,
+        compress: Bool = false,
+        mayCreate: Bool = true,
+        on loop: IOLoop
+    ) async throws(PostgresError) -> Preparation {
         let connection = try await connect(on: loop)
         defer { connection.close() }
         var preparation = Preparation()
@@ -117,6 +143,9 @@ struct MetricsTable: Sendable {
                     [schema]
                 ).first?.first ?? nil
             if preparation.schemaExtension != nil { return preparation }
+        } else if !mayCreate {
+            preparation.missing = true
+            return preparation
         } else {
             try await explained(
                 "CREATE SCHEMA \(schema)",
@@ -127,6 +156,10 @@ struct MetricsTable: Sendable {
             preparation.createdSchema = true
         }
         let tableExists = try await connection.query("SELECT to_regclass($1)::text", [name]).first?.first ?? nil
+        if tableExists == nil && !mayCreate {
+            preparation.missing = true
+            return preparation
+        }
         if tableExists == nil {
             try await explained(
                 "CREATE TABLE \(name)",
@@ -188,7 +221,7 @@ struct MetricsTable: Sendable {
         defer { connection.close() }
         let count =
             try await connection.query(
-                "SELECT count(*) FROM \(name) WHERE \(RunRows.condition)",
+                "SELECT count(*) FROM \(name) WHERE \(rowCondition)",
                 [runID] + written.window()
             ).first?.first ?? nil
         return count.flatMap { Int($0) } ?? 0
@@ -203,7 +236,14 @@ struct MetricsTable: Sendable {
     /// database (`application_name`), and no other run's rows are in it: so of concurrent runs the
     /// last one to finish drops it, and kept data (`--keep-data`) stays. Otherwise only the rows
     /// carrying this run's id are deleted. Returns a line for the report.
-    func cleanUp(_ preparation: Preparation, keepData: Bool, on loop: IOLoop) async throws(PostgresError) -> String {
+    ///
+    /// Without `mayDrop` (a shard of `--phase run`) the table stays for `--phase cleanup`.
+    func cleanUp(
+        _ preparation: Preparation,
+        keepData: Bool,
+        mayDrop: Bool = true,
+        on loop: IOLoop
+    ) async throws(PostgresError) -> String {
         guard preparation.usesTable else { return "nothing to clean up: no benchmark table was used" }
         if keepData {
             return "kept \(name) (--keep-data); rows of this run have metadata->>'run_id' = '\(runID)' "
@@ -218,7 +258,7 @@ struct MetricsTable: Sendable {
                        (SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $4) = $3,
                        (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
                           AND application_name LIKE 'dbbench %' AND application_name <> $2),
-                       NOT EXISTS (SELECT 1 FROM \(name) WHERE metadata->>'run_id' IS DISTINCT FROM $5)
+                       NOT EXISTS (SELECT 1 FROM \(name) WHERE NOT coalesce(\(runMatch("$5")), false))
                 """,
                 [name, "dbbench \(runID)", Self.marker, schema, runID]
             ).first ?? []
@@ -227,20 +267,23 @@ struct MetricsTable: Sendable {
         let schemaIsDbbenchs = row[1] == "t"
         let otherRuns = Int(row[2] ?? "") ?? 0
         let onlyOurRows = row[3] == "t"
-        guard isDbbenchs && otherRuns == 0 && onlyOurRows else {
+        guard isDbbenchs && otherRuns == 0 && onlyOurRows && mayDrop else {
             guard written.any else { return "nothing to delete from \(name): this run wrote no rows" }
             if preparation.isHypertable, let compressed = try await compressedChunks(on: connection) {
                 return "left this run's rows in \(name) (metadata->>'run_id' = '\(runID)'): \(compressed) chunk(s) of "
                     + "the time they lie in are compressed, which deleting from would decompress"
             }
             try await explained(
-                "DELETE FROM \(name) WHERE \(RunRows.condition)",
+                "DELETE FROM \(name) WHERE \(rowCondition)",
                 grant: "GRANT DELETE ON \(name) TO \(role)"
             ) { () async throws(PostgresError) in
                 try await connection.query(
-                    "DELETE FROM \(name) WHERE \(RunRows.condition)",
+                    "DELETE FROM \(name) WHERE \(rowCondition)",
                     [runID] + written.window()
                 )
+            }
+            if !mayDrop {
+                return "deleted this shard's rows from \(name); the table stays for --phase cleanup"
             }
             if isDbbenchs && otherRuns > 0 {
                 return "deleted this run's rows from \(name); kept the table for the \(otherRuns) other "
@@ -357,11 +400,6 @@ final class RunRows: Sendable {
         found = (earliest, latest)
         wrote.store(true, ordering: .relaxed)
     }
-
-    /// `metadata->>'run_id' = $1` and the time window `$2`..`$3` (Unix seconds).
-    static let condition =
-        "metadata->>'run_id' = $1 AND time >= to_timestamp($2::double precision) "
-        + "AND time <= to_timestamp($3::double precision)"
 
     func mark() { wrote.store(true, ordering: .relaxed) }
     var any: Bool { wrote.load(ordering: .relaxed) }

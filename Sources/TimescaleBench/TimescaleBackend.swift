@@ -31,7 +31,18 @@ public struct TimescaleBackend: Backend {
         )
         let usesTable = options.tests.contains { [.insert, .compress, .query, .mixed].contains($0) }
         let preparation = try await failingRun { () async throws(PostgresError) in
-            try await table.prepare(createTable: usesTable, compress: options.compress, on: loop)
+            try await table.prepare(
+                createTable: usesTable,
+                compress: options.compress,
+                mayCreate: options.run.phase != .run,
+                on: loop
+            )
+        }
+        if preparation.missing {
+            throw UsageError(
+                "dbbench timescale: --phase run uses \(table.name), which does not exist in \(options.database): "
+                    + "run --phase prepare --run-id \(options.run.runID) first (Docs/distributed.md)"
+            )
         }
         if preparation.compressionRefused {
             throw UsageError(
@@ -81,20 +92,72 @@ public struct TimescaleBackend: Backend {
         return endpoint
     }
 
-    /// `--cleanup RUN-ID`: the leftovers of that run removed, on a loop of its own.
+    /// `--cleanup RUN-ID`: the leftovers of that run (of each of its shards too) removed, on a loop
+    /// of its own.
     func cleanUpLeftovers(of runID: String) async throws -> [String] {
-        let table = MetricsTable(endpoint: try endpoint(runID: runID), schema: options.schema, runID: runID)
         let loops = try IOLoopGroup(count: 1)
         defer { loops.shutdown() }
         let loop = loops.loops[0]
-        return try await withTaskExecutorPreference(loop) {
-            try await failingRun { () async throws(PostgresError) in
-                try await LeftoverCleanup(table: table, database: options.database).run(on: loop)
-            }
+        return try await withTaskExecutorPreference(loop) { try await cleanUpLeftovers(of: runID, on: loop) }
+    }
+
+    func cleanUpLeftovers(of runID: String, on loop: IOLoop) async throws -> [String] {
+        let table = MetricsTable(
+            endpoint: try endpoint(runID: runID),
+            schema: options.schema,
+            runID: runID,
+            includesShards: true
+        )
+        return try await failingRun { () async throws(PostgresError) in
+            try await LeftoverCleanup(table: table, database: options.database).run(on: loop)
         }
     }
 
+    /// `--phase cleanup` is `--cleanup` of the run id: every shard's rows, then the table when
+    /// dbbench created it and nothing else is in it.
+    public func cleanUpDistributedRun(on loop: IOLoop) async throws -> [String] {
+        try await cleanUpLeftovers(of: options.run.runID, on: loop)
+    }
+
+    public func preparationSummary(_ prepared: Prepared) -> [String] {
+        let preparation = prepared.preparation
+        let table = prepared.table
+        let kind = preparation.isHypertable ? "a hypertable" : "a plain table"
+        let made =
+            !preparation.usesTable
+            ? "nothing to prepare: --tests \(options.tests.map(\.rawValue).joined(separator: ",")) uses no table"
+            : preparation.createdSchema
+                ? "created schema \(table.schema) and \(table.name), \(kind)"
+                : preparation.createdTable
+                    ? "created \(table.name), \(kind)" : "\(table.name) exists (\(kind)): used as it is"
+        return [
+            "\(header(prepared).title)",
+            "prepared run \(options.run.runID): \(made)",
+        ] + notices(prepared).map { "notice: \($0)" } + [
+            "next: the shards with --phase run --run-id \(options.run.runID), then --phase cleanup --run-id "
+                + options.run.runID
+        ]
+    }
+
     public func serverNotices() -> [String] { ServerNotices.shared.take() }
+
+    /// The offset against the server's `clock_timestamp()` (the time of the statement's reading,
+    /// where `now()` would be its transaction's start).
+    public func clockOffset(_ prepared: Prepared, on loop: IOLoop) async throws -> ClockOffset? {
+        let connection = try await failingRun { () async throws(PostgresError) in
+            try await prepared.table.connect(on: loop)
+        }
+        defer { connection.close() }
+        return try await ClockOffset.measure {
+            let row = try await failingRun { () async throws(PostgresError) in
+                try await connection.query("SELECT extract(epoch FROM clock_timestamp())::text").first
+            }
+            guard let text = row?.first ?? nil, let seconds = Double(text) else {
+                throw TimescaleBenchError(.unexpected("clock_timestamp() gave no time"))
+            }
+            return seconds
+        }
+    }
 
     public func notices(_ prepared: Prepared) -> [String] {
         let preparation = prepared.preparation
@@ -230,7 +293,12 @@ public struct TimescaleBackend: Backend {
     /// Drops the schema and table when this run created them, else deletes the rows of its run id.
     public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] {
         let note = try await failingRun { () async throws(PostgresError) in
-            try await prepared.table.cleanUp(prepared.preparation, keepData: options.keepData, on: loop)
+            try await prepared.table.cleanUp(
+                prepared.preparation,
+                keepData: options.keepData,
+                mayDrop: options.run.phase != .run,
+                on: loop
+            )
         }
         return ["cleanup: \(note)"]
     }

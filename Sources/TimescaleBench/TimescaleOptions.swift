@@ -352,6 +352,9 @@ public struct TimescaleOptions: Sendable {
         } else if queryConnections != nil {
             throw UsageError("\(command): --query-connections is for --tests mixed")
         }
+        if cleanupRunID != nil && run.phase != .all {
+            throw UsageError("\(command): --cleanup RUN-ID is --phase cleanup --run-id RUN-ID; give one of them")
+        }
         if let id = cleanupRunID, !RunOptions.isRunID(id, shard: true) {
             throw UsageError(
                 "\(command): --cleanup takes a run id as the settings line prints it (such as 3fa2c1d0, or 3fa2c1d0-2 "

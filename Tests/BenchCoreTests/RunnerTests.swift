@@ -15,6 +15,8 @@ private struct SyntheticWorkload: Workload {
             var share: Int
             var readyAt: UInt64
             var firstOperationAt: UInt64
+            /// Operations `startOperation` let start (with `unevenStop`).
+            var started = 0
         }
         let entries = Mutex<[Entry]>([])
         let events = Mutex<[String]>([])
@@ -42,8 +44,8 @@ private struct SyntheticWorkload: Workload {
         let readyAt = monotonicNanoseconds()
         await context.ready()
         let first = monotonicNanoseconds()
+        var done = 0
         if unevenStop {
-            var done = 0
             while done < (context.index + 1) * 10, await context.startOperation() {
                 recorder.recordSuccess(.op, nanoseconds: 1_000_000)
                 done += 1
@@ -57,7 +59,8 @@ private struct SyntheticWorkload: Workload {
             onLoopThread: context.loop.inLoopThread,
             share: context.operations,
             readyAt: readyAt,
-            firstOperationAt: first
+            firstOperationAt: first,
+            started: done
         )
         log.entries.withLock { $0.append(entry) }
     }
@@ -234,5 +237,125 @@ struct RunnerTests {
         #expect((0..<100).allSatisfy { _ in wide.within(Int.max...Int.max) == Int.max })
         var c = FastRandom(seed: 7)
         #expect((0..<1000).allSatisfy { _ in (10...20).contains(c.within(10...20)) })
+    }
+}
+
+@Suite("--start-at")
+struct StartAtTests {
+    @Test func connectionsWaitForTheStartTimeAndBeginTogether() async throws {
+        var workload = SyntheticWorkload(connections: 4, totalOperations: 400)
+        workload.unevenStop = true
+        let scheduled = WallClock.unixTime() + 0.3
+        let run = try await runWorkloadOnNewLoops(workload, limits: RunLimits(startAt: scheduled))
+        #expect(run.failure == nil && !run.missedStart)
+        let result = try #require(run.result)
+        #expect(result.total.succeeded == 10 + 20 + 30 + 40)
+        // The measured interval begins at the time named, not when the connections were ready.
+        #expect(abs(result.startUnixTime - scheduled) < 0.005)
+        let entries = workload.log.entries.withLock { $0 }
+        #expect(entries.count == 4)
+        let skew = try #require(run.startSkew)
+        #expect(skew >= 0 && skew < 1)
+        #expect(entries.allSatisfy { $0.firstOperationAt > $0.readyAt })
+    }
+
+    @Test func aRunNotReadyByTheStartTimeRunsNothingAndSaysSo() async throws {
+        var workload = SyntheticWorkload(connections: 3, totalOperations: 300)
+        workload.unevenStop = true
+        let run = try await runWorkloadOnNewLoops(workload, limits: RunLimits(startAt: WallClock.unixTime() - 0.5))
+        #expect(run.missedStart && run.result == nil)
+        let failure = try #require(run.failure)
+        #expect(failure.step == .start && failure.exitCode == ExitCode.notReady)
+        #expect(failure.message.contains("not ready by --start-at"), "\(failure.message)")
+        #expect(failure.message.contains("nothing was run"))
+        // Its connections opened but started nothing; its setup was undone.
+        let entries = workload.log.entries.withLock { $0 }
+        #expect(entries.count == 3 && entries.allSatisfy { $0.started == 0 })
+        #expect(workload.log.events.withLock { $0 }.last == "teardown")
+    }
+
+    @Test func aMissedGateReleasesEveryoneAndAKeptOneOpensAtItsTime() async {
+        let missed = StartGate(count: 2, startAt: monotonicNanoseconds() - 1_000_000)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 { group.addTask { await missed.arrive() } }
+        }
+        #expect(missed.missed)
+        let later = monotonicNanoseconds() + 10_000_000_000
+        let kept = StartGate(count: 1, startAt: later)
+        await kept.arrive()
+        #expect(!kept.missed && kept.openedAt == later)
+    }
+
+    @Test(arguments: [
+        ("2026-12-03T10:00:00Z", 1_796_292_000.0),
+        ("2026-12-03t10:00:00z", 1_796_292_000.0),
+        ("2026-12-03 11:00:00.250+01:00", 1_796_292_000.25),
+        ("2026-12-03T04:30:00-05:30", 1_796_292_000.0),
+        ("1796292000", 1_796_292_000.0),
+        ("1796292000.5", 1_796_292_000.5),
+    ])
+    func timesParseAsRFC3339OrUnixSeconds(text: String, expected: Double) {
+        #expect(StartTiming.parseTime(text) == expected)
+    }
+
+    @Test(arguments: [
+        "2026-02-30T00:00:00Z", "2026-12-03T10:00:00", "2026-12-03T10:00Z", "soon", "-5", "2026-12-03T25:00:00Z",
+        "2026-12-03T10:00:00.Z", "2026-12-03T10:00:00+1:00", "",
+    ])
+    func otherTextIsNotATime(_ text: String) {
+        #expect(StartTiming.parseTime(text) == nil)
+    }
+
+    private func options(_ arguments: [String]) throws(UsageError) -> RunOptions {
+        try RunOptions(
+            ParsedArguments(
+                parsing: arguments,
+                specs: RunOptions.connectionSpecs + RunOptions.specs,
+                command: "dbbench redis",
+                environment: [:]
+            ),
+            workloads: [],
+            countingRows: []
+        )
+    }
+
+    @Test(arguments: [
+        (["--start-at", "tomorrow"], "--start-at takes RFC 3339"),
+        (["--start-at", "\(Int(WallClock.unixTime()) + 90_000)"], "more than a day ahead"),
+        (
+            ["--start-at", "\(Int(WallClock.unixTime()) + 60)", "--find-capacity", "--slo", "p99<1ms"],
+            "do not go together"
+        ),
+        (["--phase", "run"], "--phase run needs --run-id"),
+        (["--phase", "prepare", "--run-id", "ab", "--shard", "0/2"], "once per run, not per shard"),
+        (["--phase", "later", "--run-id", "ab"], "--phase"),
+    ])
+    func startAndPhaseMistakesAreRefused(arguments: [String], message: String) {
+        #expect {
+            _ = try options(arguments)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func theStartAndTheClockSurviveAResultFile() throws {
+        var report = BenchmarkReport(
+            title: "t",
+            settings: [],
+            metadata: ReportMetadata(command: "redis", target: "127.0.0.1:6379", serverVersion: "7", configuration: [])
+        )
+        report.start = StartTiming(
+            scheduled: 1_796_292_000.25,
+            skew: 0.000_412,
+            clockOffset: ClockOffset(seconds: -0.0015, uncertainty: 0.000_02)
+        )
+        let read = try ResultFile(path: "r.json", text: JSONRenderer().render(report)).report
+        #expect(read.start == report.start)
+        #expect(
+            report.start?.summary
+                == "started at 2026-12-03 10:00:00.250 UTC (--start-at), 0.41 ms after it; clock 1.50 ms ahead of the "
+                + "server's (± 0.02 ms)"
+        )
+        #expect(abs((report.start?.serverStart ?? 0) - (1_796_292_000.25 + 0.000_412 - 0.0015)) < 1e-6)
     }
 }

@@ -51,7 +51,7 @@ struct CleanupBoundsTests {
         let window = table.written.window()
         let plan = try CommandRunner.psql(
             "EXPLAIN DELETE FROM \(schema).llm_usage_metrics WHERE "
-                + RunRows.condition.replacing("$1", with: "'b0und5id'").replacing("$2", with: window[0])
+                + table.rowCondition.replacing("$1", with: "'b0und5id'").replacing("$2", with: window[0])
                 .replacing("$3", with: window[1])
         )
         #expect(plan.contains("\"time\" >=") && plan.contains("\"time\" <="), "\(plan)")

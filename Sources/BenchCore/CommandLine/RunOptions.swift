@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     public var runID: String
     /// `--shard I/N`: this process is one of N generators of the run.
     public var shard: Shard?
+    /// `--phase`: all of a run (the default), or one phase of a distributed run.
+    public var phase: RunPhase
     /// What names the data this process writes (Redis keys, PostgreSQL rows and
     /// `application_name`): the run id, with the shard index after it when sharded, so that each
     /// shard's cleanup removes only its own.
@@ -104,7 +106,7 @@ public struct RunOptions: Sendable {
     public static let specs: [OptionSpec] =
         RunLimits.specs + [
             findCapacity.spec, slo.spec, stepDuration.spec, maxSteps.spec, repeatOption.spec, assert.spec,
-            runIDOption.spec, Shard.option.spec, Shard.shardsOption.spec, progressOption.spec,
+            runIDOption.spec, Shard.option.spec, Shard.shardsOption.spec, RunPhase.option.spec, progressOption.spec,
         ] + ReportOutput.specs + [.help]
 
     /// A run id as dbbench draws one or `--run-id` takes: letters a-f and digits, up to 32; with
@@ -140,6 +142,18 @@ public struct RunOptions: Sendable {
             while runID.count < 8 { runID = "0" + runID }
         }
         shard = try Shard.parse(arguments)
+        phase = try arguments[RunPhase.option]
+        if phase != .all && !arguments.isSet(Self.runIDOption.spec.name) {
+            throw UsageError(
+                "\(arguments.command): --phase \(phase.rawValue) needs --run-id ID, the id every phase and shard of the "
+                    + "run shares"
+            )
+        }
+        if shard != nil && (phase == .prepare || phase == .cleanup) {
+            throw UsageError(
+                "\(arguments.command): --phase \(phase.rawValue) is once per run, not per shard: leave out --shard/--shards"
+            )
+        }
         if let shard, var rate = limits.rate {
             rate.stripe = shard
             limits.rate = rate
@@ -185,6 +199,11 @@ public struct RunOptions: Sendable {
             throw UsageError("\(command): --find-capacity runs steps of --step-duration; leave out --duration")
         }
         if repetitions > 1 { throw UsageError("\(command): --find-capacity and --repeat do not go together") }
+        if limits.startAt != nil {
+            throw UsageError(
+                "\(command): --find-capacity and --start-at do not go together (a search is one generator's)"
+            )
+        }
         let start = limits.rate ?? OpenLoopRate(perSecond: 1000)
         let settings = CapacitySearch.Settings(
             slo: slo,
@@ -196,6 +215,26 @@ public struct RunOptions: Sendable {
         limits.duration = settings.stepDuration
         return settings
     }
+}
+
+/// `--phase`: a distributed run's setup and cleanup happen once, not once per shard (Docs/distributed.md).
+public enum RunPhase: String, CaseIterable, Sendable {
+    /// Prepare, run and clean up in one process (a run of one generator, or shards that share nothing).
+    case all
+    /// Create what the run's shards share (the benchmark table), run nothing, keep it.
+    case prepare
+    /// Run this shard's workloads on what `prepare` created, without creating or dropping it;
+    /// the shard's own data is removed as after any run.
+    case run
+    /// Remove what every shard of the run left and what `prepare` created.
+    case cleanup
+
+    static let option = Option.choice(
+        "phase",
+        default: RunPhase.all,
+        help: "One phase of a distributed run with --run-id: prepare (create the shared table once), run (the "
+            + "shards: create and drop nothing shared), cleanup (remove every shard's leftovers and the table, once)"
+    )
 }
 
 /// `--progress auto|on|off`.

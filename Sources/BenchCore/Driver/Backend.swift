@@ -20,6 +20,11 @@ public protocol Backend: Sendable {
     /// the report names and prepares what the workloads need (unmeasured). Runs on `loop`. What it
     /// created before failing is its own to undo.
     func prepare(on loop: IOLoop) async throws -> Prepared
+    /// `--phase prepare`: what `prepare` found and did, for stdout.
+    func preparationSummary(_ prepared: Prepared) -> [String]
+    /// `--phase cleanup`: removes what every shard of the run (`run.runID`) left and what
+    /// `--phase prepare` created, bounded as a run's own cleanup is. Returns lines for stdout.
+    func cleanUpDistributedRun(on loop: IOLoop) async throws -> [String]
     /// Title, target and settings of the report.
     func header(_ prepared: Prepared) -> ReportHeader
     /// Lines for stderr before the run (a plain table instead of a hypertable).
@@ -34,6 +39,9 @@ public protocol Backend: Sendable {
     /// After a failed teardown or cleanup: what the run may have left on the server, and how to
     /// find it, for the report's last lines.
     func leftBehind(_ prepared: Prepared) -> [String]
+    /// This machine's clock against the server's (`ClockOffset.measure` over Redis `TIME` or
+    /// PostgreSQL `clock_timestamp()`), for shards and `--start-at`; nil when it cannot be read.
+    func clockOffset(_ prepared: Prepared, on loop: IOLoop) async throws -> ClockOffset?
     /// What the server said on its own during the run (notices and warnings worth reading), each
     /// once; shown on stderr, never in the results.
     func serverNotices() -> [String]
@@ -45,6 +53,7 @@ extension Backend {
     public func cleanUp(_ prepared: Prepared, on loop: IOLoop) async throws -> [String] { [] }
     public func stillAnswers(_ prepared: Prepared, on loop: IOLoop) async -> Bool { false }
     public func serverNotices() -> [String] { [] }
+    public func clockOffset(_ prepared: Prepared, on loop: IOLoop) async throws -> ClockOffset? { nil }
 }
 
 /// What a backend says of the server it measured, for the report.

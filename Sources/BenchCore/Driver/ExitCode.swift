@@ -16,6 +16,8 @@ public enum ExitCode {
     public static let cannotOpenInput: Int32 = 66
     /// dbbench itself failed (EX_SOFTWARE).
     public static let software: Int32 = 70
+    /// Not ready by `--start-at` (EX_TEMPFAIL): nothing was run; start earlier and try again.
+    public static let notReady: Int32 = 75
     /// The `--output` file cannot be written (EX_CANTCREAT).
     public static let cannotCreate: Int32 = 73
     /// The results could not be written to stdout (EX_IOERR): a full disk, a closed pipe.
@@ -51,6 +53,7 @@ public enum ExitCode {
             case .cannotReadInput: return cannotOpenInput
             case .cannotWriteStandardOutput: return ioError
             case .internalError: return software
+            case .notReady: return notReady
             }
         default: return software
         }
@@ -62,8 +65,8 @@ public enum ExitCode {
         cannot decide, 64 bad input, 65 a result file is not dbbench's JSON, 66 a
         result file cannot be read, 69 server unreachable or failing, 70 internal
         error, 73 --output cannot be written, 74 the results could not be written to
-        stdout, 77 authentication or privilege refused, 130 interrupted (SIGINT,
-        SIGTERM, SIGHUP).
+        stdout, 75 not ready by --start-at (nothing was run), 77 authentication or
+        privilege refused, 130 interrupted (SIGINT, SIGTERM, SIGHUP).
         """
 }
 
@@ -83,6 +86,8 @@ public enum FailureKind: Sendable {
     case cannotReadInput
     /// dbbench itself failed (a reply it does not understand).
     case internalError
+    /// Not ready by `--start-at`: nothing was run.
+    case notReady
 }
 
 /// An error that ends the run with one line on stderr; `kind` decides the exit code.

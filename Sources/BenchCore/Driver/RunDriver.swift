@@ -21,6 +21,14 @@ public struct RunDriver: Sendable {
     /// Runs `backend` and returns the exit code (`ExitCode.forRun`). A failure before the server is
     /// prepared, or of the output itself, is thrown (its code: `ExitCode.for`).
     public func run<B: Backend>(_ backend: B) async throws -> Int32 {
+        switch backend.run.phase {
+        case .prepare, .cleanup:
+            let lines = try await phase(backend)
+            try ReportOutput.writeStandardOutput(lines.joined(separator: "\n") + "\n")
+            return ExitCode.success
+        case .all, .run:
+            break
+        }
         let report = try await measure(backend)
         try backend.run.output.emit(
             report,
@@ -28,6 +36,18 @@ public struct RunDriver: Sendable {
             width: TerminalWidth.of(STDOUT_FILENO, environment: environment)
         )
         return report.exitCode
+    }
+
+    /// `--phase prepare` or `--phase cleanup`: the once-per-run step alone, on a loop of its own.
+    func phase<B: Backend>(_ backend: B) async throws -> [String] {
+        let loops = try IOLoopGroup(count: 1)
+        defer { loops.shutdown() }
+        let loop = loops.loops[0]
+        return try await withTaskExecutorPreference(loop) {
+            if backend.run.phase == .cleanup { return try await backend.cleanUpDistributedRun(on: loop) }
+            let prepared = try await backend.prepare(on: loop)
+            return backend.preparationSummary(prepared)
+        }
     }
 
     /// "step 3: 4,000/s, achieved 3,998/s, p99 0.812 ms: met", for stderr while a search runs.
@@ -58,6 +78,9 @@ public struct RunDriver: Sendable {
         runner.progressWidth = stderrWidth
 
         try options.output.checkWritable()
+        if let scheduled = options.limits.startAt, WallClock.unixTime() >= scheduled {
+            throw NotReadyError(scheduled: scheduled, late: WallClock.unixTime() - scheduled, connectionsOpen: false)
+        }
         let prepared = try await withTaskExecutorPreference(control) { try await backend.prepare(on: control) }
         func printNotice(_ notice: String) {
             let lines = Format.wrap("dbbench \(backend.command): notice: \(notice)", width: stderrWidth)
@@ -80,7 +103,15 @@ public struct RunDriver: Sendable {
             )
         )
 
-        for workload in backend.workloads(prepared) where !stop.isRequested {
+        if options.limits.startAt != nil || options.shard != nil {
+            let offset = try? await withTaskExecutorPreference(control) {
+                try await backend.clockOffset(prepared, on: control)
+            }
+            report.start = StartTiming(scheduled: options.limits.startAt, clockOffset: offset ?? nil)
+        }
+
+        var missedStart = false
+        for workload in backend.workloads(prepared) where !stop.isRequested && !missedStart {
             // `--repeat`: the repetitions until one fails; `--find-capacity`: the steps until the search
             // ends or one fails. The next workload runs if the server answers.
             var replicates: [WorkloadResult] = []
@@ -112,6 +143,12 @@ public struct RunDriver: Sendable {
                     guard runs < options.repetitions else { break }
                     runs += 1
                     let run = await runner.run(workload)
+                    if runner.limits.startAt != nil {
+                        // Only the first workload starts at --start-at; the rest follow it.
+                        runner.limits.startAt = nil
+                        report.start?.skew = run.startSkew
+                    }
+                    missedStart = run.missedStart
                     if let result = run.result { replicates.append(result) }
                     guard let failure = run.failure else { continue }
                     report.failures.append(failure)
@@ -128,6 +165,7 @@ public struct RunDriver: Sendable {
             }
             if !serverAnswers { break }
         }
+        if let start = report.start { report.settings.append(start.summary) }
         // Cleanup runs after failures too.
         do {
             report.footer = try await withTaskExecutorPreference(control) {
@@ -136,8 +174,9 @@ public struct RunDriver: Sendable {
         } catch {
             report.failures.append(StepFailure(workload: "-", step: .cleanup, error: error))
         }
-        // Only a failed note (reading the server's state) removes nothing; every other step may leave data.
-        if report.failures.contains(where: { $0.step != .notes }) {
+        // A failed note (reading the server's state) and a missed start (after which the workload's
+        // teardown ran) leave nothing behind; every other failed step may leave data.
+        if report.failures.contains(where: { $0.step != .notes && $0.step != .start }) {
             report.footer += backend.leftBehind(prepared)
         }
 

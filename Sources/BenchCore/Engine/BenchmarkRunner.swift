@@ -55,7 +55,13 @@ public struct BenchmarkRunner: Sendable {
             limits.duration != nil
             ? Array(repeating: Int.max, count: connections)
             : workload.operationShares ?? Self.split(workload.totalOperations, over: connections)
-        let gate = StartGate(count: connections)
+        // --start-at as a time of the monotonic clock, which the loops' timers keep.
+        let startAt = limits.startAt.map { at in
+            let ahead = at - WallClock.unixTime()
+            let now = monotonicNanoseconds()
+            return ahead >= 0 ? now &+ UInt64(ahead * 1e9) : now &- min(now, UInt64(-ahead * 1e9))
+        }
+        let gate = StartGate(count: connections, startAt: startAt)
         let availability = AvailabilityTracker()
         let origin = monotonicNanoseconds()
         let display = ProgressDisplay.start(
@@ -108,6 +114,23 @@ public struct BenchmarkRunner: Sendable {
             min(1, Double(loop.busyNanoseconds &- before) / wall)
         }
         let series = await display.stop()
+        if gate.missed, let startAt, let scheduled = limits.startAt {
+            let late = NotReadyError(
+                scheduled: scheduled,
+                late: Double(gate.lastArrival &- startAt) / 1e9,
+                connectionsOpen: true
+            )
+            var failure = StepFailure(workload: workload.name, step: .start, error: late)
+            do {
+                try await withTaskExecutorPreference(controlLoop) {
+                    try await workload.teardown(on: controlLoop)
+                }
+            } catch {
+                // What setup created may remain: that is the failure to report.
+                failure = StepFailure(workload: workload.name, step: .teardown, error: error)
+            }
+            return WorkloadRun(result: nil, failure: failure, missedStart: true)
+        }
 
         let started = (gate.openedAt ?? monotonicNanoseconds()) &+ limits.warmup.nanoseconds
         let finished = recorders.map(\.finishedAt).max() ?? started
@@ -151,7 +174,11 @@ public struct BenchmarkRunner: Sendable {
             failure = failure ?? StepFailure(workload: workload.name, step: .teardown, error: error)
         }
         if let endedEarly { result.notes.insert(endedEarly, at: 0) }
-        return WorkloadRun(result: result, failure: failure)
+        return WorkloadRun(
+            result: result,
+            failure: failure,
+            startSkew: startAt.map { Double(gate.latestRelease &- $0) / 1e9 }
+        )
     }
 
     /// For a `--duration` run that ended well before its duration without a stop signal (every
@@ -184,13 +211,17 @@ public struct BenchmarkRunner: Sendable {
 public struct WorkloadRun: Sendable {
     public var result: WorkloadResult?
     public var failure: StepFailure?
+    /// With `--start-at`: how long after it the last connection began (seconds).
+    public var startSkew: Double?
+    /// Not ready by `--start-at`: nothing ran, and nothing more may.
+    public var missedStart = false
 }
 
 /// A step of a run that failed as a whole (not one operation): which, of which workload, why, and
 /// the exit code that failure means.
 public struct StepFailure: Sendable, Equatable {
     public enum Step: String, Sendable {
-        case setup, notes, teardown, cleanup
+        case setup, start, notes, teardown, cleanup
     }
 
     /// The workload's name, or "-" for the run's cleanup.

@@ -92,11 +92,22 @@ public final class ConnectionContext {
     public var isOpenLoop: Bool { pacer != nil }
 
     /// Marks this connection as ready and waits until every connection is: the measured interval
-    /// starts when the last one arrives, so connection set-up is never counted as load.
+    /// starts when the last one arrives (or at `--start-at`), so connection set-up is never counted
+    /// as load.
     public func ready() async {
         guard !arrived else { return }
         arrived = true
         await gate.arrive()
+        if gate.missed {
+            // Not ready by --start-at: nothing may run late.
+            remaining = 0
+            deadline = 0
+            return
+        }
+        if let startAt = gate.startAt {
+            if monotonicNanoseconds() < startAt { await loop.sleep(until: startAt) }
+            gate.released(at: monotonicNanoseconds())
+        }
         let opened = gate.openedAt ?? monotonicNanoseconds()
         let measureFrom = opened &+ limits.warmup.nanoseconds
         if limits.warmup > .zero { recorder.beginMeasuring(at: measureFrom) }

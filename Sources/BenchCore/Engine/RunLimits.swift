@@ -9,6 +9,9 @@ public struct RunLimits: Sendable, Equatable {
     public var rate: OpenLoopRate?
     /// False with `--no-reconnect`.
     public var reconnect: Bool
+    /// `--start-at`, as Unix seconds: when the first workload's measured interval begins. The
+    /// driver clears it after the first workload.
+    public var startAt: Double?
     /// `--seed`, or one drawn for this run: what every connection's random choices (keys, values,
     /// arrivals) start from, so that a run can be replayed.
     public var seed: UInt64
@@ -18,8 +21,10 @@ public struct RunLimits: Sendable, Equatable {
         warmup: Duration = .zero,
         rate: OpenLoopRate? = nil,
         reconnect: Bool = true,
-        seed: UInt64 = 0x5EED_0000
+        seed: UInt64 = 0x5EED_0000,
+        startAt: Double? = nil
     ) {
+        self.startAt = startAt
         self.duration = duration
         self.warmup = warmup
         self.rate = rate
@@ -42,6 +47,17 @@ public struct RunLimits: Sendable, Equatable {
         duration = try arguments[Self.duration]
         warmup = try arguments[Self.warmup]
         reconnect = try !arguments[Self.noReconnect]
+        if let text = try arguments[StartTiming.option] {
+            guard let time = StartTiming.parseTime(text) else {
+                throw UsageError(
+                    "\(arguments.command): --start-at takes RFC 3339 (2026-12-03T10:00:00Z) or Unix seconds, got '\(text)'"
+                )
+            }
+            guard time < WallClock.unixTime() + StartTiming.mostAhead else {
+                throw UsageError("\(arguments.command): --start-at \(text) is more than a day ahead")
+            }
+            startAt = time
+        }
         if let given = try arguments[Self.seed] {
             seed = UInt64(given)
         } else {
@@ -107,6 +123,6 @@ extension RunLimits {
 
     /// The options `RunLimits` reads, shared by every subcommand.
     public static let specs: [OptionSpec] = [
-        duration.spec, warmup.spec, rate.spec, arrival.spec, noReconnect.spec, seed.spec,
+        duration.spec, warmup.spec, rate.spec, arrival.spec, noReconnect.spec, seed.spec, StartTiming.option.spec,
     ]
 }

@@ -63,7 +63,9 @@ public struct ShardMerge {
                 "run \(metadata.runID): \(count) shards merged, "
                     + "\(files.reduce(0) { $0 + ($1.report.results.first?.connections ?? 0) }) connections in all",
                 "shard 0 ran with: "
-                    + first.report.settings.filter { !$0.hasPrefix("run ") && !$0.hasPrefix("seed ") }
+                    + first.report.settings.filter { line in
+                        !["run ", "seed ", "started at ", "clock "].contains { line.hasPrefix($0) }
+                    }
                     .joined(separator: " · "),
             ],
             metadata: ReportMetadata(
@@ -90,9 +92,39 @@ public struct ShardMerge {
             }
             report.footer += shard.report.footer.map { "\(label): \($0)" }
         }
+        let starts = shards.compactMap(\.report.start)
+        if let scheduled = starts.first?.scheduled {
+            report.start = StartTiming(scheduled: scheduled, skew: starts.compactMap(\.skew).max())
+        }
+        if !starts.isEmpty { report.settings.append(Self.startSpread(starts)) }
         report.startUnixTime = shards.map(\.report.startUnixTime).min() ?? 0
         report.endUnixTime = shards.map(\.report.endUnixTime).max() ?? 0
         self.report = report
+    }
+
+    /// How the shards kept `--start-at` and how their clocks stood against the server's: each by
+    /// its own clock, and the spread of their starts by the server's clock.
+    static func startSpread(_ starts: [StartTiming]) -> String {
+        func range(_ values: [Double]) -> String {
+            guard let low = values.min(), let high = values.max() else { return "-" }
+            return "\(Format.fixed(low * 1000, 2)) to \(Format.fixed(high * 1000, 2)) ms"
+        }
+        var parts: [String] = []
+        let skews = starts.compactMap(\.skew)
+        if !skews.isEmpty { parts.append("shards began \(range(skews)) after --start-at by their clocks") }
+        let offsets = starts.compactMap(\.clockOffset)
+        if !offsets.isEmpty {
+            let uncertainty = offsets.map(\.uncertainty).max() ?? 0
+            parts.append(
+                "clock offsets against the server \(range(offsets.map(\.seconds))) "
+                    + "(± \(Format.fixed(uncertainty * 1000, 2)) ms)"
+            )
+        }
+        let serverStarts = starts.compactMap(\.serverStart)
+        if serverStarts.count == starts.count, let first = serverStarts.min(), let last = serverStarts.max() {
+            parts.append("by the server's clock within \(Format.fixed((last - first) * 1000, 2)) ms of each other")
+        }
+        return "start: " + (parts.isEmpty ? "no shard measured its start" : parts.joined(separator: "; "))
     }
 
     /// The names of the settings in which `a` and `b` differ, per-shard ones left out.

@@ -51,8 +51,9 @@ public enum Format {
     }
 
     /// Unix time as "2026-12-02 18:59:29 UTC" (the civil date from the day count, no time zone
-    /// database needed); an empty string for 0, a time never recorded.
-    public static func utcTimestamp(_ unixTime: Double) -> String {
+    /// database needed), with milliseconds when `fraction`; an empty string for 0, a time never
+    /// recorded.
+    public static func utcTimestamp(_ unixTime: Double, fraction: Bool = false) -> String {
         guard unixTime > 0, unixTime.isFinite else { return "" }
         let seconds = Int(unixTime.rounded(.down))
         let days = seconds / 86_400
@@ -68,7 +69,9 @@ public enum Format {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return
-            "\(year)-\(two(month))-\(two(day)) \(two(inDay / 3_600)):\(two(inDay % 3_600 / 60)):\(two(inDay % 60)) UTC"
+        let milliseconds = Int(((unixTime - Double(seconds)) * 1000).rounded(.down))
+        let fractionText = fraction ? "." + String(String(1000 + min(999, milliseconds)).dropFirst()) : ""
+        return "\(year)-\(two(month))-\(two(day)) \(two(inDay / 3_600)):\(two(inDay % 3_600 / 60)):"
+            + "\(two(inDay % 60))\(fractionText) UTC"
     }
 }

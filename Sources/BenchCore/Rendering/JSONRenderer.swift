@@ -7,6 +7,17 @@ public struct JSONRenderer: ReportRenderer {
     /// Version of the JSON layout; bumped on incompatible changes (fields may be added without).
     public static let schemaVersion = 2
 
+    /// `--start-at` and the clock against the server's: `at` in Unix seconds, the rest in µs.
+    static func start(_ start: StartTiming) -> JSONValue {
+        func micro(_ seconds: Double?) -> JSONValue { seconds.map { .number(($0 * 1e7).rounded() / 10) } ?? .null }
+        return .object([
+            ("at", start.scheduled.map { .number(milliseconds($0)) } ?? .null),
+            ("skew_us", micro(start.skew)),
+            ("clock_offset_us", micro(start.clockOffset?.seconds)),
+            ("clock_offset_uncertainty_us", micro(start.clockOffset?.uncertainty)),
+        ])
+    }
+
     public func render(_ report: BenchmarkReport) -> String {
         let metadata = report.metadata
         let document: JSONValue = .object([
@@ -21,6 +32,7 @@ public struct JSONRenderer: ReportRenderer {
                 "shard",
                 metadata.shard.map { .object([("index", .integer($0.index)), ("count", .integer($0.count))]) } ?? .null
             ),
+            ("start", report.start.map(Self.start) ?? .null),
             ("title", .string(report.title)),
             ("settings", .array(report.settings.map { .string($0) })),
             ("started_at", .number(Self.milliseconds(report.startUnixTime))),

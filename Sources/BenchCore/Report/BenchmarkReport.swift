@@ -15,6 +15,8 @@ public struct BenchmarkReport: Sendable {
     public var failures: [StepFailure] = []
     /// Last lines (what cleanup did, or what a failure left behind).
     public var footer: [String] = []
+    /// `--start-at` and the clock offset against the server (shards and `--start-at` only).
+    public var start: StartTiming?
     /// Unix time when the driver began the run and when it ended (after cleanup).
     public var startUnixTime: Double = 0
     public var endUnixTime: Double = 0

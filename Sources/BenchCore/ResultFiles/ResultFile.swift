@@ -104,6 +104,16 @@ struct ReportDecoder {
                 return Assessment(metric: metric, value: value, rating: rating)
             }
         )
+        if let start = document["start"], start.objectValue != nil {
+            func seconds(_ key: String) -> Double? { start[key]?.doubleValue.map { $0 / 1e6 } }
+            report.start = StartTiming(
+                scheduled: start["at"]?.doubleValue,
+                skew: seconds("skew_us"),
+                clockOffset: seconds("clock_offset_us").map {
+                    ClockOffset(seconds: $0, uncertainty: seconds("clock_offset_uncertainty_us") ?? 0)
+                }
+            )
+        }
         let names = results.map { $0.name.lowercased() }
         report.thresholds = (document["thresholds"]?.arrayValue ?? []).compactMap { item in
             guard let text = item["expression"]?.stringValue, let workload = item["workload"]?.stringValue,

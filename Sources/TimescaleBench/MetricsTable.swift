@@ -71,10 +71,12 @@ struct MetricsTable: Sendable {
     var name: String { "\(schema).llm_usage_metrics" }
     /// Who a GRANT in a message names.
     var role: String { endpoint.user ?? "the benchmark role" }
-    /// The condition on a row's run id, the id being parameter `parameter` (`$1`).
+    /// The condition on a row's run id, the id being parameter `parameter` (`$1`); with
+    /// `includesShards` a shard's `<run id>-<digits>` too (a run id is hex: nothing in it is a
+    /// pattern character).
     func runMatch(_ parameter: String = "$1") -> String {
         includesShards
-            ? "(metadata->>'run_id' = \(parameter) OR metadata->>'run_id' LIKE \(parameter) || '-%')"
+            ? "(metadata->>'run_id' = \(parameter) OR metadata->>'run_id' ~ ('^' || \(parameter) || '-[0-9]+$'))"
             : "metadata->>'run_id' = \(parameter)"
     }
 

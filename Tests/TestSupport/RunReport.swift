@@ -69,6 +69,16 @@ public struct RunReport: Sendable {
     public let footer: [String]
     /// The steps that failed, as `workload step: error`.
     public let failures: [String]
+    /// `start`: `at` (Unix seconds), `skew_us`, `clock_offset_us`, `clock_offset_uncertainty_us`.
+    public let start: [String: Double]
+    /// The shard's index, or nil.
+    public let shard: Int?
+
+    /// When this generator began by the server's clock (`--start-at` + skew + clock offset).
+    public var serverStart: Double? {
+        guard let at = start["at"], let skew = start["skew_us"] else { return nil }
+        return at + (skew + (start["clock_offset_us"] ?? 0)) / 1e6
+    }
 
     public func workload(_ name: String) -> Workload? { workloads.first { $0.name == name } }
 
@@ -82,6 +92,8 @@ public struct RunReport: Sendable {
         configuration = document["configuration"] as? [String: String] ?? [:]
         footer = document["footer"] as? [String] ?? []
         runID = document["run_id"] as? String ?? ""
+        start = (document["start"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        shard = (document["shard"] as? [String: Any])?["index"] as? Int
         failures = (document["failures"] as? [[String: Any]] ?? []).map {
             "\($0["workload"] as? String ?? "") \($0["step"] as? String ?? ""): \($0["error"] as? String ?? "")"
         }

@@ -177,7 +177,7 @@ public struct BenchmarkRunner: Sendable {
         return WorkloadRun(
             result: result,
             failure: failure,
-            startSkew: startAt.map { Double(gate.latestRelease &- $0) / 1e9 }
+            startSkew: startAt.map { Double(gate.lastLoopStart &- $0) / 1e9 }
         )
     }
 
@@ -211,7 +211,7 @@ public struct BenchmarkRunner: Sendable {
 public struct WorkloadRun: Sendable {
     public var result: WorkloadResult?
     public var failure: StepFailure?
-    /// With `--start-at`: how long after it the last connection began (seconds).
+    /// With `--start-at`: how long after it the last of the I/O loops began (seconds).
     public var startSkew: Double?
     /// Not ready by `--start-at`: nothing ran, and nothing more may.
     public var missedStart = false

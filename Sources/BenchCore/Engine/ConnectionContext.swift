@@ -106,7 +106,7 @@ public final class ConnectionContext {
         }
         if let startAt = gate.startAt {
             if monotonicNanoseconds() < startAt { await loop.sleep(until: startAt) }
-            gate.released(at: monotonicNanoseconds())
+            gate.released(at: monotonicNanoseconds(), loop: loop.index)
         }
         let opened = gate.openedAt ?? monotonicNanoseconds()
         let measureFrom = opened &+ limits.warmup.nanoseconds

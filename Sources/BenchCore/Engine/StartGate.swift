@@ -14,7 +14,8 @@ public final class StartGate: Sendable {
         var openedAt: UInt64?
         var missed = false
         var lastArrival: UInt64 = 0
-        var latestRelease: UInt64 = 0
+        /// Per I/O loop, when its first connection began after `startAt`.
+        var loopStarts: [Int: UInt64] = [:]
     }
 
     private let state: Mutex<State>
@@ -37,12 +38,16 @@ public final class StartGate: Sendable {
     /// When the last task arrived (monotonic nanoseconds).
     public var lastArrival: UInt64 { state.withLock { $0.lastArrival } }
 
-    /// The latest `released(at:)` reported: when, with `startAt`, the last connection actually began.
-    public var latestRelease: UInt64 { state.withLock { $0.latestRelease } }
+    /// With `startAt`: when the last of the I/O loops began its first connection. A loop's later
+    /// connections begin once the earlier ones have sent their first operation, which is the load
+    /// itself, not lateness.
+    public var lastLoopStart: UInt64 { state.withLock { $0.loopStarts.values.max() ?? 0 } }
 
-    /// A connection reports the moment it woke at `startAt` and began.
-    public func released(at time: UInt64) {
-        state.withLock { $0.latestRelease = max($0.latestRelease, time) }
+    /// A connection on loop `loop` reports the moment it woke at `startAt` and began.
+    public func released(at time: UInt64, loop: Int) {
+        state.withLock { state in
+            if state.loopStarts[loop] == nil { state.loopStarts[loop] = time }
+        }
     }
 
     /// Arrives and waits for the others; the last arrival opens the gate.

@@ -11,8 +11,8 @@ public struct StartTiming: Sendable, Equatable {
     /// The Unix time `--start-at` named; nil when only the clock offset was measured (a shard
     /// without `--start-at`).
     public var scheduled: Double?
-    /// How long after `scheduled` the last of this generator's connections was released (seconds,
-    /// by this machine's clock); nil until it started.
+    /// How long after `scheduled` the last of this generator's I/O loops began (seconds, by this
+    /// machine's clock): how late its threads woke; nil until it started.
     public var skew: Double?
     /// This machine's clock against the server's, measured once before the run.
     public var clockOffset: ClockOffset?

@@ -12,7 +12,7 @@ comma := ,
 ## default NAME,VALUE: `--NAME VALUE` unless ARGS gives --NAME itself (which would repeat it)
 default = $(if $(filter --$(1) --$(1)=%,$(ARGS)),,--$(1) $(2))
 
-.PHONY: all build debug lint test demo compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
+.PHONY: all build debug lint test demo distributed-demo image compare bench-redis bench-timescale ci-bench-redis ci-bench-timescale services-up services-down deps clean
 
 all: build
 
@@ -24,6 +24,8 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The Kubernetes manifests of deploy/ are validated offline by the tests (PyPI's kubernetes-validate).
+	@command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate
 
 ## build: the release binary (.build/release/dbbench); the Swift runtime is linked statically, which
 ## makes start-up faster and resident memory smaller (only the parts used are paged in)
@@ -45,6 +47,23 @@ test: deps
 ## demo: build, start throwaway servers, run every benchmark with modest settings, stop the servers
 demo: build
 	$(WITH_SERVICES) scripts/demo.sh $(RELEASE)
+
+## distributed-demo: a distributed run on this machine: 4 shards as local processes started together
+## with --start-at against throwaway servers, prepared and cleaned up once, merged (Docs/distributed.md)
+distributed-demo: build
+	$(WITH_SERVICES) scripts/distributed-demo.sh $(RELEASE)
+
+## image: the container image of deploy/Containerfile, with podman, buildah or docker (IMAGE names it)
+IMAGE ?= localhost/dbbench:latest
+image:
+	@if command -v podman >/dev/null 2>&1; then podman build -f deploy/Containerfile -t $(IMAGE) .; \
+	elif command -v buildah >/dev/null 2>&1; then buildah bud -f deploy/Containerfile -t $(IMAGE) .; \
+	elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+	  docker build -f deploy/Containerfile -t $(IMAGE) .; \
+	else \
+	  echo "make image: no container builder: install podman or buildah, or docker with its engine running" \
+	    "(a docker client without an engine cannot build); deploy/Containerfile is the recipe" >&2; exit 1; \
+	fi
 
 ## compare: dbbench against redis-benchmark, pgbench and psql \copy, alternating rounds (Docs/performance.md)
 compare: build

@@ -58,6 +58,34 @@ struct ResultFileTests {
         )
     }
 
+    @Test func resultsComeBackOutOfAPodLog() throws {
+        let json = JSONRenderer().render(RendererTests().report())
+        // As `kubectl logs --prefix` prints two pods: the table, then the marked result.
+        let log = ["dbbench-0", "dbbench-1"].map { pod in
+            ("SET  1,000 ...\n" + LoggedResults.block(json)).split(separator: "\n").map {
+                "[pod/\(pod)/dbbench] \($0)"
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
+        let files = try LoggedResults.files(in: log, path: "pods.log")
+        #expect(files.count == 2)
+        #expect(files.map(\.path) == ["pods.log (result 1)", "pods.log (result 2)"])
+        #expect(files.allSatisfy { JSONRenderer().render($0.report) == json })
+        // Without prefixes too.
+        #expect(try LoggedResults.files(in: LoggedResults.block(json), path: "p").count == 1)
+    }
+
+    @Test(arguments: [
+        ("no results here\n", "no result between"),
+        (LoggedResults.begin + "\n{\"tool\": \"dbbench\"", "without its end line"),
+    ])
+    func aLogWithoutWholeResultsSaysSo(log: String, message: String) {
+        #expect {
+            _ = try LoggedResults.files(in: log, path: "pods.log")
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".hasPrefix("pods.log: ")
+        }
+    }
+
     @Test(arguments: [
         ("[]", "run.json: not a dbbench result (no \"tool\": \"dbbench\"; write one with --format json)"),
         (

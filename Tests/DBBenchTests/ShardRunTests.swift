@@ -4,9 +4,11 @@ import TestSupport
 import Testing
 
 /// Runs `count` shard processes at once, shard I given `arguments(I)`; their results by index.
+/// `environment(I)` is shard I's (the same `environment` for all when not given).
 func runShards(
     _ count: Int,
     environment: [String: String] = [:],
+    environments: (@Sendable (Int) -> [String: String])? = nil,
     _ arguments: @escaping @Sendable (Int) -> [String]
 ) throws -> [Int: CommandResult] {
     let results = Mutex<[Int: CommandResult]>([:])
@@ -17,7 +19,12 @@ func runShards(
         group.enter()
         Thread {
             defer { group.leave() }
-            guard let result = try? CommandRunner.dbbench(arguments(index), environment: environment) else { return }
+            guard
+                let result = try? CommandRunner.dbbench(
+                    arguments(index),
+                    environment: environments?(index) ?? environment
+                )
+            else { return }
             results.withLock { $0[index] = result }
         }.start()
     }

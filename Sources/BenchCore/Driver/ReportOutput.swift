@@ -12,6 +12,8 @@ public struct ReportOutput: Sendable {
     public let seriesPath: String?
     /// Where the `.hgrm` files go: each file's name is this followed by `HgrmRenderer`'s suffix.
     public let hgrmPrefix: String?
+    /// `--log-result`: the JSON also goes to stdout between `LoggedResults`' markers.
+    public let logResult: Bool
 
     public static let formatOption = Option.choice(
         "format",
@@ -36,19 +38,35 @@ public struct ReportOutput: Sendable {
         help: "Write each histogram in HdrHistogram's .hgrm text format to PREFIX<workload>[.<operation>].hgrm"
     )
 
-    public static let specs: [OptionSpec] = [formatOption.spec, outputOption.spec, seriesOption.spec, hgrmOption.spec]
+    public static let logResultOption = Option.flag(
+        "log-result",
+        help: "Also print the JSON result to stdout between marker lines, for dbbench merge --from-log to take "
+            + "out of a log (a Kubernetes pod's: Docs/distributed.md)"
+    )
+
+    public static let specs: [OptionSpec] = [
+        formatOption.spec, outputOption.spec, seriesOption.spec, hgrmOption.spec, logResultOption.spec,
+    ]
 
     public init(_ arguments: ParsedArguments) throws(UsageError) {
         format = try arguments[Self.formatOption]
         path = try arguments[Self.outputOption]
         seriesPath = try arguments[Self.seriesOption]
         hgrmPrefix = try arguments[Self.hgrmOption]
+        logResult = try arguments[Self.logResultOption]
         for (flag, value) in [("--output", path), ("--series", seriesPath), ("--hgrm", hgrmPrefix)] where value == "" {
             throw UsageError("\(arguments.command): \(flag) needs a file name")
         }
     }
 
-    public init(format: ReportFormat, path: String?, seriesPath: String? = nil, hgrmPrefix: String? = nil) {
+    public init(
+        format: ReportFormat,
+        path: String?,
+        seriesPath: String? = nil,
+        hgrmPrefix: String? = nil,
+        logResult: Bool = false
+    ) {
+        self.logResult = logResult
         self.format = format
         self.path = path
         self.seriesPath = seriesPath
@@ -114,12 +132,13 @@ public struct ReportOutput: Sendable {
                 try Self.writeFile(file.text, to: hgrmPrefix + file.suffix, flag: "--hgrm")
             }
         }
-        guard let path else {
+        if let path {
+            try Self.writeFile(format.renderer(style: TerminalStyle(enabled: false)).render(report), to: path)
+            try Self.writeStandardOutput(table)
+        } else {
             try Self.writeStandardOutput(format == .text ? table : format.renderer(style: style).render(report))
-            return
         }
-        try Self.writeFile(format.renderer(style: TerminalStyle(enabled: false)).render(report), to: path)
-        try Self.writeStandardOutput(table)
+        if logResult { try Self.writeStandardOutput(LoggedResults.block(JSONRenderer().render(report))) }
     }
 
     /// Writes `text` to the file at `path` that `flag` names, replacing what it held.

@@ -9,7 +9,7 @@ public enum MergeCommand: Command {
     public static let positionalUsage: String? = "SHARD.json [SHARD.json ...]"
     public static let discussion = """
         Each SHARD.json is a file a shard wrote with --shard I/N --format json --output (or a \
-        directory of them). They must be one run: the same --run-id, command, server and settings, \
+        directory of them); --from-log takes them out of a log of shards run with --log-result. They must be one run: the same --run-id, command, server and settings, \
         every shard 0 to N-1 exactly once; otherwise exit 65 naming what differs. Counts, errors and \
         counters are summed and histograms added, so the merged percentiles are exact; the measured \
         interval runs from the first shard's start to the last one's end; a second's latency figures \
@@ -29,20 +29,32 @@ public enum MergeCommand: Command {
         help: "Write the format to FILE; the table still goes to stdout"
     )
 
-    public static let options: [OptionSpec] = [formatOption.spec, outputOption.spec, RunOptions.assert.spec, .help]
+    static let fromLogOption = Option.optionalString(
+        "from-log",
+        placeholder: "FILE",
+        help: "Take the shards' results out of a log their pods printed with --log-result (kubectl logs …; - for "
+            + "stdin), instead of or besides SHARD.json files"
+    )
+
+    public static let options: [OptionSpec] = [
+        fromLogOption.spec, formatOption.spec, outputOption.spec, RunOptions.assert.spec, .help,
+    ]
 
     public static func run(_ arguments: ParsedArguments, environment: [String: String]) async throws -> Int32 {
         let command = arguments.command
-        guard !arguments.positionals.isEmpty else {
+        let log = try arguments[fromLogOption]
+        guard !arguments.positionals.isEmpty || log != nil else {
             throw UsageError(
-                "\(command): name the shards' result files (written with --shard I/N --format json --output)"
+                "\(command): name the shards' result files (written with --shard I/N --format json --output), or "
+                    + "--from-log FILE"
             )
         }
         let path = try arguments[outputOption]
         if path == "" { throw UsageError("\(command): --output needs a file name") }
-        let files = try arguments.positionals.flatMap { try ReportCommand.resultFiles(at: $0) }.map {
-            try ResultFile.read($0)
-        }
+        let files =
+            try arguments.positionals.flatMap { try ReportCommand.resultFiles(at: $0) }.map {
+                try ResultFile.read($0)
+            } + (try log.map(LoggedResults.read) ?? [])
         var report = try ShardMerge(files).report
         let workloads = report.results.map { $0.name.lowercased() }
         let thresholds = try (try arguments[RunOptions.assert]).map { (text) throws(UsageError) in

@@ -10,7 +10,12 @@ public struct ResultFile: Sendable {
 
     /// Reads and decodes the file at `path`.
     public static func read(_ path: String) throws(ResultFileError) -> ResultFile {
-        guard let file = fopen(path, "r") else {
+        try ResultFile(path: path, text: try readText(path))
+    }
+
+    /// The text of the file at `path` (`-`: standard input).
+    static func readText(_ path: String) throws(ResultFileError) -> String {
+        guard let file = path == "-" ? fdopen(dup(STDIN_FILENO), "r") : fopen(path, "r") else {
             throw ResultFileError(path: path, reason: String(cString: strerror(errno)), kind: .cannotReadInput)
         }
         defer { fclose(file) }
@@ -26,7 +31,7 @@ public struct ResultFile: Sendable {
                 break
             }
         }
-        return try ResultFile(path: path, text: String(decoding: bytes, as: UTF8.self))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public init(path: String, text: String) throws(ResultFileError) {

@@ -128,7 +128,7 @@ struct DeployTests {
         let prepare = try pod("prepare")
         #expect(try CommandRunner.dbbench(prepare.args, environment: prepare.env).exitCode == 0)
         let pods = try (0..<4).map { try pod("shards", index: $0) }
-        let results = try runShards(4, environments: { pods[$0].env }) { pods[$0].args }
+        let results = try runShards(4, environments: { pods[$0].env }, { pods[$0].args })
         var log = ""
         for index in 0..<4 {
             let result = try #require(results[index])

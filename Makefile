@@ -25,7 +25,7 @@ deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@# The Kubernetes manifests of deploy/ are validated offline by the tests (PyPI's kubernetes-validate).
-	@command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate
+	@python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install -q kubernetes-validate
 
 ## build: the release binary (.build/release/dbbench); the Swift runtime is linked statically, which
 ## makes start-up faster and resident memory smaller (only the parts used are paged in)

@@ -100,12 +100,17 @@ struct MetricsTable: Sendable {
     ///
     /// Without `mayCreate` (`--phase run`) nothing is created: `missing` is set when the schema or
     /// table does not exist.
+    ///
+    /// With `heldForRun` (`--phase prepare`) what it creates is marked as that run's
+    /// (`marker(heldFor:)`): the cleanup of another run, finding it empty between the phases, leaves it.
     func prepare(
         createTable: Bool,
         compress: Bool = false,
         mayCreate: Bool = true,
+        heldForRun: Bool = false,
         on loop: IOLoop
     ) async throws(PostgresError) -> Preparation {
+        let marker = heldForRun ? Self.marker(heldFor: runID) : Self.marker
         let connection = try await connect(on: loop)
         defer { connection.close() }
         var preparation = Preparation()
@@ -154,7 +159,7 @@ struct MetricsTable: Sendable {
                 grant: "GRANT CREATE ON DATABASE \(endpoint.database) TO \(role) "
                     + "(or create the schema and GRANT USAGE, CREATE ON SCHEMA \(schema) TO it; Docs/timescale.md)"
             ) { () async throws(PostgresError) in try await connection.query("CREATE SCHEMA \(schema)") }
-            try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(Self.marker)'")
+            try await connection.query("COMMENT ON SCHEMA \(schema) IS '\(marker)'")
             preparation.createdSchema = true
         }
         let tableExists = try await connection.query("SELECT to_regclass($1)::text", [name]).first?.first ?? nil
@@ -177,7 +182,7 @@ struct MetricsTable: Sendable {
                     """
                 )
             }
-            try await connection.query("COMMENT ON TABLE \(name) IS '\(Self.marker)'")
+            try await connection.query("COMMENT ON TABLE \(name) IS '\(marker)'")
             preparation.createdTable = true
             if preparation.timescaleVersion != nil {
                 if let chunkInterval {
@@ -233,6 +238,10 @@ struct MetricsTable: Sendable {
     /// them, and what no object of the user's carries.
     static let marker = "created by dbbench"
 
+    /// The comment on what `--phase prepare` created for the shards of run `runID`: dbbench's, but
+    /// dropped only by that run's cleanup.
+    static func marker(heldFor runID: String) -> String { "\(marker) for run \(runID)" }
+
     /// Removes what this run added. The table (and its schema) is dropped when dbbench created it
     /// (by this run or an earlier one: `marker`), no other run of dbbench is connected to the
     /// database (`application_name`), and no other run's rows are in it: so of concurrent runs the
@@ -256,13 +265,13 @@ struct MetricsTable: Sendable {
         let state =
             try await connection.query(
                 """
-                SELECT obj_description(to_regclass($1), 'pg_class') = $3,
-                       (SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $4) = $3,
+                SELECT obj_description(to_regclass($1), 'pg_class') IN ($3, $6),
+                       (SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $4) IN ($3, $6),
                        (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
                           AND application_name LIKE 'dbbench %' AND application_name <> $2),
                        NOT EXISTS (SELECT 1 FROM \(name) WHERE NOT coalesce(\(runMatch("$5")), false))
                 """,
-                [name, "dbbench \(runID)", Self.marker, schema, runID]
+                [name, "dbbench \(runID)", Self.marker, schema, runID, Self.marker(heldFor: runID)]
             ).first ?? []
         let row = state.count == 4 ? state : [nil, nil, nil, nil]
         let isDbbenchs = row[0] == "t"

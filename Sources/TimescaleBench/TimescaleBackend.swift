@@ -35,6 +35,7 @@ public struct TimescaleBackend: Backend {
                 createTable: usesTable,
                 compress: options.compress,
                 mayCreate: options.run.phase != .run,
+                heldForRun: options.run.phase == .prepare,
                 on: loop
             )
         }

@@ -9,12 +9,10 @@ import Testing
 struct DeployTests {
     static let directory = TestServices.packageRoot.appendingPathComponent("deploy/kubernetes")
 
-    /// PyPI's validator, which `make deps` installs.
-    static let validator: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").map { "\($0)/kubernetes-validate" }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
+    /// PyPI's validator, which `make deps` installs, as a module of python3 (a script of its own
+    /// may not be on PATH under pyenv).
+    static let hasValidator: Bool = {
+        (try? CommandRunner.run("/usr/bin/env", ["python3", "-c", "import kubernetes_validate"]))?.exitCode == 0
     }()
 
     private func render(_ template: String, _ settings: [String: String]) throws -> CommandResult {
@@ -57,7 +55,7 @@ struct DeployTests {
     ]
 
     @Test(
-        .enabled(if: validator != nil, "needs kubernetes-validate (make deps installs it)"),
+        .enabled(if: hasValidator, "needs kubernetes-validate (make deps installs it)"),
         arguments: ["prepare", "shards", "cleanup"],
         settings
     )
@@ -68,7 +66,10 @@ struct DeployTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(template)-\(UUID()).yaml")
         try rendered.stdout.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let validated = try CommandRunner.run(try #require(Self.validator), ["--strict", file.path])
+        let validated = try CommandRunner.run(
+            "/usr/bin/env",
+            ["python3", "-m", "kubernetes_validate", "--strict", file.path]
+        )
         #expect(validated.exitCode == 0, "\(validated.stdout)\(validated.stderr)")
         #expect(validated.stdout.contains("passed"), "\(validated.stdout)")
 

@@ -209,3 +209,50 @@ struct DocExamplesTests {
         return result + ["--progress", "off"]
     }
 }
+
+/// The docs' ```bash blocks: scripts of several dbbench commands (a distributed run by hand), each
+/// run whole with bash from the package root, dbbench on PATH, against the test servers.
+@Suite(
+    "Every script in README.md and Docs/ runs",
+    .enabled(if: TestServices.hasRedis && TestServices.hasPostgres, "needs the servers of 'make test'")
+)
+struct DocScriptsTests {
+    static let scripts: [DocExample] = {
+        let root = TestServices.packageRoot
+        let docs =
+            (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Docs").path)) ?? []
+        var scripts: [DocExample] = []
+        for file in ["README.md"] + docs.filter({ $0.hasSuffix(".md") }).sorted().map({ "Docs/\($0)" }) {
+            guard let text = try? String(contentsOf: root.appendingPathComponent(file), encoding: .utf8) else {
+                continue
+            }
+            var script: String?
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("```") {
+                    if let body = script { scripts.append(DocExample(file: file, command: body)) }
+                    script = line == "```bash" && script == nil ? "" : nil
+                } else if script != nil {
+                    script! += line + "\n"
+                }
+            }
+        }
+        return scripts
+    }()
+
+    @Test func theDistributedRunByHandIsAScriptHere() {
+        #expect(Self.scripts.contains { $0.file == "Docs/distributed.md" && $0.command.contains("--from-log -") })
+    }
+
+    @Test(arguments: scripts)
+    func scriptRuns(_ script: DocExample) throws {
+        let binaries = URL(fileURLWithPath: CommandRunner.dbbenchPath).deletingLastPathComponent().path
+        let result = try CommandRunner.run(
+            "/bin/bash",
+            ["-euo", "pipefail", "-c", "cd \"$0\" && " + script.command, TestServices.packageRoot.path],
+            environment: ["PATH": binaries + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")],
+            timeout: 300
+        )
+        #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(!result.stdout.isEmpty)
+    }
+}

@@ -20,7 +20,20 @@ struct CapacitySearchRunTests {
         return (result, (document["workloads"] as? [[String: Any]])?.first ?? [:])
     }
 
+    /// The server's CPU is the machine's: when the suite's other tests take enough of it between the
+    /// search and the re-runs, the capacity moves. Of two whole attempts (search and re-runs), one
+    /// must hold; every other figure is checked in each.
     @Test func theCapacityFoundMeetsTheSLOAndTwentyPercentMoreDoesNot() throws {
+        var misses: [String] = []
+        for _ in 0..<2 {
+            guard let miss = try searchAndCheck() else { return }
+            misses.append(miss)
+        }
+        Issue.record("in no attempt did the capacity hold and 1.2 times it not: \(misses)")
+    }
+
+    /// One search and its re-runs; what the re-runs missed, or nil.
+    private func searchAndCheck() throws -> String? {
         let redis = try ThrowawayRedis(settings: ["--enable-debug-command", "local"])
         let maxSteps = 10
         let step = 2.0
@@ -67,7 +80,6 @@ struct CapacitySearchRunTests {
                 "--rate", String(found), "--duration", "2s", "--assert", "p99<150ms", "--assert", "errors==0",
             ]
         )
-        #expect(atCapacity.exitCode == 0, "\(found)/s: \(atCapacity.stdout)")
         let beyondRate = found * 6 / 5
         let (beyond, _) = try run(
             redis.port,
@@ -75,6 +87,14 @@ struct CapacitySearchRunTests {
                 "--rate", String(beyondRate), "--duration", "2s", "--assert", "p99<150ms",
             ]
         )
-        #expect(beyond.exitCode == 1, "\(beyondRate)/s: \(beyond.stdout)")
+        #expect(atCapacity.exitCode == 0 || atCapacity.exitCode == 1, "\(atCapacity.stderr)")
+        #expect(beyond.exitCode == 0 || beyond.exitCode == 1, "\(beyond.stderr)")
+        if atCapacity.exitCode == 0 && beyond.exitCode == 1 { return nil }
+        func p99(_ result: CommandResult) -> String {
+            result.stdout.split(separator: "\"detail\":\"").dropFirst().first.map { String($0.prefix { $0 != "\"" }) }
+                ?? "?"
+        }
+        return "capacity \(found)/s: \(p99(atCapacity)) (exit \(atCapacity.exitCode)); \(beyondRate)/s: "
+            + "\(p99(beyond)) (exit \(beyond.exitCode))"
     }
 }

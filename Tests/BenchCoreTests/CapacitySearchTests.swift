@@ -67,16 +67,7 @@ struct CapacitySearchTests {
 
     @Test func optionsAreCheckedTogether() throws {
         func parse(_ arguments: [String]) throws(UsageError) -> RunOptions {
-            try RunOptions(
-                ParsedArguments(
-                    parsing: arguments,
-                    specs: RunOptions.connectionSpecs + RunOptions.specs,
-                    command: "dbbench redis",
-                    environment: [:]
-                ),
-                workloads: ["get"],
-                countingRows: []
-            )
+            try parseRunOptions(arguments, workloads: ["get"])
         }
         let options = try parse(["--find-capacity", "--slo", "p99<5ms", "--rate", "2000", "--step-duration", "3s"])
         #expect(options.capacity?.startRate == 2000 && options.capacity?.stepDuration == .seconds(3))

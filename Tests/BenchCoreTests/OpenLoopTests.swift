@@ -299,16 +299,7 @@ struct OpenLoopTests {
 @Suite("Shards (--shard I/N)")
 struct ShardTests {
     private func parse(_ arguments: [String], environment: [String: String] = [:]) throws(UsageError) -> RunOptions {
-        try RunOptions(
-            ParsedArguments(
-                parsing: arguments,
-                specs: RunOptions.connectionSpecs + RunOptions.specs,
-                command: "dbbench redis",
-                environment: environment
-            ),
-            workloads: [],
-            countingRows: []
-        )
+        try parseRunOptions(arguments, environment: environment)
     }
 
     @Test func stripedSchedulesAddUpToOneGeneratorsSchedule() {

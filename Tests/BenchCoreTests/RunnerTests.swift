@@ -312,19 +312,6 @@ struct StartAtTests {
         #expect(StartTiming.parseTime(text) == nil)
     }
 
-    private func options(_ arguments: [String]) throws(UsageError) -> RunOptions {
-        try RunOptions(
-            ParsedArguments(
-                parsing: arguments,
-                specs: RunOptions.connectionSpecs + RunOptions.specs,
-                command: "dbbench redis",
-                environment: [:]
-            ),
-            workloads: [],
-            countingRows: []
-        )
-    }
-
     @Test(arguments: [
         (["--start-at", "tomorrow"], "--start-at takes RFC 3339"),
         (["--start-at", "\(Int(WallClock.unixTime()) + 90_000)"], "more than a day ahead"),
@@ -338,7 +325,7 @@ struct StartAtTests {
     ])
     func startAndPhaseMistakesAreRefused(arguments: [String], message: String) {
         #expect {
-            _ = try options(arguments)
+            _ = try parseRunOptions(arguments)
         } throws: { error in
             "\(error)".contains(message)
         }

@@ -12,23 +12,11 @@ public final class RedisMonitor: Sendable {
 
     /// Connects to 127.0.0.1:`port`, sends MONITOR and reads until `stop()` or `seconds` have passed.
     public init(port: Int, seconds: Double = 60) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
+        // Short reads, so that stop() is noticed within a tenth of a second.
+        guard let fd = loopbackSocket(port: port, timeout: 0.1) else {
             throw ServerDidNotStart(name: "MONITOR on port \(port)")
         }
-        // Short reads, so that stop() is noticed within a tenth of a second.
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
         _ = "MONITOR\r\n".withCString { send(fd, $0, strlen($0), 0) }
         let deadline = Date().addingTimeInterval(seconds)
         Thread { [self] in

@@ -44,14 +44,37 @@ public enum TestServices {
     public static func closedPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        return bindLoopback(fd, port: 0) ?? 0
+    }
+
+    /// A free port for a server of one test's own: below the kernel's ephemeral range (and below
+    /// the 20000 and up that scripts/services.sh takes), where no outgoing connection's local end
+    /// can take it between this check and the server's bind, as one from `closedPort` can.
+    public static func serverPort() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeral = Int(range.split(whereSeparator: \.isWhitespace).first ?? "") ?? 32768
+        let upper = min(20000, ephemeral)
+        for _ in 0..<500 {
+            let port = Int.random(in: 10000..<max(10001, upper))
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let bound = bindLoopback(fd, port: port)
+            close(fd)
+            if bound != nil { return port }
+        }
+        return closedPort()
+    }
+
+    /// Binds `fd` to 127.0.0.1:`port` (0: one the kernel chooses) and returns the port, or nil.
+    private static func bindLoopback(_ fd: Int32, port: Int) -> Int? {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
+        let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
+        guard bound == 0 else { return nil }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }

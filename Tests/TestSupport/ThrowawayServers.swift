@@ -11,7 +11,7 @@ public final class ThrowawayRedis: @unchecked Sendable {
     /// `settings` are added to the command line (`["--maxclients", "10"]`).
     public init(settings: [String] = []) throws {
         self.settings = settings
-        port = TestServices.closedPort()
+        port = TestServices.serverPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dbbench-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -65,7 +65,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     /// With `tls`, the server also accepts TLS with the test certificates of `make test` (for
     /// localhost and 127.0.0.1, signed by the CA in `TestServices.redisTLSDirectory`).
     public init(tls: Bool = false) throws {
-        port = TestServices.closedPort()
+        port = TestServices.serverPort()
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last else {
             throw ServerDidNotStart(name: "PostgreSQL: no server in /usr/lib/postgresql")

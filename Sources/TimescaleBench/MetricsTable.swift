@@ -265,7 +265,7 @@ struct MetricsTable: Sendable {
         let state =
             try await connection.query(
                 """
-                SELECT obj_description(to_regclass($1), 'pg_class') IN ($3, $6),
+                SELECT obj_description(to_regclass($1), 'pg_class'),
                        (SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $4) IN ($3, $6),
                        (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
                           AND application_name LIKE 'dbbench %' AND application_name <> $2),
@@ -274,12 +274,24 @@ struct MetricsTable: Sendable {
                 [name, "dbbench \(runID)", Self.marker, schema, runID, Self.marker(heldFor: runID)]
             ).first ?? []
         let row = state.count == 4 ? state : [nil, nil, nil, nil]
-        let isDbbenchs = row[0] == "t"
+        // `--phase prepare` marks what it created as held for its run: only that run drops it.
+        let isHeld = row[0] == Self.marker(heldFor: runID)
+        let isDbbenchs = row[0] == Self.marker || isHeld
         let schemaIsDbbenchs = row[1] == "t"
         let otherRuns = Int(row[2] ?? "") ?? 0
         let onlyOurRows = row[3] == "t"
+        // Kept for the other runs of dbbench connected now (they may be using it).
+        let keptForOthers =
+            "kept the table for the \(otherRuns) other connection(s) of dbbench using the database "
+            + (isHeld
+                ? "(dbbench timescale --phase cleanup --run-id \(runID) drops it once they are gone)"
+                : "(the last run to finish drops it)")
         guard isDbbenchs && otherRuns == 0 && onlyOurRows && mayDrop else {
-            guard written.any else { return "nothing to delete from \(name): this run wrote no rows" }
+            guard written.any else {
+                return isDbbenchs && otherRuns > 0 && onlyOurRows && mayDrop
+                    ? "nothing to delete from \(name): no rows of this run; \(keptForOthers)"
+                    : "nothing to delete from \(name): this run wrote no rows"
+            }
             if preparation.isHypertable, let compressed = try await compressedChunks(on: connection) {
                 return "left this run's rows in \(name) (metadata->>'run_id' = '\(runID)'): \(compressed) chunk(s) of "
                     + "the time they lie in are compressed, which deleting from would decompress"
@@ -296,10 +308,7 @@ struct MetricsTable: Sendable {
             if !mayDrop {
                 return "deleted this shard's rows from \(name); the table stays for --phase cleanup"
             }
-            if isDbbenchs && otherRuns > 0 {
-                return "deleted this run's rows from \(name); kept the table for the \(otherRuns) other "
-                    + "connection(s) of dbbench using the database (the last run to finish drops it)"
-            }
+            if isDbbenchs && otherRuns > 0 { return "deleted this run's rows from \(name); \(keptForOthers)" }
             return isDbbenchs
                 ? "deleted this run's rows from \(name), which holds rows of other runs"
                 : "deleted this run's rows from \(name), which existed before"

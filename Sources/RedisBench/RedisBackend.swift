@@ -114,8 +114,6 @@ public struct RedisBackend: Backend {
             "\(header(prepared).title)",
             "prepared run \(options.run.runID): nothing to create (each shard writes and deletes only its own keys, "
                 + "under \(options.keyPrefix)\(options.run.runID)-<shard>:)",
-            "next: the shards with --phase run --run-id \(options.run.runID), then --phase cleanup --run-id "
-                + options.run.runID,
         ]
     }
 

@@ -134,10 +134,7 @@ public struct TimescaleBackend: Backend {
         return [
             "\(header(prepared).title)",
             "prepared run \(options.run.runID): \(made)",
-        ] + notices(prepared).map { "notice: \($0)" } + [
-            "next: the shards with --phase run --run-id \(options.run.runID), then --phase cleanup --run-id "
-                + options.run.runID
-        ]
+        ] + notices(prepared).map { "notice: \($0)" }
     }
 
     public func serverNotices() -> [String] { ServerNotices.shared.take() }

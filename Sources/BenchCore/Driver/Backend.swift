@@ -20,7 +20,7 @@ public protocol Backend: Sendable {
     /// the report names and prepares what the workloads need (unmeasured). Runs on `loop`. What it
     /// created before failing is its own to undo.
     func prepare(on loop: IOLoop) async throws -> Prepared
-    /// `--phase prepare`: what `prepare` found and did, for stdout.
+    /// `--phase prepare`: what `prepare` found and did, for stdout (the driver adds what comes next).
     func preparationSummary(_ prepared: Prepared) -> [String]
     /// `--phase cleanup`: removes what every shard of the run (`run.runID`) left and what
     /// `--phase prepare` created, bounded as a run's own cleanup is. Returns lines for stdout.

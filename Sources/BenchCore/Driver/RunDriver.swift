@@ -46,7 +46,10 @@ public struct RunDriver: Sendable {
         return try await withTaskExecutorPreference(loop) {
             if backend.run.phase == .cleanup { return try await backend.cleanUpDistributedRun(on: loop) }
             let prepared = try await backend.prepare(on: loop)
-            return backend.preparationSummary(prepared)
+            let runID = backend.run.runID
+            return backend.preparationSummary(prepared) + [
+                "next: the shards with --phase run --run-id \(runID), then --phase cleanup --run-id \(runID)"
+            ]
         }
     }
 
@@ -78,8 +81,9 @@ public struct RunDriver: Sendable {
         runner.progressWidth = stderrWidth
 
         try options.output.checkWritable()
-        if let scheduled = options.limits.startAt, WallClock.unixTime() >= scheduled {
-            throw NotReadyError(scheduled: scheduled, late: WallClock.unixTime() - scheduled, connectionsOpen: false)
+        if let scheduled = options.limits.startAt {
+            let late = WallClock.unixTime() - scheduled
+            if late >= 0 { throw NotReadyError(scheduled: scheduled, late: late, connectionsOpen: false) }
         }
         let prepared = try await withTaskExecutorPreference(control) { try await backend.prepare(on: control) }
         func printNotice(_ notice: String) {

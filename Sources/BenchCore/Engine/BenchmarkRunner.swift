@@ -38,9 +38,7 @@ public struct BenchmarkRunner: Sendable {
                 try await workload.setup(on: controlLoop)
             }
         } catch {
-            try? await withTaskExecutorPreference(controlLoop) {
-                try await workload.teardown(on: controlLoop)
-            }
+            try? await tearDown(workload)
             return WorkloadRun(result: nil, failure: StepFailure(workload: workload.name, step: .setup, error: error))
         }
 
@@ -56,11 +54,7 @@ public struct BenchmarkRunner: Sendable {
             ? Array(repeating: Int.max, count: connections)
             : workload.operationShares ?? Self.split(workload.totalOperations, over: connections)
         // --start-at as a time of the monotonic clock, which the loops' timers keep.
-        let startAt = limits.startAt.map { at in
-            let ahead = at - WallClock.unixTime()
-            let now = monotonicNanoseconds()
-            return ahead >= 0 ? now &+ UInt64(ahead * 1e9) : now &- min(now, UInt64(-ahead * 1e9))
-        }
+        let startAt = limits.startAt.map(WallClock.monotonic(atUnixTime:))
         let gate = StartGate(count: connections, startAt: startAt)
         let availability = AvailabilityTracker()
         let origin = monotonicNanoseconds()
@@ -122,9 +116,7 @@ public struct BenchmarkRunner: Sendable {
             )
             var failure = StepFailure(workload: workload.name, step: .start, error: late)
             do {
-                try await withTaskExecutorPreference(controlLoop) {
-                    try await workload.teardown(on: controlLoop)
-                }
+                try await tearDown(workload)
             } catch {
                 // What setup created may remain: that is the failure to report.
                 failure = StepFailure(workload: workload.name, step: .teardown, error: error)
@@ -167,9 +159,7 @@ public struct BenchmarkRunner: Sendable {
             failure = StepFailure(workload: workload.name, step: .notes, error: error)
         }
         do {
-            try await withTaskExecutorPreference(controlLoop) {
-                try await workload.teardown(on: controlLoop)
-            }
+            try await tearDown(workload)
         } catch {
             failure = failure ?? StepFailure(workload: workload.name, step: .teardown, error: error)
         }
@@ -179,6 +169,12 @@ public struct BenchmarkRunner: Sendable {
             failure: failure,
             startSkew: startAt.map { Double(gate.lastLoopStart &- $0) / 1e9 }
         )
+    }
+
+    /// The workload's teardown, on the first loop (after a failed setup, a missed start, or the run).
+    private func tearDown<W: Workload>(_ workload: W) async throws {
+        let controlLoop = loops.loops[0]
+        try await withTaskExecutorPreference(controlLoop) { try await workload.teardown(on: controlLoop) }
     }
 
     /// For a `--duration` run that ended well before its duration without a stop signal (every

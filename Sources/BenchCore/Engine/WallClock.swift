@@ -16,4 +16,12 @@ public enum WallClock {
         let ago = now >= monotonic ? Double(now - monotonic) / 1e9 : -Double(monotonic - now) / 1e9
         return unixTime() - ago
     }
+
+    /// The monotonic nanoseconds at which the wall clock will read (or read) `unixTime`: what a
+    /// loop's timer waits for (`--start-at`).
+    public static func monotonic(atUnixTime unixTime: Double) -> UInt64 {
+        let ahead = unixTime - Self.unixTime()
+        let now = monotonicNanoseconds()
+        return ahead >= 0 ? now &+ UInt64(ahead * 1e9) : now &- min(now, UInt64(-ahead * 1e9))
+    }
 }
